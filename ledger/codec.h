@@ -1,0 +1,106 @@
+// The on-disk format: RocksDB keys and the binary encoding of every stored
+// value. Pure functions; thread-safe.
+//
+// Key layout (one RocksDB column family; ids never contain '\0', so '\0'
+// separates parts and keeps prefix order; numbers are big-endian so that
+// byte order is numeric order):
+//   !format                          format version ("1")
+//   t<tb>                            Timebank (settings, chain head)
+//   a<tb>\0<account>                 Account with its running totals
+//   j<tb>\0<seq:8>                   JournalEntry (hash-chained)
+//   s<tb>\0<seq:8>                   ExchangeState of a record whose status
+//                                    changed since it was written
+//   r<tb>\0<request_id>              RequestRecord: what a request_id made
+//   i<tb>\0<account>\0<seq:8>        statement index: records an account is in
+//   n<tb>\0<yyyymm:4>                MonthTotals of the timebank
+//   m<tb>\0<account>\0<yyyymm:4>     AccountMonthTotals
+//   c<tb>\0<yyyymm:4><category>      MonthTotals of one category
+//   p<tb>\0<low>\0<high>             PairTotals of two accounts
+//
+// Values begin with a one-byte encoding version; decoders reject anything
+// malformed with kDataLoss rather than trusting it.
+
+#ifndef TIMEBANK_LEDGER_CODEC_H_
+#define TIMEBANK_LEDGER_CODEC_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "ledger/types.h"
+
+namespace timebank::ledger {
+
+inline constexpr std::string_view kFormatKey = "!format";
+inline constexpr std::string_view kFormatVersion = "1";
+
+std::string TimebankKey(std::string_view tb);
+std::string TimebankPrefix();  // All timebanks.
+std::string AccountKey(std::string_view tb, std::string_view account);
+std::string AccountPrefix(std::string_view tb);
+std::string JournalKey(std::string_view tb, Seq seq);
+std::string JournalPrefix(std::string_view tb);
+std::string StateKey(std::string_view tb, Seq seq);
+std::string StatePrefix(std::string_view tb);
+std::string RequestKey(std::string_view tb, std::string_view request_id);
+std::string StatementKey(std::string_view tb, std::string_view account, Seq seq);
+std::string StatementPrefix(std::string_view tb, std::string_view account);
+std::string TimebankMonthKey(std::string_view tb, YearMonth month);
+std::string TimebankMonthPrefix(std::string_view tb);
+std::string AccountMonthKey(std::string_view tb, std::string_view account,
+                            YearMonth month);
+std::string AccountMonthPrefix(std::string_view tb, std::string_view account);
+std::string AllAccountMonthsPrefix(std::string_view tb);
+std::string CategoryMonthKey(std::string_view tb, YearMonth month,
+                             std::string_view category);
+std::string CategoryMonthPrefix(std::string_view tb);
+std::string PairKey(std::string_view tb, std::string_view low,
+                    std::string_view high);
+std::string PairPrefix(std::string_view tb);
+
+// The trailing big-endian number of a key built above.
+uint64_t DecodeBigEndian64(std::string_view eight_bytes);
+uint32_t DecodeBigEndian32(std::string_view four_bytes);
+
+// What a request_id produced, to answer retries.
+struct RequestRecord {
+  Seq seq = 0;
+  Hash fingerprint{};  // SHA-256 of the request's content.
+};
+
+// Status of a record after a confirm, reject or reverse.
+struct ExchangeState {
+  ExchangeStatus status = ExchangeStatus::kConfirmed;
+  Seq closed_by_seq = 0;
+  bool operator==(const ExchangeState&) const = default;
+};
+
+// The bytes the chain hashes: every field but the hash.
+std::string EncodeEntryBody(const JournalEntry& entry);
+// Body followed by the 32-byte hash.
+std::string EncodeEntry(const JournalEntry& entry);
+absl::StatusOr<JournalEntry> DecodeEntry(std::string_view tb,
+                                         std::string_view bytes);
+// SHA-256(previous || body).
+Hash ChainHash(const Hash& previous, std::string_view body);
+Hash Sha256(std::string_view bytes);
+
+std::string EncodeTimebank(const Timebank& timebank);
+absl::StatusOr<Timebank> DecodeTimebank(std::string_view bytes);
+std::string EncodeAccount(const Account& account);
+absl::StatusOr<Account> DecodeAccount(std::string_view bytes);
+std::string EncodeRequestRecord(const RequestRecord& record);
+absl::StatusOr<RequestRecord> DecodeRequestRecord(std::string_view bytes);
+std::string EncodeExchangeState(const ExchangeState& state);
+absl::StatusOr<ExchangeState> DecodeExchangeState(std::string_view bytes);
+std::string EncodeMonthTotals(const MonthTotals& totals);
+absl::StatusOr<MonthTotals> DecodeMonthTotals(std::string_view bytes);
+std::string EncodeAccountMonthTotals(const AccountMonthTotals& totals);
+absl::StatusOr<AccountMonthTotals> DecodeAccountMonthTotals(
+    std::string_view bytes);
+std::string EncodePairTotals(const PairTotals& totals);
+absl::StatusOr<PairTotals> DecodePairTotals(std::string_view bytes);
+
+}  // namespace timebank::ledger
+
+#endif  // TIMEBANK_LEDGER_CODEC_H_

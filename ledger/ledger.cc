@@ -1,0 +1,620 @@
+#include "ledger/ledger.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/books.h"
+#include "ledger/civil_date.h"
+#include "ledger/codec.h"
+#include "ledger/draft.h"
+#include "ledger/rules.h"
+#include "ledger/scan.h"
+#include "ledger/sequencer.h"
+#include "ledger/validation.h"
+#include "ledger/verify.h"
+
+namespace timebank::ledger {
+namespace {
+
+constexpr int kMaxPageSize = 1000;
+constexpr int kDefaultPageSize = 100;
+// A page of a filtered timebank statement stops after this many journal
+// entries even when it found fewer matches, so one call stays bounded.
+constexpr int kMaxScannedPerPage = 100'000;
+
+int64_t SystemClockUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("storage: ", std::string(what), " failed: ",
+                                             s.ToString()));
+}
+
+absl::StatusOr<int> CheckPageSize(int page_size) {
+  if (page_size == 0) return kDefaultPageSize;
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return FieldInvalid("page_size", "must be between 0 and 1000");
+  }
+  return page_size;
+}
+
+absl::StatusOr<Seq> ParseSeqToken(const std::string& token) {
+  if (token.empty()) return Seq{0};
+  Seq value = 0;
+  auto [end, error] =
+      std::from_chars(token.data(), token.data() + token.size(), value);
+  if (error != std::errc() || end != token.data() + token.size()) {
+    return FieldInvalid("page_token", "is not a token this server issued");
+  }
+  return value;
+}
+
+absl::StatusOr<std::optional<int32_t>> OptionalDate(std::string_view field,
+                                                    const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::optional<int32_t> day = ParseDate(text);
+  if (!day) return FieldInvalid(field, "must be a real date as YYYY-MM-DD");
+  return day;
+}
+
+}  // namespace
+
+class Ledger::Impl {
+ public:
+  Impl(LedgerOptions options, std::unique_ptr<rocksdb::DB> db)
+      : options_(std::move(options)), db_(std::move(db)) {
+    if (!options_.clock_us) options_.clock_us = SystemClockUs;
+    sequencer_ = std::make_unique<Sequencer>(
+        Sequencer::Options{
+            .writer_threads = options_.writer_threads,
+            .max_batch_items = static_cast<size_t>(options_.max_batch_commands)},
+        [this] {
+          return std::make_unique<Draft>(db_.get(), &books_, options_.clock_us());
+        },
+        [this](Draft& draft) { return Commit(draft); });
+  }
+
+  ~Impl() { Close(); }
+
+  void Close() {
+    std::call_once(closed_, [this] {
+      sequencer_->Stop();
+      db_->SyncWAL();
+      db_->Close();
+    });
+  }
+
+  absl::Status Load() {
+    std::vector<Timebank> timebanks;
+    absl::Status decode_error;
+    absl::Status s = ScanPrefix(
+        db_.get(), nullptr, TimebankPrefix(), "",
+        [&](std::string_view, std::string_view value) {
+          absl::StatusOr<Timebank> timebank = DecodeTimebank(value);
+          if (!timebank.ok()) {
+            decode_error = timebank.status();
+            return false;
+          }
+          timebanks.push_back(*std::move(timebank));
+          return true;
+        });
+    if (!s.ok()) return s;
+    if (!decode_error.ok()) return decode_error;
+    std::map<std::string, Timebank> by_id;
+    std::map<std::pair<std::string, std::string>, Account> accounts;
+    for (Timebank& timebank : timebanks) {
+      s = ScanPrefix(db_.get(), nullptr, AccountPrefix(timebank.id), "",
+                     [&](std::string_view, std::string_view value) {
+                       absl::StatusOr<Account> account = DecodeAccount(value);
+                       if (!account.ok()) {
+                         decode_error = account.status();
+                         return false;
+                       }
+                       accounts[{account->timebank_id, account->id}] = *account;
+                       return true;
+                     });
+      if (!s.ok()) return s;
+      if (!decode_error.ok()) return decode_error;
+      by_id[timebank.id] = std::move(timebank);
+    }
+    books_.Publish(by_id, accounts);
+    return absl::OkStatus();
+  }
+
+  // Queues `apply` on the timebank's writer and waits for the durable result.
+  template <typename T>
+  absl::StatusOr<T> Run(const std::string& tb,
+                        std::function<absl::StatusOr<T>(Draft&)> apply,
+                        size_t items = 1) {
+    struct Shared {
+      std::optional<absl::StatusOr<T>> result;
+      std::promise<absl::StatusOr<T>> promise;
+    };
+    auto shared = std::make_shared<Shared>();
+    std::future<absl::StatusOr<T>> future = shared->promise.get_future();
+    sequencer_->Submit(Command{
+        .timebank_id = tb,
+        .apply = [shared, apply = std::move(apply)](
+                     Draft& draft) { shared->result = apply(draft); },
+        .done =
+            [shared](const absl::Status& commit) {
+              if (!shared->result.has_value() ||
+                  (shared->result->ok() && !commit.ok())) {
+                shared->promise.set_value(commit.ok() ? absl::InternalError(
+                                                            "command not run")
+                                                      : commit);
+              } else {
+                shared->promise.set_value(std::move(*shared->result));
+              }
+            },
+        .items = items});
+    return future.get();
+  }
+
+  absl::Status Commit(Draft& draft) {
+    if (draft.puts().empty()) return absl::OkStatus();
+    rocksdb::WriteBatch batch;
+    for (const auto& [key, value] : draft.puts()) {
+      rocksdb::Status s = batch.Put(key, value);
+      if (!s.ok()) return FromRocks(s, "batch");
+    }
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "write");
+        !s.ok()) {
+      return s;
+    }
+    books_.Publish(draft.timebanks(), draft.accounts());
+    if (!draft.entries().empty()) {
+      std::lock_guard lock(listeners_mu_);
+      for (const auto& [id, listener] : listeners_) listener(draft.entries());
+    }
+    return absl::OkStatus();
+  }
+
+  // A Draft used only to read committed state through the same code as the
+  // writer.
+  Draft Reader() const {
+    return Draft(db_.get(), &books_, options_.clock_us());
+  }
+
+  absl::StatusOr<Timebank> KnownTimebank(const std::string& tb) const {
+    if (absl::Status s = CheckTimebankId("timebank_id", tb); !s.ok()) return s;
+    std::optional<Timebank> timebank = books_.FindTimebank(tb);
+    if (!timebank) return FieldNotFound("timebank_id", "no such timebank");
+    return *timebank;
+  }
+
+  absl::StatusOr<PageOf<Exchange>> ListExchanges(const std::string& tb,
+                                                 const ExchangeFilter& filter,
+                                                 const Page& page) const {
+    if (absl::StatusOr<Timebank> t = KnownTimebank(tb); !t.ok()) return t.status();
+    absl::StatusOr<int> page_size = CheckPageSize(page.page_size);
+    if (!page_size.ok()) return page_size.status();
+    absl::StatusOr<Seq> from_seq = ParseSeqToken(page.page_token);
+    if (!from_seq.ok()) return from_seq.status();
+    absl::StatusOr<std::optional<int32_t>> from_day =
+        OptionalDate("from_date", filter.from_date);
+    if (!from_day.ok()) return from_day.status();
+    absl::StatusOr<std::optional<int32_t>> to_day =
+        OptionalDate("to_date", filter.to_date);
+    if (!to_day.ok()) return to_day.status();
+    if (*from_day && *to_day && **from_day > **to_day) {
+      return FieldInvalid("to_date", "must not be before from_date");
+    }
+    const bool by_account = !filter.account_id.empty();
+    if (by_account) {
+      if (absl::Status s = CheckAccountId("account_id", filter.account_id); !s.ok()) {
+        return s;
+      }
+      if (!books_.FindAccount(tb, filter.account_id)) {
+        return FieldNotFound("account_id", "no such account in this timebank");
+      }
+    }
+    const std::string prefix = by_account
+                                   ? StatementPrefix(tb, filter.account_id)
+                                   : JournalPrefix(tb);
+    const std::string start = by_account
+                                  ? StatementKey(tb, filter.account_id, *from_seq)
+                                  : JournalKey(tb, *from_seq);
+    Draft reader = Reader();
+    PageOf<Exchange> out;
+    absl::Status read_error;
+    int scanned = 0;
+    absl::Status s = ScanPrefix(
+        db_.get(), nullptr, prefix, start,
+        [&](std::string_view key_rest, std::string_view) {
+          const Seq seq = DecodeBigEndian64(key_rest);
+          if (static_cast<int>(out.items.size()) == *page_size ||
+              ++scanned > kMaxScannedPerPage) {
+            out.next_page_token = std::to_string(seq);
+            return false;
+          }
+          absl::StatusOr<std::optional<Exchange>> exchange =
+              reader.FindExchange(tb, seq);
+          if (!exchange.ok()) {
+            read_error = exchange.status();
+            return false;
+          }
+          if (!exchange->has_value()) return true;  // Not a record entry.
+          const int32_t day = (*exchange)->record.occurred_on;
+          if ((*from_day && day < **from_day) || (*to_day && day > **to_day)) {
+            return true;
+          }
+          out.items.push_back(**std::move(exchange));
+          return true;
+        });
+    if (!s.ok()) return s;
+    if (!read_error.ok()) return read_error;
+    return out;
+  }
+
+  LedgerOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  Books books_;
+  std::unique_ptr<Sequencer> sequencer_;
+  std::mutex listeners_mu_;
+  std::map<int, CommitListener> listeners_;
+  int next_listener_id_ = 1;
+  std::once_flag closed_;
+};
+
+absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
+  if (options.data_dir.empty()) return FieldInvalid("data_dir", "is required");
+  std::error_code error;
+  std::filesystem::create_directories(options.data_dir, error);
+  if (error) {
+    return FieldInvalid("data_dir", absl::StrCat("cannot create ",
+                                                 options.data_dir, ": ",
+                                                 error.message()));
+  }
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.max_background_jobs = 2;
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  db_options.table_factory.reset(
+      rocksdb::NewBlockBasedTableFactory(table_options));
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.data_dir, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return FieldPrecondition(
+          "data_dir", absl::StrCat(options.data_dir,
+                                   " is in use by another process"));
+    }
+    return FromRocks(s, "open");
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  std::string format;
+  s = db->Get(rocksdb::ReadOptions(), std::string(kFormatKey), &format);
+  if (s.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    it->SeekToFirst();
+    if (it->Valid()) {
+      return FieldPrecondition("data_dir",
+                               "holds a database that is not a timebank ledger");
+    }
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    if (absl::Status w = FromRocks(
+            db->Put(sync, std::string(kFormatKey), std::string(kFormatVersion)),
+            "write");
+        !w.ok()) {
+      return w;
+    }
+  } else if (!s.ok()) {
+    return FromRocks(s, "read");
+  } else if (format != kFormatVersion) {
+    return FieldPrecondition(
+        "data_dir", absl::StrCat("was written in ledger format version ",
+                                 format, "; this build reads version ",
+                                 std::string(kFormatVersion)));
+  }
+
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(db));
+  if (absl::Status loaded = impl->Load(); !loaded.ok()) return loaded;
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+void Ledger::Close() { impl_->Close(); }
+
+absl::StatusOr<Timebank> Ledger::CreateTimebank(
+    const std::string& timebank_id, const std::string& name,
+    const TimebankSettings& settings) {
+  return impl_->Run<Timebank>(timebank_id, [&](Draft& draft) {
+    return ApplyCreateTimebank(draft, timebank_id, name, settings);
+  });
+}
+
+absl::StatusOr<Timebank> Ledger::GetTimebank(const std::string& timebank_id) const {
+  return impl_->KnownTimebank(timebank_id);
+}
+
+std::vector<Timebank> Ledger::ListTimebanks() const {
+  return impl_->books_.AllTimebanks();
+}
+
+absl::StatusOr<Timebank> Ledger::UpdateTimebankSettings(
+    const std::string& timebank_id, const TimebankSettings& settings) {
+  return impl_->Run<Timebank>(timebank_id, [&](Draft& draft) {
+    return ApplyUpdateSettings(draft, timebank_id, settings);
+  });
+}
+
+absl::StatusOr<Account> Ledger::OpenAccount(const std::string& timebank_id,
+                                            const OpenAccountInput& input) {
+  return impl_->Run<Account>(timebank_id, [&](Draft& draft) {
+    return ApplyOpenAccount(draft, timebank_id, input);
+  });
+}
+
+absl::StatusOr<Account> Ledger::GetAccount(const std::string& timebank_id,
+                                           const std::string& account_id) const {
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
+    return t.status();
+  }
+  if (absl::Status s = CheckAccountId("account_id", account_id); !s.ok()) return s;
+  std::optional<Account> account = impl_->books_.FindAccount(timebank_id, account_id);
+  if (!account) return FieldNotFound("account_id", "no such account in this timebank");
+  return *account;
+}
+
+absl::StatusOr<PageOf<Account>> Ledger::ListAccounts(
+    const std::string& timebank_id, const Page& page) const {
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
+    return t.status();
+  }
+  absl::StatusOr<int> page_size = CheckPageSize(page.page_size);
+  if (!page_size.ok()) return page_size.status();
+  if (!page.page_token.empty()) {
+    if (absl::Status s = CheckAccountId("page_token", page.page_token); !s.ok()) {
+      return s;
+    }
+  }
+  PageOf<Account> out;
+  out.items = impl_->books_.AccountsAfter(timebank_id, page.page_token,
+                                          static_cast<size_t>(*page_size) + 1);
+  if (static_cast<int>(out.items.size()) > *page_size) {
+    out.items.pop_back();
+    out.next_page_token = out.items.back().id;
+  }
+  return out;
+}
+
+absl::StatusOr<Account> Ledger::UpdateAccount(const std::string& timebank_id,
+                                              const UpdateAccountInput& input) {
+  return impl_->Run<Account>(timebank_id, [&](Draft& draft) {
+    return ApplyUpdateAccount(draft, timebank_id, input);
+  });
+}
+
+absl::StatusOr<Account> Ledger::EraseAccount(const std::string& timebank_id,
+                                             const std::string& account_id) {
+  return impl_->Run<Account>(timebank_id, [&](Draft& draft) {
+    return ApplyEraseAccount(draft, timebank_id, account_id);
+  });
+}
+
+absl::StatusOr<Exchange> Ledger::RecordExchange(
+    const std::string& timebank_id, const Actor& actor,
+    const RecordExchangeInput& input) {
+  return impl_->Run<Exchange>(timebank_id, [&](Draft& draft) {
+    return ApplyRecord(draft, timebank_id, actor, input);
+  });
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> Ledger::RecordExchanges(
+    const std::string& timebank_id, const Actor& actor,
+    const std::vector<RecordExchangeInput>& inputs) {
+  using Results = std::vector<absl::StatusOr<Exchange>>;
+  if (inputs.empty()) return FieldInvalid("items", "must not be empty");
+  if (static_cast<int>(inputs.size()) > impl_->options_.max_bulk_items) {
+    return FieldInvalid("items", absl::StrCat("at most ",
+                                              impl_->options_.max_bulk_items,
+                                              " per call"));
+  }
+  return impl_->Run<Results>(
+      timebank_id,
+      [&](Draft& draft) -> absl::StatusOr<Results> {
+        Results results;
+        results.reserve(inputs.size());
+        for (const RecordExchangeInput& input : inputs) {
+          results.push_back(ApplyRecord(draft, timebank_id, actor, input));
+        }
+        return results;
+      },
+      inputs.size());
+}
+
+absl::StatusOr<Exchange> Ledger::ConfirmExchange(const std::string& timebank_id,
+                                                 const Actor& actor, Seq seq,
+                                                 const std::string& request_id) {
+  return impl_->Run<Exchange>(timebank_id, [&](Draft& draft) {
+    return ApplyClose(draft, timebank_id, actor, EntryKind::kConfirm, seq,
+                      request_id, "");
+  });
+}
+
+absl::StatusOr<Exchange> Ledger::RejectExchange(const std::string& timebank_id,
+                                                const Actor& actor, Seq seq,
+                                                const std::string& request_id,
+                                                const std::string& reason) {
+  return impl_->Run<Exchange>(timebank_id, [&](Draft& draft) {
+    return ApplyClose(draft, timebank_id, actor, EntryKind::kReject, seq,
+                      request_id, reason);
+  });
+}
+
+absl::StatusOr<Exchange> Ledger::ReverseExchange(const std::string& timebank_id,
+                                                 const Actor& actor, Seq seq,
+                                                 const std::string& request_id,
+                                                 const std::string& reason) {
+  return impl_->Run<Exchange>(timebank_id, [&](Draft& draft) {
+    return ApplyClose(draft, timebank_id, actor, EntryKind::kReverse, seq,
+                      request_id, reason);
+  });
+}
+
+absl::StatusOr<Exchange> Ledger::GetExchange(const std::string& timebank_id,
+                                             Seq seq) const {
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
+    return t.status();
+  }
+  if (seq == 0) return FieldInvalid("seq", "must be 1 or more");
+  Draft reader = impl_->Reader();
+  absl::StatusOr<std::optional<Exchange>> exchange =
+      reader.FindExchange(timebank_id, seq);
+  if (!exchange.ok()) return exchange.status();
+  if (!exchange->has_value()) {
+    return FieldNotFound("seq", "no exchange with this seq (it may be a "
+                                "confirm, reject or reversal entry)");
+  }
+  return **exchange;
+}
+
+absl::StatusOr<PageOf<Exchange>> Ledger::ListExchanges(
+    const std::string& timebank_id, const ExchangeFilter& filter,
+    const Page& page) const {
+  return impl_->ListExchanges(timebank_id, filter, page);
+}
+
+absl::StatusOr<AccountTotals> Ledger::GetBalance(
+    const std::string& timebank_id, const std::string& account_id) const {
+  absl::StatusOr<Account> account = GetAccount(timebank_id, account_id);
+  if (!account.ok()) return account.status();
+  return account->totals;
+}
+
+absl::StatusOr<BalanceSnapshot> Ledger::SnapshotBalances(
+    const std::string& timebank_id) const {
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
+    return t.status();
+  }
+  auto [seq, balances] = impl_->books_.Balances(timebank_id);
+  return BalanceSnapshot{.as_of_seq = seq, .balances_minutes = std::move(balances)};
+}
+
+absl::StatusOr<std::vector<JournalEntry>> Ledger::ReadJournal(
+    const std::string& timebank_id, Seq from_seq, int limit) const {
+  absl::StatusOr<Timebank> timebank = impl_->KnownTimebank(timebank_id);
+  if (!timebank.ok()) return timebank.status();
+  if (from_seq == 0) return FieldInvalid("from_seq", "must be 1 or more");
+  if (limit <= 0 || limit > kMaxPageSize) {
+    return FieldInvalid("limit", "must be between 1 and 1000");
+  }
+  std::vector<JournalEntry> out;
+  absl::Status decode_error;
+  absl::Status s = ScanPrefix(
+      impl_->db_.get(), nullptr, JournalPrefix(timebank_id),
+      JournalKey(timebank_id, from_seq),
+      [&](std::string_view, std::string_view value) {
+        absl::StatusOr<JournalEntry> entry = DecodeEntry(timebank_id, value);
+        if (!entry.ok()) {
+          decode_error = entry.status();
+          return false;
+        }
+        out.push_back(*std::move(entry));
+        return static_cast<int>(out.size()) < limit;
+      });
+  if (!s.ok()) return s;
+  if (!decode_error.ok()) return decode_error;
+  return out;
+}
+
+int Ledger::AddCommitListener(CommitListener listener) {
+  std::lock_guard lock(impl_->listeners_mu_);
+  const int id = impl_->next_listener_id_++;
+  impl_->listeners_[id] = std::move(listener);
+  return id;
+}
+
+void Ledger::RemoveCommitListener(int id) {
+  std::lock_guard lock(impl_->listeners_mu_);
+  impl_->listeners_.erase(id);
+}
+
+absl::StatusOr<VerifyReport> Ledger::Verify(const std::string& timebank_id) {
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
+    return t.status();
+  }
+  absl::StatusOr<VerifyReport> report =
+      VerifyTimebank(impl_->db_.get(), timebank_id);
+  if (report.ok() && !report->ok) impl_->books_.BlockWrites(timebank_id);
+  return report;
+}
+
+absl::StatusOr<std::vector<std::pair<YearMonth, MonthTotals>>>
+Ledger::TimebankMonths(const std::string& timebank_id, YearMonth from,
+                       YearMonth to) const {
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
+    return t.status();
+  }
+  std::vector<std::pair<YearMonth, MonthTotals>> out;
+  absl::Status decode_error;
+  absl::Status s = ScanPrefix(
+      impl_->db_.get(), nullptr, TimebankMonthPrefix(timebank_id),
+      TimebankMonthKey(timebank_id, from),
+      [&](std::string_view key_rest, std::string_view value) {
+        const auto month = static_cast<YearMonth>(DecodeBigEndian32(key_rest));
+        if (month > to) return false;
+        absl::StatusOr<MonthTotals> totals = DecodeMonthTotals(value);
+        if (!totals.ok()) {
+          decode_error = totals.status();
+          return false;
+        }
+        out.emplace_back(month, *totals);
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!decode_error.ok()) return decode_error;
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<YearMonth, AccountMonthTotals>>>
+Ledger::AccountMonths(const std::string& timebank_id,
+                      const std::string& account_id, YearMonth from,
+                      YearMonth to) const {
+  if (absl::StatusOr<Account> a = GetAccount(timebank_id, account_id); !a.ok()) {
+    return a.status();
+  }
+  std::vector<std::pair<YearMonth, AccountMonthTotals>> out;
+  absl::Status decode_error;
+  absl::Status s = ScanPrefix(
+      impl_->db_.get(), nullptr, AccountMonthPrefix(timebank_id, account_id),
+      AccountMonthKey(timebank_id, account_id, from),
+      [&](std::string_view key_rest, std::string_view value) {
+        const auto month = static_cast<YearMonth>(DecodeBigEndian32(key_rest));
+        if (month > to) return false;
+        absl::StatusOr<AccountMonthTotals> totals =
+            DecodeAccountMonthTotals(value);
+        if (!totals.ok()) {
+          decode_error = totals.status();
+          return false;
+        }
+        out.emplace_back(month, *totals);
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!decode_error.ok()) return decode_error;
+  return out;
+}
+
+}  // namespace timebank::ledger

@@ -1,0 +1,171 @@
+// The timebank ledger: the books of many timebanks in one RocksDB database.
+//
+// Every change goes through the timebank's single writer (see sequencer.h),
+// which validates it against in-memory state and commits it together with
+// other queued changes in one synced RocksDB write (group commit). A method
+// that changes something returns only after that write is on disk: an OK
+// result is durable. Reads are served from memory (timebanks, accounts,
+// balances) or from RocksDB (journal, aggregates) and never wait for writers.
+//
+// Thread safety: all methods may be called concurrently from any thread.
+//
+// Errors: absl::Status codes with a message that starts with the name of the
+// offending field, e.g. "minutes: must be greater than 0".
+//   kInvalidArgument    malformed input
+//   kNotFound           unknown timebank, account or seq
+//   kAlreadyExists      id taken, or request_id reused with other content
+//   kFailedPrecondition a rule stops it (inactive account, floor, status)
+//   kPermissionDenied   a member acting outside their own exchanges
+//   kUnavailable        storage failed; nothing was changed
+//   kDataLoss           the journal failed verification; writes refused
+
+#ifndef TIMEBANK_LEDGER_LEDGER_H_
+#define TIMEBANK_LEDGER_LEDGER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "ledger/types.h"
+
+namespace timebank::ledger {
+
+struct LedgerOptions {
+  std::string data_dir;
+  // Writer threads; each timebank is served by exactly one of them.
+  int writer_threads = 1;
+  // Most commands one group commit takes from the queue.
+  int max_batch_commands = 4096;
+  // Microseconds since epoch, UTC. Tests may substitute a fake clock.
+  std::function<int64_t()> clock_us;
+  // Largest RecordExchanges batch accepted.
+  int max_bulk_items = 10000;
+};
+
+struct Page {
+  int page_size = 100;  // 1..1000
+  std::string page_token;  // Opaque; empty for the first page.
+};
+
+struct ExchangeFilter {
+  std::string account_id;  // Empty: the whole timebank.
+  std::string from_date;   // YYYY-MM-DD inclusive; empty: open.
+  std::string to_date;     // YYYY-MM-DD inclusive; empty: open.
+};
+
+template <typename T>
+struct PageOf {
+  std::vector<T> items;
+  std::string next_page_token;  // Empty on the last page.
+};
+
+// Every account's balance of one timebank, read at one journal position.
+struct BalanceSnapshot {
+  Seq as_of_seq = 0;
+  std::vector<std::pair<std::string, int64_t>> balances_minutes;
+};
+
+// Called with the entries of each commit, in seq order, after they are
+// durable. Runs on the writer thread: it must not block.
+using CommitListener =
+    std::function<void(const std::vector<JournalEntry>& entries)>;
+
+class Ledger {
+ public:
+  static absl::StatusOr<std::unique_ptr<Ledger>> Open(LedgerOptions options);
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Timebanks.
+  absl::StatusOr<Timebank> CreateTimebank(const std::string& timebank_id,
+                                          const std::string& name,
+                                          const TimebankSettings& settings);
+  absl::StatusOr<Timebank> GetTimebank(const std::string& timebank_id) const;
+  std::vector<Timebank> ListTimebanks() const;
+  absl::StatusOr<Timebank> UpdateTimebankSettings(
+      const std::string& timebank_id, const TimebankSettings& settings);
+
+  // Accounts.
+  absl::StatusOr<Account> OpenAccount(const std::string& timebank_id,
+                                      const OpenAccountInput& input);
+  absl::StatusOr<Account> GetAccount(const std::string& timebank_id,
+                                     const std::string& account_id) const;
+  absl::StatusOr<PageOf<Account>> ListAccounts(const std::string& timebank_id,
+                                               const Page& page) const;
+  absl::StatusOr<Account> UpdateAccount(const std::string& timebank_id,
+                                        const UpdateAccountInput& input);
+  // Replaces display name, skills and external reference with placeholders.
+  // The journal is untouched.
+  absl::StatusOr<Account> EraseAccount(const std::string& timebank_id,
+                                       const std::string& account_id);
+
+  // Exchanges. A coordinator's record is CONFIRMED at once; a member's is
+  // PENDING until the other party or a coordinator confirms it.
+  absl::StatusOr<Exchange> RecordExchange(const std::string& timebank_id,
+                                          const Actor& actor,
+                                          const RecordExchangeInput& input);
+  // One result per input, in order; all go through the same group commit.
+  absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> RecordExchanges(
+      const std::string& timebank_id, const Actor& actor,
+      const std::vector<RecordExchangeInput>& inputs);
+  absl::StatusOr<Exchange> ConfirmExchange(const std::string& timebank_id,
+                                           const Actor& actor, Seq seq,
+                                           const std::string& request_id);
+  absl::StatusOr<Exchange> RejectExchange(const std::string& timebank_id,
+                                          const Actor& actor, Seq seq,
+                                          const std::string& request_id,
+                                          const std::string& reason);
+  absl::StatusOr<Exchange> ReverseExchange(const std::string& timebank_id,
+                                           const Actor& actor, Seq seq,
+                                           const std::string& request_id,
+                                           const std::string& reason);
+  absl::StatusOr<Exchange> GetExchange(const std::string& timebank_id,
+                                       Seq seq) const;
+  absl::StatusOr<PageOf<Exchange>> ListExchanges(const std::string& timebank_id,
+                                                 const ExchangeFilter& filter,
+                                                 const Page& page) const;
+
+  // Balances.
+  absl::StatusOr<AccountTotals> GetBalance(const std::string& timebank_id,
+                                           const std::string& account_id) const;
+  absl::StatusOr<BalanceSnapshot> SnapshotBalances(
+      const std::string& timebank_id) const;
+
+  // Journal. Reads up to `limit` entries with seq >= from_seq.
+  absl::StatusOr<std::vector<JournalEntry>> ReadJournal(
+      const std::string& timebank_id, Seq from_seq, int limit) const;
+  // Registers a listener for every commit of every timebank. The returned
+  // id removes it.
+  int AddCommitListener(CommitListener listener);
+  void RemoveCommitListener(int id);
+
+  // Recomputes the hash chain, statuses, every account's totals and every
+  // aggregate from the journal and reports the first discrepancy. A failed
+  // verification also stops writes to the timebank (kDataLoss) until the
+  // database is repaired and reopened.
+  absl::StatusOr<VerifyReport> Verify(const std::string& timebank_id);
+
+  // Aggregates for reports. Months are YYYYMM, inclusive.
+  absl::StatusOr<std::vector<std::pair<YearMonth, MonthTotals>>>
+  TimebankMonths(const std::string& timebank_id, YearMonth from,
+                 YearMonth to) const;
+  absl::StatusOr<std::vector<std::pair<YearMonth, AccountMonthTotals>>>
+  AccountMonths(const std::string& timebank_id, const std::string& account_id,
+                YearMonth from, YearMonth to) const;
+
+  // Flushes and closes; pending commands fail with kUnavailable.
+  void Close();
+
+ private:
+  class Impl;
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace timebank::ledger
+
+#endif  // TIMEBANK_LEDGER_LEDGER_H_

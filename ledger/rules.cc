@@ -1,0 +1,571 @@
+#include "ledger/rules.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/civil_date.h"
+#include "ledger/validation.h"
+
+namespace timebank::ledger {
+namespace {
+
+constexpr std::string_view kErasedName = "(erased)";
+
+std::string_view StatusName(ExchangeStatus status) {
+  switch (status) {
+    case ExchangeStatus::kPending: return "PENDING";
+    case ExchangeStatus::kConfirmed: return "CONFIRMED";
+    case ExchangeStatus::kRejected: return "REJECTED";
+    case ExchangeStatus::kReversed: return "REVERSED";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view AccountStatusName(AccountStatus status) {
+  switch (status) {
+    case AccountStatus::kActive: return "ACTIVE";
+    case AccountStatus::kSuspended: return "SUSPENDED";
+    case AccountStatus::kClosed: return "CLOSED";
+  }
+  return "UNKNOWN";
+}
+
+// Sum of two int64 values, or an error naming `field` on overflow.
+absl::Status CheckedAdd(int64_t a, int64_t b, std::string_view field,
+                        int64_t* out) {
+  if (__builtin_add_overflow(a, b, out)) {
+    return FieldPrecondition(field, "the total would overflow");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Timebank> WritableTimebank(const Draft& draft,
+                                          const std::string& tb) {
+  if (absl::Status s = CheckTimebankId("timebank_id", tb); !s.ok()) return s;
+  std::optional<Timebank> timebank = draft.FindTimebank(tb);
+  if (!timebank) return FieldNotFound("timebank_id", "no such timebank");
+  if (draft.WritesBlocked(tb)) {
+    return FieldPrecondition(
+        "timebank_id",
+        "the journal failed verification; writes are refused until an "
+        "administrator repairs it");
+  }
+  return *timebank;
+}
+
+absl::StatusOr<Account> ExistingAccount(const Draft& draft,
+                                        const std::string& tb,
+                                        std::string_view field,
+                                        const std::string& account_id) {
+  if (absl::Status s = CheckAccountId(field, account_id); !s.ok()) return s;
+  std::optional<Account> account = draft.FindAccount(tb, account_id);
+  if (!account) {
+    return FieldNotFound(field, absl::StrCat("no account '", account_id,
+                                             "' in timebank ", tb));
+  }
+  return *account;
+}
+
+absl::Status CheckActive(std::string_view field, const Account& account) {
+  if (account.status != AccountStatus::kActive) {
+    return FieldPrecondition(field, absl::StrCat("account '", account.id,
+                                                 "' is ",
+                                                 std::string(AccountStatusName(account.status))));
+  }
+  return absl::OkStatus();
+}
+
+// The identity of a request's content, so a retry can be told apart from a
+// different request that reuses the id.
+Hash Fingerprint(std::initializer_list<std::string_view> parts) {
+  std::string joined;
+  for (std::string_view part : parts) {
+    joined.append(std::to_string(part.size())).push_back(':');
+    joined.append(part);
+  }
+  return Sha256(joined);
+}
+
+// The outcome of an earlier request with the same id: its result when the
+// content matches, kAlreadyExists when it does not, nullopt when new.
+absl::StatusOr<std::optional<Exchange>> Replay(Draft& draft,
+                                               const std::string& tb,
+                                               const std::string& request_id,
+                                               const Hash& fingerprint) {
+  absl::StatusOr<std::optional<RequestRecord>> earlier =
+      draft.FindRequest(tb, request_id);
+  if (!earlier.ok()) return earlier.status();
+  if (!earlier->has_value()) return std::nullopt;
+  if ((*earlier)->fingerprint != fingerprint) {
+    return absl::AlreadyExistsError(
+        "request_id: already used for a different request");
+  }
+  absl::StatusOr<std::optional<Exchange>> exchange =
+      draft.FindExchange(tb, (*earlier)->seq);
+  if (!exchange.ok()) return exchange.status();
+  if (!exchange->has_value()) {
+    return absl::DataLossError("request_id: names a missing journal entry");
+  }
+  return exchange;
+}
+
+// Adds (sign +1) or removes (sign -1) a confirmed exchange's effect on
+// balances, counters and aggregates. Every new value is computed and checked
+// before anything is written to the draft.
+absl::Status ApplyEffect(Draft& draft, const JournalEntry& record, int sign) {
+  const std::string& tb = record.timebank_id;
+  Account giver = *draft.FindAccount(tb, record.giver_id);
+  Account receiver = *draft.FindAccount(tb, record.receiver_id);
+  const int64_t minutes = sign * record.minutes;
+  const Timebank timebank = *draft.FindTimebank(tb);
+
+  AccountTotals g = giver.totals;
+  AccountTotals r = receiver.totals;
+  absl::Status s;
+  if (!(s = CheckedAdd(g.minutes_given, minutes, "minutes", &g.minutes_given)).ok() ||
+      !(s = CheckedAdd(r.minutes_received, minutes, "minutes", &r.minutes_received)).ok()) {
+    return s;
+  }
+  g.exchanges_given += sign;
+  r.exchanges_received += sign;
+
+  // The side whose balance falls must stay at or above the floor.
+  const Account& loser = sign > 0 ? receiver : giver;
+  const AccountTotals& loser_after = sign > 0 ? r : g;
+  if (loser.kind == AccountKind::kPerson &&
+      timebank.settings.balance_floor_minutes.has_value() &&
+      loser_after.balance_minutes() < *timebank.settings.balance_floor_minutes) {
+    return FieldPrecondition(
+        sign > 0 ? "receiver_id" : "giver_id",
+        absl::StrCat("account '", loser.id, "' would fall below the balance "
+                     "floor of ", *timebank.settings.balance_floor_minutes,
+                     " minutes"));
+  }
+
+  const bool giver_low = record.giver_id < record.receiver_id;
+  const std::string pair_key =
+      giver_low ? PairKey(tb, record.giver_id, record.receiver_id)
+                : PairKey(tb, record.receiver_id, record.giver_id);
+  absl::StatusOr<PairTotals> pair = draft.GetPairTotals(pair_key);
+  if (!pair.ok()) return pair.status();
+  PairTotals pair_after = *pair;
+  int64_t& pair_count = giver_low ? pair_after.low_to_high_exchanges
+                                  : pair_after.high_to_low_exchanges;
+  int64_t& pair_minutes = giver_low ? pair_after.low_to_high_minutes
+                                    : pair_after.high_to_low_minutes;
+  pair_count += sign;
+  if (!(s = CheckedAdd(pair_minutes, minutes, "minutes", &pair_minutes)).ok()) return s;
+  if (pair->empty() != pair_after.empty()) {
+    const int partner_change = pair_after.empty() ? -1 : 1;
+    g.partners += partner_change;
+    r.partners += partner_change;
+  }
+
+  const YearMonth month = MonthOf(record.occurred_on);
+  const std::string giver_month_key = AccountMonthKey(tb, record.giver_id, month);
+  const std::string receiver_month_key =
+      AccountMonthKey(tb, record.receiver_id, month);
+  const std::string tb_month_key = TimebankMonthKey(tb, month);
+  const std::string category_key = CategoryMonthKey(tb, month, record.category);
+  absl::StatusOr<AccountMonthTotals> giver_month =
+      draft.GetAccountMonthTotals(giver_month_key);
+  if (!giver_month.ok()) return giver_month.status();
+  absl::StatusOr<AccountMonthTotals> receiver_month =
+      draft.GetAccountMonthTotals(receiver_month_key);
+  if (!receiver_month.ok()) return receiver_month.status();
+  absl::StatusOr<MonthTotals> tb_month = draft.GetMonthTotals(tb_month_key);
+  if (!tb_month.ok()) return tb_month.status();
+  absl::StatusOr<MonthTotals> category_month =
+      draft.GetMonthTotals(category_key);
+  if (!category_month.ok()) return category_month.status();
+
+  if (!(s = CheckedAdd(giver_month->minutes_given, minutes, "minutes",
+                       &giver_month->minutes_given)).ok() ||
+      !(s = CheckedAdd(receiver_month->minutes_received, minutes, "minutes",
+                       &receiver_month->minutes_received)).ok() ||
+      !(s = CheckedAdd(tb_month->minutes, minutes, "minutes",
+                       &tb_month->minutes)).ok() ||
+      !(s = CheckedAdd(category_month->minutes, minutes, "minutes",
+                       &category_month->minutes)).ok()) {
+    return s;
+  }
+  giver_month->exchanges_given += sign;
+  receiver_month->exchanges_received += sign;
+  tb_month->exchanges += sign;
+  category_month->exchanges += sign;
+
+  giver.totals = g;
+  receiver.totals = r;
+  draft.PutAccount(giver);
+  draft.PutAccount(receiver);
+  draft.PutPairTotals(pair_key, pair_after);
+  draft.PutAccountMonthTotals(giver_month_key, *giver_month);
+  draft.PutAccountMonthTotals(receiver_month_key, *receiver_month);
+  draft.PutMonthTotals(tb_month_key, *tb_month);
+  draft.PutMonthTotals(category_key, *category_month);
+  return absl::OkStatus();
+}
+
+absl::Status CheckRecordInput(const Timebank& timebank,
+                              const RecordExchangeInput& input,
+                              int64_t now_us) {
+  absl::Status s;
+  if (!(s = CheckRequestId("request_id", input.request_id)).ok() ||
+      !(s = CheckAccountId("giver_id", input.giver_id)).ok() ||
+      !(s = CheckAccountId("receiver_id", input.receiver_id)).ok()) {
+    return s;
+  }
+  if (input.giver_id == input.receiver_id) {
+    return FieldInvalid("receiver_id", "must differ from giver_id");
+  }
+  if (input.minutes <= 0) return FieldInvalid("minutes", "must be greater than 0");
+  if (input.minutes > timebank.settings.max_exchange_minutes) {
+    return FieldInvalid("minutes",
+                        absl::StrCat("must be at most ",
+                                     timebank.settings.max_exchange_minutes,
+                                     " (this timebank's largest exchange)"));
+  }
+  if (!(s = CheckTag("category", NormaliseTag(input.category))).ok() ||
+      !(s = CheckText("description", input.description, kDescriptionMaxLength,
+                      TextRule::kOptional, Lines::kMulti)).ok()) {
+    return s;
+  }
+  std::optional<int32_t> day = ParseDate(input.occurred_on);
+  if (!day) {
+    return FieldInvalid("occurred_on", "must be a real date as YYYY-MM-DD");
+  }
+  // A day of slack for members ahead of UTC.
+  if (*day > DayOfInstantUs(now_us) + 1) {
+    return FieldInvalid("occurred_on", "must not be in the future");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckSettings(const TimebankSettings& settings) {
+  if (settings.max_exchange_minutes <= 0 ||
+      settings.max_exchange_minutes > kMaxExchangeMinutesLimit) {
+    return FieldInvalid("settings.max_exchange_minutes",
+                        absl::StrCat("must be between 1 and ",
+                                     kMaxExchangeMinutesLimit));
+  }
+  if (settings.balance_floor_minutes.has_value() &&
+      (*settings.balance_floor_minutes > 0 ||
+       *settings.balance_floor_minutes < kBalanceFloorLimitMinutes)) {
+    return FieldInvalid("settings.balance_floor_minutes",
+                        absl::StrCat("must be between ",
+                                     kBalanceFloorLimitMinutes, " and 0"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Timebank> ApplyCreateTimebank(Draft& draft,
+                                             const std::string& timebank_id,
+                                             const std::string& name,
+                                             const TimebankSettings& settings) {
+  absl::Status s;
+  if (!(s = CheckTimebankId("timebank_id", timebank_id)).ok() ||
+      !(s = CheckText("name", name, kNameMaxLength, TextRule::kRequired)).ok() ||
+      !(s = CheckSettings(settings)).ok()) {
+    return s;
+  }
+  if (draft.FindTimebank(timebank_id)) {
+    return absl::AlreadyExistsError("timebank_id: a timebank with this id exists");
+  }
+  Timebank timebank{.id = timebank_id,
+                    .name = name,
+                    .settings = settings,
+                    .created_at_us = draft.now_us()};
+  draft.PutTimebank(timebank);
+  return timebank;
+}
+
+absl::StatusOr<Timebank> ApplyUpdateSettings(Draft& draft,
+                                             const std::string& timebank_id,
+                                             const TimebankSettings& settings) {
+  absl::StatusOr<Timebank> timebank = WritableTimebank(draft, timebank_id);
+  if (!timebank.ok()) return timebank.status();
+  if (absl::Status s = CheckSettings(settings); !s.ok()) return s;
+  timebank->settings = settings;
+  draft.PutTimebank(*timebank);
+  return timebank;
+}
+
+absl::StatusOr<Account> ApplyOpenAccount(Draft& draft,
+                                         const std::string& timebank_id,
+                                         const OpenAccountInput& input) {
+  absl::StatusOr<Timebank> timebank = WritableTimebank(draft, timebank_id);
+  if (!timebank.ok()) return timebank.status();
+  absl::Status s;
+  if (!(s = CheckAccountId("account_id", input.account_id)).ok() ||
+      !(s = CheckText("display_name", input.display_name, kNameMaxLength,
+                      TextRule::kRequired)).ok() ||
+      !(s = CheckText("external_ref", input.external_ref, kExternalRefMaxLength,
+                      TextRule::kOptional)).ok()) {
+    return s;
+  }
+  std::vector<std::string> skills;
+  for (const std::string& skill : input.skills) skills.push_back(NormaliseTag(skill));
+  if (!(s = CheckSkills("skills", skills)).ok()) return s;
+  if (input.kind != AccountKind::kPerson &&
+      input.kind != AccountKind::kOrganisation &&
+      input.kind != AccountKind::kCommunityPot) {
+    return FieldInvalid("kind", "must be PERSON, ORGANISATION or COMMUNITY_POT");
+  }
+  int32_t joined_on = DayOfInstantUs(draft.now_us());
+  if (!input.joined_on.empty()) {
+    std::optional<int32_t> day = ParseDate(input.joined_on);
+    if (!day) return FieldInvalid("joined_on", "must be a real date as YYYY-MM-DD");
+    joined_on = *day;
+  }
+  if (draft.FindAccount(timebank_id, input.account_id)) {
+    return absl::AlreadyExistsError(
+        "account_id: an account with this id exists in the timebank");
+  }
+  Account account{.timebank_id = timebank_id,
+                  .id = input.account_id,
+                  .kind = input.kind,
+                  .status = AccountStatus::kActive,
+                  .display_name = input.display_name,
+                  .skills = std::move(skills),
+                  .external_ref = input.external_ref,
+                  .joined_on = joined_on,
+                  .created_at_us = draft.now_us()};
+  draft.PutAccount(account);
+  return account;
+}
+
+absl::StatusOr<Account> ApplyUpdateAccount(Draft& draft,
+                                           const std::string& timebank_id,
+                                           const UpdateAccountInput& input) {
+  absl::StatusOr<Timebank> timebank = WritableTimebank(draft, timebank_id);
+  if (!timebank.ok()) return timebank.status();
+  absl::StatusOr<Account> account =
+      ExistingAccount(draft, timebank_id, "account_id", input.account_id);
+  if (!account.ok()) return account.status();
+  absl::Status s;
+  if (input.display_name) {
+    if (!(s = CheckText("display_name", *input.display_name, kNameMaxLength,
+                        TextRule::kRequired)).ok()) {
+      return s;
+    }
+    account->display_name = *input.display_name;
+  }
+  if (input.external_ref) {
+    if (!(s = CheckText("external_ref", *input.external_ref,
+                        kExternalRefMaxLength, TextRule::kOptional)).ok()) {
+      return s;
+    }
+    account->external_ref = *input.external_ref;
+  }
+  if (input.skills) {
+    std::vector<std::string> skills;
+    for (const std::string& skill : *input.skills) {
+      skills.push_back(NormaliseTag(skill));
+    }
+    if (!(s = CheckSkills("skills", skills)).ok()) return s;
+    account->skills = std::move(skills);
+  }
+  if (input.status) {
+    if (*input.status != AccountStatus::kActive &&
+        *input.status != AccountStatus::kSuspended &&
+        *input.status != AccountStatus::kClosed) {
+      return FieldInvalid("status", "must be ACTIVE, SUSPENDED or CLOSED");
+    }
+    account->status = *input.status;
+  }
+  if (account->erased && (input.display_name || input.external_ref || input.skills)) {
+    return FieldPrecondition("account_id",
+                             "personal details were erased and stay erased");
+  }
+  draft.PutAccount(*account);
+  return account;
+}
+
+absl::StatusOr<Account> ApplyEraseAccount(Draft& draft,
+                                          const std::string& timebank_id,
+                                          const std::string& account_id) {
+  absl::StatusOr<Timebank> timebank = WritableTimebank(draft, timebank_id);
+  if (!timebank.ok()) return timebank.status();
+  absl::StatusOr<Account> account =
+      ExistingAccount(draft, timebank_id, "account_id", account_id);
+  if (!account.ok()) return account.status();
+  account->display_name = std::string(kErasedName);
+  account->skills.clear();
+  account->external_ref.clear();
+  account->erased = true;
+  draft.PutAccount(*account);
+  return account;
+}
+
+absl::StatusOr<Exchange> ApplyRecord(Draft& draft,
+                                     const std::string& timebank_id,
+                                     const Actor& actor,
+                                     const RecordExchangeInput& input) {
+  absl::StatusOr<Timebank> timebank = WritableTimebank(draft, timebank_id);
+  if (!timebank.ok()) return timebank.status();
+  if (absl::Status s = CheckRecordInput(*timebank, input, draft.now_us());
+      !s.ok()) {
+    return s;
+  }
+  const std::string category = NormaliseTag(input.category);
+  const Hash fingerprint =
+      Fingerprint({"record", input.giver_id, input.receiver_id,
+                   std::to_string(input.minutes), category, input.description,
+                   input.occurred_on});
+  absl::StatusOr<std::optional<Exchange>> earlier =
+      Replay(draft, timebank_id, input.request_id, fingerprint);
+  if (!earlier.ok()) return earlier.status();
+  if (earlier->has_value()) return **earlier;
+
+  absl::StatusOr<Account> giver =
+      ExistingAccount(draft, timebank_id, "giver_id", input.giver_id);
+  if (!giver.ok()) return giver.status();
+  absl::StatusOr<Account> receiver =
+      ExistingAccount(draft, timebank_id, "receiver_id", input.receiver_id);
+  if (!receiver.ok()) return receiver.status();
+  absl::Status s;
+  if (!(s = CheckActive("giver_id", *giver)).ok() ||
+      !(s = CheckActive("receiver_id", *receiver)).ok()) {
+    return s;
+  }
+
+  JournalEntry entry{.timebank_id = timebank_id,
+                     .kind = EntryKind::kRecord,
+                     .recorded_by = actor.name,
+                     .request_id = input.request_id,
+                     .initial_status = ExchangeStatus::kConfirmed,
+                     .giver_id = input.giver_id,
+                     .receiver_id = input.receiver_id,
+                     .minutes = input.minutes,
+                     .category = category,
+                     .description = input.description,
+                     .occurred_on = *ParseDate(input.occurred_on)};
+  if (actor.kind == Actor::Kind::kMember) {
+    if (!timebank->settings.members_may_log) {
+      return absl::PermissionDeniedError(
+          "timebank_id: members of this timebank may not log exchanges; ask a "
+          "coordinator");
+    }
+    if (actor.account_id != input.giver_id &&
+        actor.account_id != input.receiver_id) {
+      return absl::PermissionDeniedError(
+          "giver_id: a member may log only exchanges they took part in");
+    }
+    entry.initial_status = ExchangeStatus::kPending;
+    entry.recorder_account = actor.account_id;
+  } else {
+    // ApplyEffect checks everything before it writes, so a refusal here
+    // leaves the draft untouched.
+    if (absl::Status effect = ApplyEffect(draft, entry, +1); !effect.ok()) {
+      return effect;
+    }
+  }
+  entry = draft.Append(std::move(entry));
+  draft.PutRequest(timebank_id, input.request_id,
+                   RequestRecord{.seq = entry.seq, .fingerprint = fingerprint});
+  draft.PutStatementIndex(timebank_id, entry.giver_id, entry.seq);
+  draft.PutStatementIndex(timebank_id, entry.receiver_id, entry.seq);
+  return Exchange{.record = entry, .status = entry.initial_status};
+}
+
+absl::StatusOr<Exchange> ApplyClose(Draft& draft,
+                                    const std::string& timebank_id,
+                                    const Actor& actor, EntryKind kind, Seq seq,
+                                    const std::string& request_id,
+                                    const std::string& reason) {
+  absl::StatusOr<Timebank> timebank = WritableTimebank(draft, timebank_id);
+  if (!timebank.ok()) return timebank.status();
+  absl::Status s;
+  if (!(s = CheckRequestId("request_id", request_id)).ok() ||
+      !(s = CheckText("reason", reason, kDescriptionMaxLength,
+                      TextRule::kOptional, Lines::kMulti)).ok()) {
+    return s;
+  }
+  if (seq == 0) return FieldInvalid("seq", "must be 1 or more");
+  const Hash fingerprint = Fingerprint(
+      {"close", std::to_string(static_cast<int>(kind)), std::to_string(seq),
+       reason});
+  absl::StatusOr<std::optional<Exchange>> earlier =
+      Replay(draft, timebank_id, request_id, fingerprint);
+  if (!earlier.ok()) return earlier.status();
+  if (earlier->has_value()) return **earlier;
+
+  absl::StatusOr<std::optional<JournalEntry>> target =
+      draft.FindEntry(timebank_id, seq);
+  if (!target.ok()) return target.status();
+  if (!target->has_value()) return FieldNotFound("seq", "no such journal entry");
+  if ((*target)->kind != EntryKind::kRecord) {
+    return FieldPrecondition(
+        "seq", "names a confirm, reject or reversal entry; only exchanges can "
+               "be confirmed, rejected or reversed");
+  }
+  absl::StatusOr<std::optional<Exchange>> exchange =
+      draft.FindExchange(timebank_id, seq);
+  if (!exchange.ok()) return exchange.status();
+  const ExchangeStatus status = (*exchange)->status;
+  const JournalEntry& record = (*exchange)->record;
+
+  const ExchangeStatus needed =
+      kind == EntryKind::kReverse ? ExchangeStatus::kConfirmed
+                                  : ExchangeStatus::kPending;
+  if (status != needed) {
+    return FieldPrecondition(
+        "seq", absl::StrCat("exchange is ", std::string(StatusName(status)), ", not ",
+                            std::string(StatusName(needed))));
+  }
+  if (actor.kind == Actor::Kind::kMember) {
+    const bool party = actor.account_id == record.giver_id ||
+                       actor.account_id == record.receiver_id;
+    if (kind == EntryKind::kReverse || !party) {
+      return absl::PermissionDeniedError(
+          kind == EntryKind::kReverse
+              ? "seq: only a coordinator may reverse an exchange"
+              : "seq: a member may act only on exchanges they took part in");
+    }
+    if (kind == EntryKind::kConfirm && actor.account_id == record.recorder_account) {
+      return absl::PermissionDeniedError(
+          "seq: the other party or a coordinator must confirm this exchange");
+    }
+  }
+  if (kind == EntryKind::kConfirm) {
+    for (const auto& [field, id] :
+         {std::pair{"giver_id", record.giver_id},
+          std::pair{"receiver_id", record.receiver_id}}) {
+      if (!(s = CheckActive(field, *draft.FindAccount(timebank_id, id))).ok()) {
+        return s;
+      }
+    }
+  }
+  if (kind != EntryKind::kReject) {
+    if (!(s = ApplyEffect(draft, record, kind == EntryKind::kConfirm ? +1 : -1))
+             .ok()) {
+      return s;
+    }
+  }
+
+  JournalEntry entry{.timebank_id = timebank_id,
+                     .kind = kind,
+                     .recorded_by = actor.name,
+                     .request_id = request_id,
+                     .target_seq = seq,
+                     .initial_status = record.initial_status,
+                     .giver_id = record.giver_id,
+                     .receiver_id = record.receiver_id,
+                     .minutes = record.minutes,
+                     .category = record.category,
+                     .occurred_on = record.occurred_on,
+                     .note = reason};
+  entry = draft.Append(std::move(entry));
+  const ExchangeStatus after = kind == EntryKind::kConfirm ? ExchangeStatus::kConfirmed
+                               : kind == EntryKind::kReject ? ExchangeStatus::kRejected
+                                                            : ExchangeStatus::kReversed;
+  draft.PutState(timebank_id, seq,
+                 ExchangeState{.status = after, .closed_by_seq = entry.seq});
+  draft.PutRequest(timebank_id, request_id,
+                   RequestRecord{.seq = seq, .fingerprint = fingerprint});
+  return Exchange{.record = record, .status = after, .closed_by_seq = entry.seq};
+}
+
+}  // namespace timebank::ledger

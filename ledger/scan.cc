@@ -1,0 +1,34 @@
+#include "ledger/scan.h"
+
+#include <rocksdb/db.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace timebank::ledger {
+
+absl::Status ScanPrefix(
+    rocksdb::DB* db, const rocksdb::Snapshot* snapshot, std::string_view prefix,
+    std::string_view start,
+    const std::function<bool(std::string_view key_rest, std::string_view value)>&
+        visit) {
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options));
+  const rocksdb::Slice first = start.empty() ? rocksdb::Slice(prefix.data(), prefix.size())
+                                             : rocksdb::Slice(start.data(), start.size());
+  for (it->Seek(first); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.substr(0, prefix.size()) != prefix) break;
+    const std::string_view value(it->value().data(), it->value().size());
+    if (!visit(key.substr(prefix.size()), value)) break;
+  }
+  if (!it->status().ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("storage: read failed: ", it->status().ToString()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace timebank::ledger
