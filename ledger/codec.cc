@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "absl/status/status.h"
+#include "ledger/access.h"
 
 namespace timebank::ledger {
 namespace {
@@ -208,6 +209,10 @@ std::string PairKey(std::string_view tb, std::string_view low,
   return key.append(high);
 }
 std::string PairPrefix(std::string_view tb) { return Prefixed('p', tb); }
+std::string AccessKey(std::string_view token_id) {
+  return "k" + std::string(token_id);
+}
+std::string AccessPrefix() { return "k"; }
 
 uint64_t DecodeBigEndian64(std::string_view eight_bytes) {
   uint64_t value = 0;
@@ -360,10 +365,10 @@ absl::StatusOr<Account> DecodeAccount(std::string_view bytes) {
   a.status = r.EnumIn<AccountStatus>(1, 3);
   a.display_name = r.Bytes();
   const uint64_t skills = r.U64();
-  for (uint64_t i = 0; r.ok() && i < skills && i < kMaxDecodedList; ++i) {
-    a.skills.push_back(r.Bytes());
+  if (skills > kMaxDecodedList) {
+    return absl::DataLossError("account: malformed stored value");
   }
-  if (skills > kMaxDecodedList) return absl::DataLossError("account: malformed stored value");
+  for (uint64_t i = 0; r.ok() && i < skills; ++i) a.skills.push_back(r.Bytes());
   a.external_ref = r.Bytes();
   a.joined_on = r.I32();
   a.erased = r.U64() != 0;
@@ -464,6 +469,43 @@ absl::StatusOr<PairTotals> DecodePairTotals(std::string_view bytes) {
   totals.high_to_low_minutes = r.I64();
   if (absl::Status s = r.Finish("pair totals"); !s.ok()) return s;
   return totals;
+}
+
+std::string EncodeToken(const Token& token) {
+  Writer w;
+  w.Bytes(token.id);
+  w.Bytes(token.name);
+  w.U64(static_cast<uint64_t>(token.role));
+  w.U64(token.timebank_ids.size());
+  for (const std::string& tb : token.timebank_ids) w.Bytes(tb);
+  w.Bytes(token.account_id);
+  w.I64(token.created_at_us);
+  w.I64(token.expires_at_us);
+  w.U64(token.revoked ? 1 : 0);
+  w.Fixed(token.secret_hash);
+  return w.Take();
+}
+
+absl::StatusOr<Token> DecodeToken(std::string_view bytes) {
+  Token token;
+  Reader r(bytes);
+  token.id = r.Bytes();
+  token.name = r.Bytes();
+  token.role = r.EnumIn<Role>(1, 4);
+  const uint64_t timebanks = r.U64();
+  if (timebanks > kMaxDecodedList) {
+    return absl::DataLossError("token: malformed stored value");
+  }
+  for (uint64_t i = 0; r.ok() && i < timebanks; ++i) {
+    token.timebank_ids.push_back(r.Bytes());
+  }
+  token.account_id = r.Bytes();
+  token.created_at_us = r.I64();
+  token.expires_at_us = r.I64();
+  token.revoked = r.U64() != 0;
+  token.secret_hash = r.Fixed();
+  if (absl::Status s = r.Finish("token"); !s.ok()) return s;
+  return token;
 }
 
 }  // namespace timebank::ledger

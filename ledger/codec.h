@@ -16,6 +16,7 @@
 //   m<tb>\0<account>\0<yyyymm:4>     AccountMonthTotals
 //   c<tb>\0<yyyymm:4><category>      MonthTotals of one category
 //   p<tb>\0<low>\0<high>             PairTotals of two accounts
+//   k<token id>                      access Token (secret stored hashed)
 //
 // Values begin with a one-byte encoding version; decoders reject anything
 // malformed with kDataLoss rather than trusting it.
@@ -57,6 +58,8 @@ std::string CategoryMonthPrefix(std::string_view tb);
 std::string PairKey(std::string_view tb, std::string_view low,
                     std::string_view high);
 std::string PairPrefix(std::string_view tb);
+std::string AccessKey(std::string_view token_id);
+std::string AccessPrefix();
 
 // The trailing big-endian number of a key built above.
 uint64_t DecodeBigEndian64(std::string_view eight_bytes);

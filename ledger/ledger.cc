@@ -539,6 +539,24 @@ absl::StatusOr<std::vector<JournalEntry>> Ledger::ReadJournal(
   return out;
 }
 
+absl::Status Ledger::StoreAccessRecord(const std::string& id,
+                                       const std::string& bytes) {
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  return FromRocks(impl_->db_->Put(sync, AccessKey(id), bytes), "write");
+}
+
+absl::StatusOr<std::vector<std::string>> Ledger::LoadAccessRecords() const {
+  std::vector<std::string> out;
+  absl::Status s = ScanPrefix(impl_->db_.get(), nullptr, AccessPrefix(), "",
+                              [&](std::string_view, std::string_view value) {
+                                out.emplace_back(value);
+                                return true;
+                              });
+  if (!s.ok()) return s;
+  return out;
+}
+
 int Ledger::AddCommitListener(CommitListener listener) {
   std::lock_guard lock(impl_->listeners_mu_);
   const int id = impl_->next_listener_id_++;

@@ -17,7 +17,7 @@
 //   kFailedPrecondition a rule stops it (inactive account, floor, status)
 //   kPermissionDenied   a member acting outside their own exchanges
 //   kUnavailable        storage failed; nothing was changed
-//   kDataLoss           the journal failed verification; writes refused
+//   kDataLoss           a stored value is corrupt
 
 #ifndef TIMEBANK_LEDGER_LEDGER_H_
 #define TIMEBANK_LEDGER_LEDGER_H_
@@ -145,8 +145,8 @@ class Ledger {
 
   // Recomputes the hash chain, statuses, every account's totals and every
   // aggregate from the journal and reports the first discrepancy. A failed
-  // verification also stops writes to the timebank (kDataLoss) until the
-  // database is repaired and reopened.
+  // verification also stops writes to the timebank (kFailedPrecondition)
+  // until the database is repaired and reopened.
   absl::StatusOr<VerifyReport> Verify(const std::string& timebank_id);
 
   // Aggregates for reports. Months are YYYYMM, inclusive.
@@ -156,6 +156,11 @@ class Ledger {
   absl::StatusOr<std::vector<std::pair<YearMonth, AccountMonthTotals>>>
   AccountMonths(const std::string& timebank_id, const std::string& account_id,
                 YearMonth from, YearMonth to) const;
+
+  // Durable storage for the access layer's records (see access.h), kept in
+  // the same database so one backup holds everything.
+  absl::Status StoreAccessRecord(const std::string& id, const std::string& bytes);
+  absl::StatusOr<std::vector<std::string>> LoadAccessRecords() const;
 
   // Flushes and closes; pending commands fail with kUnavailable.
   void Close();

@@ -1,0 +1,201 @@
+#include "ledger/access.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/codec.h"
+#include "ledger/ledger.h"
+#include "ledger/validation.h"
+
+namespace timebank::ledger {
+namespace {
+
+constexpr std::string_view kTokenPrefix = "tbk_";
+constexpr size_t kIdBytes = 8;
+constexpr size_t kSecretBytes = 32;
+constexpr size_t kMaxTokens = 100'000;
+
+std::string Hex(const uint8_t* bytes, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out.push_back(kDigits[bytes[i] >> 4]);
+    out.push_back(kDigits[bytes[i] & 0xF]);
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> RandomHex(size_t bytes) {
+  std::vector<uint8_t> buffer(bytes);
+  if (RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
+    return absl::InternalError("random: OpenSSL could not provide random bytes");
+  }
+  return Hex(buffer.data(), bytes);
+}
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+absl::Status CheckNewToken(const NewToken& request) {
+  if (request.role < Role::kAdmin || request.role > Role::kAuditor) {
+    return FieldInvalid("role", "must be ADMIN, COORDINATOR, MEMBER or AUDITOR");
+  }
+  if (absl::Status s = CheckText("name", request.name, kActorNameMaxLength,
+                                 TextRule::kRequired);
+      !s.ok()) {
+    return s;
+  }
+  if (request.role == Role::kAdmin && !request.timebank_ids.empty()) {
+    return FieldInvalid("timebank_ids", "an ADMIN token covers every timebank");
+  }
+  if (request.role != Role::kAdmin && request.timebank_ids.empty()) {
+    return FieldInvalid("timebank_ids", "name at least one timebank");
+  }
+  if (request.timebank_ids.size() > 100) {
+    return FieldInvalid("timebank_ids", "at most 100 timebanks");
+  }
+  for (const std::string& tb : request.timebank_ids) {
+    if (absl::Status s = CheckTimebankId("timebank_ids", tb); !s.ok()) return s;
+  }
+  if (request.role == Role::kMember) {
+    if (request.timebank_ids.size() != 1) {
+      return FieldInvalid("timebank_ids", "a MEMBER token names exactly one timebank");
+    }
+    if (absl::Status s = CheckAccountId("account_id", request.account_id); !s.ok()) {
+      return s;
+    }
+  } else if (!request.account_id.empty()) {
+    return FieldInvalid("account_id", "only a MEMBER token names an account");
+  }
+  if (request.expires_at_us < 0) {
+    return FieldInvalid("expires_at_unix_us", "must not be negative");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool Token::CoversTimebank(std::string_view tb) const {
+  return role == Role::kAdmin ||
+         std::find(timebank_ids.begin(), timebank_ids.end(), tb) !=
+             timebank_ids.end();
+}
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAdmin: return "ADMIN";
+    case Role::kCoordinator: return "COORDINATOR";
+    case Role::kMember: return "MEMBER";
+    case Role::kAuditor: return "AUDITOR";
+  }
+  return "UNKNOWN";
+}
+
+AccessRegistry::AccessRegistry(Ledger* ledger) : ledger_(ledger) {}
+
+absl::StatusOr<std::unique_ptr<AccessRegistry>> AccessRegistry::Open(
+    Ledger* ledger) {
+  std::unique_ptr<AccessRegistry> registry(new AccessRegistry(ledger));
+  absl::StatusOr<std::vector<std::string>> records = ledger->LoadAccessRecords();
+  if (!records.ok()) return records.status();
+  for (const std::string& bytes : *records) {
+    absl::StatusOr<Token> token = DecodeToken(bytes);
+    if (!token.ok()) return token.status();
+    registry->tokens_[token->id] = *std::move(token);
+  }
+  return registry;
+}
+
+absl::Status AccessRegistry::Store(const Token& token) {
+  return ledger_->StoreAccessRecord(token.id, EncodeToken(token));
+}
+
+absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
+    const NewToken& request) {
+  if (absl::Status s = CheckNewToken(request); !s.ok()) return s;
+  absl::StatusOr<std::string> id = RandomHex(kIdBytes);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<std::string> secret = RandomHex(kSecretBytes);
+  if (!secret.ok()) return secret.status();
+  Token token{.id = *id,
+              .name = request.name,
+              .role = request.role,
+              .timebank_ids = request.timebank_ids,
+              .account_id = request.account_id,
+              .created_at_us = NowUs(),
+              .expires_at_us = request.expires_at_us,
+              .secret_hash = Sha256(*secret)};
+  std::lock_guard lock(mu_);
+  if (tokens_.size() >= kMaxTokens) {
+    return absl::ResourceExhaustedError("name: too many tokens; revoke some first");
+  }
+  for (const auto& [other_id, other] : tokens_) {
+    if (!other.revoked && other.name == request.name) {
+      return absl::AlreadyExistsError(
+          "name: a live token with this name exists; revoke it or choose "
+          "another name");
+    }
+  }
+  if (absl::Status s = Store(token); !s.ok()) return s;
+  tokens_[token.id] = token;
+  return std::pair{std::string(kTokenPrefix) + *id + "_" + *secret, token};
+}
+
+absl::StatusOr<Token> AccessRegistry::Revoke(const std::string& token_id) {
+  std::lock_guard lock(mu_);
+  auto it = tokens_.find(token_id);
+  if (it == tokens_.end()) return FieldNotFound("token_id", "no such token");
+  Token revoked = it->second;
+  revoked.revoked = true;
+  if (absl::Status s = Store(revoked); !s.ok()) return s;
+  it->second = revoked;
+  return revoked;
+}
+
+std::vector<Token> AccessRegistry::List() const {
+  std::lock_guard lock(mu_);
+  std::vector<Token> out;
+  for (const auto& [id, token] : tokens_) out.push_back(token);
+  return out;
+}
+
+bool AccessRegistry::Empty() const {
+  std::lock_guard lock(mu_);
+  return tokens_.empty();
+}
+
+absl::StatusOr<Token> AccessRegistry::Authenticate(std::string_view bearer) const {
+  const auto refuse = [] {
+    return absl::UnauthenticatedError(
+        "authorization: missing, unknown, revoked or expired token");
+  };
+  if (bearer.substr(0, kTokenPrefix.size()) != kTokenPrefix) return refuse();
+  bearer.remove_prefix(kTokenPrefix.size());
+  const size_t separator = bearer.find('_');
+  if (separator != kIdBytes * 2) return refuse();
+  const std::string id(bearer.substr(0, separator));
+  const Hash presented = Sha256(bearer.substr(separator + 1));
+  std::lock_guard lock(mu_);
+  auto it = tokens_.find(id);
+  if (it == tokens_.end()) return refuse();
+  // Constant time, so response timing says nothing about how much matched.
+  if (CRYPTO_memcmp(presented.data(), it->second.secret_hash.data(),
+                    presented.size()) != 0) {
+    return refuse();
+  }
+  const Token& token = it->second;
+  if (token.revoked || (token.expires_at_us != 0 && token.expires_at_us <= NowUs())) {
+    return refuse();
+  }
+  return token;
+}
+
+}  // namespace timebank::ledger

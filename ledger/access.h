@@ -1,0 +1,81 @@
+// Access tokens: who may call the service, in which role and scope. A token
+// is shown once when created ("tbk_<id>_<secret>"); only the SHA-256 of its
+// secret is stored, and presented secrets are compared in constant time.
+//
+// Thread safety: all methods may be called concurrently. Create and Revoke
+// return after the change is durable; Authenticate sees it at once.
+
+#ifndef TIMEBANK_LEDGER_ACCESS_H_
+#define TIMEBANK_LEDGER_ACCESS_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "ledger/types.h"
+
+namespace timebank::ledger {
+
+class Ledger;
+
+enum class Role : uint8_t { kAdmin = 1, kCoordinator = 2, kMember = 3, kAuditor = 4 };
+
+struct Token {
+  std::string id;  // Public part: 16 hex digits.
+  std::string name;
+  Role role = Role::kMember;
+  std::vector<std::string> timebank_ids;  // Empty for ADMIN.
+  std::string account_id;                 // MEMBER only.
+  int64_t created_at_us = 0;
+  int64_t expires_at_us = 0;  // 0: never.
+  bool revoked = false;
+  Hash secret_hash{};
+
+  bool CoversTimebank(std::string_view tb) const;
+};
+
+struct NewToken {
+  Role role = Role::kMember;
+  std::vector<std::string> timebank_ids;
+  std::string account_id;
+  std::string name;
+  int64_t expires_at_us = 0;
+};
+
+class AccessRegistry {
+ public:
+  // Loads every token stored in the ledger's database.
+  static absl::StatusOr<std::unique_ptr<AccessRegistry>> Open(Ledger* ledger);
+
+  // Returns the secret token string (shown once) and the stored record.
+  absl::StatusOr<std::pair<std::string, Token>> Create(const NewToken& request);
+  absl::StatusOr<Token> Revoke(const std::string& token_id);
+  std::vector<Token> List() const;
+  bool Empty() const;
+
+  // The live token a bearer string names, or kUnauthenticated.
+  absl::StatusOr<Token> Authenticate(std::string_view bearer) const;
+
+ private:
+  explicit AccessRegistry(Ledger* ledger);
+  absl::Status Store(const Token& token);
+
+  Ledger* ledger_;
+  mutable std::mutex mu_;
+  std::map<std::string, Token> tokens_;  // By id.
+};
+
+std::string_view RoleName(Role role);
+
+std::string EncodeToken(const Token& token);
+absl::StatusOr<Token> DecodeToken(std::string_view bytes);
+
+}  // namespace timebank::ledger
+
+#endif  // TIMEBANK_LEDGER_ACCESS_H_

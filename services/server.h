@@ -1,0 +1,58 @@
+// The timebankd server: opens the ledger in a data directory, makes the
+// first admin token, and serves Ledger, Access, health and reflection over
+// gRPC until Shutdown.
+//
+// Thread safety: Start and Shutdown from one thread; everything else runs on
+// gRPC's threads.
+
+#ifndef TIMEBANK_SERVICES_SERVER_H_
+#define TIMEBANK_SERVICES_SERVER_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace timebank::services {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "data";
+  // TLS: certificate chain and key in PEM. Both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Mutual TLS: clients must present a certificate signed by this CA.
+  std::string tls_client_ca_file;
+  // Largest request accepted; a bulk call of 10,000 exchanges is ~2 MiB.
+  int max_message_bytes = 8 * 1024 * 1024;
+  int max_threads = 256;
+  int writer_threads = 1;
+  int watch_streams_max = 64;
+  int watch_streams_per_token_max = 8;
+  std::chrono::seconds drain_timeout{10};
+};
+
+class Server {
+ public:
+  static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
+  ~Server();
+
+  // The port actually bound (useful with port 0).
+  int port() const;
+  // Stops taking calls, lets in-flight calls finish (up to the drain
+  // timeout), ends journal streams and closes the ledger.
+  void Shutdown();
+
+ private:
+  struct State;
+  explicit Server(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Writes `contents` to `path` readable by the owner only (0600).
+absl::Status WritePrivateFile(const std::string& path, const std::string& contents);
+
+}  // namespace timebank::services
+
+#endif  // TIMEBANK_SERVICES_SERVER_H_
