@@ -51,6 +51,11 @@ class Writer {
     U64(value.size());
     out_.append(value);
   }
+  void Double(double value) {
+    uint64_t bits = 0;
+    std::memcpy(&bits, &value, sizeof bits);
+    U64(bits);
+  }
   void Fixed(const Hash& hash) {
     out_.append(reinterpret_cast<const char*>(hash.data()), hash.size());
   }
@@ -93,6 +98,12 @@ class Reader {
     }
     std::string value(in_.substr(0, size));
     in_.remove_prefix(size);
+    return value;
+  }
+  double Double() {
+    const uint64_t bits = U64();
+    double value = 0;
+    std::memcpy(&value, &bits, sizeof value);
     return value;
   }
   Hash Fixed() {
@@ -209,6 +220,28 @@ std::string PairKey(std::string_view tb, std::string_view low,
   return key.append(high);
 }
 std::string PairPrefix(std::string_view tb) { return Prefixed('p', tb); }
+std::string PairMonthKey(std::string_view tb, YearMonth month,
+                         std::string_view low, std::string_view high) {
+  std::string key = PairMonthPrefix(tb);
+  PutBigEndian(&key, static_cast<uint32_t>(month), 4);
+  key.append(low);
+  key.push_back('\0');
+  return key.append(high);
+}
+std::string PairMonthPrefix(std::string_view tb) { return Prefixed('q', tb); }
+std::string ReflectionKey(std::string_view tb, uint64_t id) {
+  std::string key = ReflectionPrefix(tb);
+  PutBigEndian(&key, id, 8);
+  return key;
+}
+std::string ReflectionPrefix(std::string_view tb) { return Prefixed('f', tb); }
+std::string ActionVersionKey(std::string_view tb, uint64_t version) {
+  std::string key = ActionVersionPrefix(tb);
+  PutBigEndian(&key, version, 8);
+  return key;
+}
+std::string ActionVersionPrefix(std::string_view tb) { return Prefixed('e', tb); }
+std::string ThresholdsKey(std::string_view tb) { return "h" + std::string(tb); }
 std::string AccessKey(std::string_view token_id) {
   return "k" + std::string(token_id);
 }
@@ -315,6 +348,9 @@ std::string EncodeTimebank(const Timebank& t) {
   w.I64(t.created_at_us);
   w.U64(t.last_seq);
   w.Fixed(t.last_hash);
+  w.U64(t.last_reflection_id);
+  w.U64(t.last_action_id);
+  w.U64(t.last_action_version);
   return w.Take();
 }
 
@@ -331,6 +367,9 @@ absl::StatusOr<Timebank> DecodeTimebank(std::string_view bytes) {
   t.created_at_us = r.I64();
   t.last_seq = r.U64();
   t.last_hash = r.Fixed();
+  t.last_reflection_id = r.U64();
+  t.last_action_id = r.U64();
+  t.last_action_version = r.U64();
   if (absl::Status s = r.Finish("timebank"); !s.ok()) return s;
   return t;
 }
@@ -506,6 +545,109 @@ absl::StatusOr<Token> DecodeToken(std::string_view bytes) {
   token.secret_hash = r.Fixed();
   if (absl::Status s = r.Finish("token"); !s.ok()) return s;
   return token;
+}
+
+std::string EncodeReflection(const Reflection& x) {
+  Writer w;
+  w.Bytes(x.timebank_id);
+  w.U64(x.id);
+  w.U64(static_cast<uint64_t>(x.principle));
+  w.U64(static_cast<uint64_t>(x.perspective));
+  w.I64(x.stage);
+  w.U64(static_cast<uint64_t>(x.rag));
+  w.Bytes(x.evidence);
+  w.Bytes(x.author);
+  w.I64(x.reflected_on);
+  w.I64(x.submitted_at_us);
+  w.Bytes(x.submitted_by);
+  w.Bytes(x.request_id);
+  return w.Take();
+}
+
+absl::StatusOr<Reflection> DecodeReflection(std::string_view bytes) {
+  Reflection x;
+  Reader r(bytes);
+  x.timebank_id = r.Bytes();
+  x.id = r.U64();
+  x.principle = r.EnumIn<Principle>(1, 4);
+  x.perspective = r.EnumIn<Perspective>(1, 4);
+  x.stage = r.I32();
+  x.rag = r.EnumIn<Rag>(0, 3);
+  x.evidence = r.Bytes();
+  x.author = r.Bytes();
+  x.reflected_on = r.I32();
+  x.submitted_at_us = r.I64();
+  x.submitted_by = r.Bytes();
+  x.request_id = r.Bytes();
+  if (absl::Status s = r.Finish("reflection"); !s.ok()) return s;
+  return x;
+}
+
+std::string EncodeAction(const Action& a) {
+  Writer w;
+  w.Bytes(a.timebank_id);
+  w.U64(a.id);
+  w.U64(a.principle ? static_cast<uint64_t>(*a.principle) : 0);
+  w.Bytes(a.who);
+  w.Bytes(a.what);
+  w.Bytes(a.how);
+  w.I64(a.due_on);
+  w.U64(static_cast<uint64_t>(a.status));
+  w.Bytes(a.note);
+  w.I64(a.created_at_us);
+  w.I64(a.updated_at_us);
+  w.Bytes(a.created_by);
+  w.Bytes(a.updated_by);
+  w.Bytes(a.request_id);
+  return w.Take();
+}
+
+absl::StatusOr<Action> DecodeAction(std::string_view bytes) {
+  Action a;
+  Reader r(bytes);
+  a.timebank_id = r.Bytes();
+  a.id = r.U64();
+  const uint64_t principle = r.U64();
+  if (principle > 4) return absl::DataLossError("action: malformed stored value");
+  if (principle != 0) a.principle = static_cast<Principle>(principle);
+  a.who = r.Bytes();
+  a.what = r.Bytes();
+  a.how = r.Bytes();
+  a.due_on = r.I32();
+  a.status = r.EnumIn<ActionStatus>(1, 4);
+  a.note = r.Bytes();
+  a.created_at_us = r.I64();
+  a.updated_at_us = r.I64();
+  a.created_by = r.Bytes();
+  a.updated_by = r.Bytes();
+  a.request_id = r.Bytes();
+  if (absl::Status s = r.Finish("action"); !s.ok()) return s;
+  return a;
+}
+
+std::string EncodeThresholds(const ThresholdOverrides& overrides) {
+  Writer w;
+  w.U64(overrides.size());
+  for (const auto& [name, value] : overrides) {
+    w.Bytes(name);
+    w.Double(value);
+  }
+  return w.Take();
+}
+
+absl::StatusOr<ThresholdOverrides> DecodeThresholds(std::string_view bytes) {
+  ThresholdOverrides overrides;
+  Reader r(bytes);
+  const uint64_t count = r.U64();
+  if (count > kMaxDecodedList) {
+    return absl::DataLossError("thresholds: malformed stored value");
+  }
+  for (uint64_t i = 0; r.ok() && i < count; ++i) {
+    std::string name = r.Bytes();
+    overrides[name] = r.Double();
+  }
+  if (absl::Status s = r.Finish("thresholds"); !s.ok()) return s;
+  return overrides;
 }
 
 }  // namespace timebank::ledger

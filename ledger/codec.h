@@ -16,7 +16,11 @@
 //   m<tb>\0<account>\0<yyyymm:4>     AccountMonthTotals
 //   c<tb>\0<yyyymm:4><category>      MonthTotals of one category
 //   p<tb>\0<low>\0<high>             PairTotals of two accounts
+//   q<tb>\0<yyyymm:4><low>\0<high>    PairTotals of two accounts in a month
 //   k<token id>                      access Token (secret stored hashed)
+//   f<tb>\0<id:8>                     Reflection (append-only)
+//   e<tb>\0<version:8>                Action, one value per change (append-only)
+//   h<tb>                            threshold overrides of the assessment
 //
 // Values begin with a one-byte encoding version; decoders reject anything
 // malformed with kDataLoss rather than trusting it.
@@ -28,6 +32,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "ledger/assessment.h"
 #include "ledger/types.h"
 
 namespace timebank::ledger {
@@ -58,6 +63,14 @@ std::string CategoryMonthPrefix(std::string_view tb);
 std::string PairKey(std::string_view tb, std::string_view low,
                     std::string_view high);
 std::string PairPrefix(std::string_view tb);
+std::string PairMonthKey(std::string_view tb, YearMonth month,
+                         std::string_view low, std::string_view high);
+std::string PairMonthPrefix(std::string_view tb);
+std::string ReflectionKey(std::string_view tb, uint64_t id);
+std::string ReflectionPrefix(std::string_view tb);
+std::string ActionVersionKey(std::string_view tb, uint64_t version);
+std::string ActionVersionPrefix(std::string_view tb);
+std::string ThresholdsKey(std::string_view tb);
 std::string AccessKey(std::string_view token_id);
 std::string AccessPrefix();
 
@@ -103,6 +116,13 @@ absl::StatusOr<AccountMonthTotals> DecodeAccountMonthTotals(
     std::string_view bytes);
 std::string EncodePairTotals(const PairTotals& totals);
 absl::StatusOr<PairTotals> DecodePairTotals(std::string_view bytes);
+
+std::string EncodeReflection(const Reflection& reflection);
+absl::StatusOr<Reflection> DecodeReflection(std::string_view bytes);
+std::string EncodeAction(const Action& action);
+absl::StatusOr<Action> DecodeAction(std::string_view bytes);
+std::string EncodeThresholds(const ThresholdOverrides& overrides);
+absl::StatusOr<ThresholdOverrides> DecodeThresholds(std::string_view bytes);
 
 }  // namespace timebank::ledger
 

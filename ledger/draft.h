@@ -70,6 +70,15 @@ class Draft {
   absl::StatusOr<PairTotals> GetPairTotals(const std::string& key);
   void PutPairTotals(const std::string& key, const PairTotals& totals);
 
+  // Raw reads and writes for records kept beside the journal (the
+  // assessment's reflections, actions and thresholds).
+  absl::StatusOr<std::optional<std::string>> ReadRaw(const std::string& key) {
+    return Read(key);
+  }
+  void PutRaw(const std::string& key, std::string value) {
+    puts_[key] = std::move(value);
+  }
+
   // What the commit writes and publishes.
   const std::map<std::string, std::string>& puts() const { return puts_; }
   const std::map<std::string, Timebank>& timebanks() const { return timebanks_; }

@@ -14,12 +14,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/books.h"
+#include "ledger/ledger_impl.h"
 #include "ledger/civil_date.h"
 #include "ledger/codec.h"
 #include "ledger/draft.h"
 #include "ledger/rules.h"
 #include "ledger/scan.h"
 #include "ledger/sequencer.h"
+#include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "ledger/verify.h"
 
@@ -31,18 +33,6 @@ constexpr int kDefaultPageSize = 100;
 // A page of a filtered timebank statement stops after this many journal
 // entries even when it found fewer matches, so one call stays bounded.
 constexpr int kMaxScannedPerPage = 100'000;
-
-int64_t SystemClockUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat("storage: ", std::string(what), " failed: ",
-                                             s.ToString()));
-}
 
 absl::StatusOr<int> CheckPageSize(int page_size) {
   if (page_size == 0) return kDefaultPageSize;
@@ -73,206 +63,6 @@ absl::StatusOr<std::optional<int32_t>> OptionalDate(std::string_view field,
 
 }  // namespace
 
-class Ledger::Impl {
- public:
-  Impl(LedgerOptions options, std::unique_ptr<rocksdb::DB> db)
-      : options_(std::move(options)), db_(std::move(db)) {
-    if (!options_.clock_us) options_.clock_us = SystemClockUs;
-    sequencer_ = std::make_unique<Sequencer>(
-        Sequencer::Options{
-            .writer_threads = options_.writer_threads,
-            .max_batch_items = static_cast<size_t>(options_.max_batch_commands)},
-        [this] {
-          return std::make_unique<Draft>(db_.get(), &books_, options_.clock_us());
-        },
-        [this](Draft& draft) { return Commit(draft); });
-  }
-
-  ~Impl() { Close(); }
-
-  void Close() {
-    std::call_once(closed_, [this] {
-      sequencer_->Stop();
-      db_->SyncWAL();
-      db_->Close();
-    });
-  }
-
-  absl::Status Load() {
-    std::vector<Timebank> timebanks;
-    absl::Status decode_error;
-    absl::Status s = ScanPrefix(
-        db_.get(), nullptr, TimebankPrefix(), "",
-        [&](std::string_view, std::string_view value) {
-          absl::StatusOr<Timebank> timebank = DecodeTimebank(value);
-          if (!timebank.ok()) {
-            decode_error = timebank.status();
-            return false;
-          }
-          timebanks.push_back(*std::move(timebank));
-          return true;
-        });
-    if (!s.ok()) return s;
-    if (!decode_error.ok()) return decode_error;
-    std::map<std::string, Timebank> by_id;
-    std::map<std::pair<std::string, std::string>, Account> accounts;
-    for (Timebank& timebank : timebanks) {
-      s = ScanPrefix(db_.get(), nullptr, AccountPrefix(timebank.id), "",
-                     [&](std::string_view, std::string_view value) {
-                       absl::StatusOr<Account> account = DecodeAccount(value);
-                       if (!account.ok()) {
-                         decode_error = account.status();
-                         return false;
-                       }
-                       accounts[{account->timebank_id, account->id}] = *account;
-                       return true;
-                     });
-      if (!s.ok()) return s;
-      if (!decode_error.ok()) return decode_error;
-      by_id[timebank.id] = std::move(timebank);
-    }
-    books_.Publish(by_id, accounts);
-    return absl::OkStatus();
-  }
-
-  // Queues `apply` on the timebank's writer and waits for the durable result.
-  template <typename T>
-  absl::StatusOr<T> Run(const std::string& tb,
-                        std::function<absl::StatusOr<T>(Draft&)> apply,
-                        size_t items = 1) {
-    struct Shared {
-      std::optional<absl::StatusOr<T>> result;
-      std::promise<absl::StatusOr<T>> promise;
-    };
-    auto shared = std::make_shared<Shared>();
-    std::future<absl::StatusOr<T>> future = shared->promise.get_future();
-    sequencer_->Submit(Command{
-        .timebank_id = tb,
-        .apply = [shared, apply = std::move(apply)](
-                     Draft& draft) { shared->result = apply(draft); },
-        .done =
-            [shared](const absl::Status& commit) {
-              if (!shared->result.has_value() ||
-                  (shared->result->ok() && !commit.ok())) {
-                shared->promise.set_value(commit.ok() ? absl::InternalError(
-                                                            "command not run")
-                                                      : commit);
-              } else {
-                shared->promise.set_value(std::move(*shared->result));
-              }
-            },
-        .items = items});
-    return future.get();
-  }
-
-  absl::Status Commit(Draft& draft) {
-    if (draft.puts().empty()) return absl::OkStatus();
-    rocksdb::WriteBatch batch;
-    for (const auto& [key, value] : draft.puts()) {
-      rocksdb::Status s = batch.Put(key, value);
-      if (!s.ok()) return FromRocks(s, "batch");
-    }
-    rocksdb::WriteOptions write_options;
-    write_options.sync = true;
-    if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "write");
-        !s.ok()) {
-      return s;
-    }
-    books_.Publish(draft.timebanks(), draft.accounts());
-    if (!draft.entries().empty()) {
-      std::lock_guard lock(listeners_mu_);
-      for (const auto& [id, listener] : listeners_) listener(draft.entries());
-    }
-    return absl::OkStatus();
-  }
-
-  // A Draft used only to read committed state through the same code as the
-  // writer.
-  Draft Reader() const {
-    return Draft(db_.get(), &books_, options_.clock_us());
-  }
-
-  absl::StatusOr<Timebank> KnownTimebank(const std::string& tb) const {
-    if (absl::Status s = CheckTimebankId("timebank_id", tb); !s.ok()) return s;
-    std::optional<Timebank> timebank = books_.FindTimebank(tb);
-    if (!timebank) return FieldNotFound("timebank_id", "no such timebank");
-    return *timebank;
-  }
-
-  absl::StatusOr<PageOf<Exchange>> ListExchanges(const std::string& tb,
-                                                 const ExchangeFilter& filter,
-                                                 const Page& page) const {
-    if (absl::StatusOr<Timebank> t = KnownTimebank(tb); !t.ok()) return t.status();
-    absl::StatusOr<int> page_size = CheckPageSize(page.page_size);
-    if (!page_size.ok()) return page_size.status();
-    absl::StatusOr<Seq> from_seq = ParseSeqToken(page.page_token);
-    if (!from_seq.ok()) return from_seq.status();
-    absl::StatusOr<std::optional<int32_t>> from_day =
-        OptionalDate("from_date", filter.from_date);
-    if (!from_day.ok()) return from_day.status();
-    absl::StatusOr<std::optional<int32_t>> to_day =
-        OptionalDate("to_date", filter.to_date);
-    if (!to_day.ok()) return to_day.status();
-    if (*from_day && *to_day && **from_day > **to_day) {
-      return FieldInvalid("to_date", "must not be before from_date");
-    }
-    const bool by_account = !filter.account_id.empty();
-    if (by_account) {
-      if (absl::Status s = CheckAccountId("account_id", filter.account_id); !s.ok()) {
-        return s;
-      }
-      if (!books_.FindAccount(tb, filter.account_id)) {
-        return FieldNotFound("account_id", "no such account in this timebank");
-      }
-    }
-    const std::string prefix = by_account
-                                   ? StatementPrefix(tb, filter.account_id)
-                                   : JournalPrefix(tb);
-    const std::string start = by_account
-                                  ? StatementKey(tb, filter.account_id, *from_seq)
-                                  : JournalKey(tb, *from_seq);
-    Draft reader = Reader();
-    PageOf<Exchange> out;
-    absl::Status read_error;
-    int scanned = 0;
-    absl::Status s = ScanPrefix(
-        db_.get(), nullptr, prefix, start,
-        [&](std::string_view key_rest, std::string_view) {
-          const Seq seq = DecodeBigEndian64(key_rest);
-          if (static_cast<int>(out.items.size()) == *page_size ||
-              ++scanned > kMaxScannedPerPage) {
-            out.next_page_token = std::to_string(seq);
-            return false;
-          }
-          absl::StatusOr<std::optional<Exchange>> exchange =
-              reader.FindExchange(tb, seq);
-          if (!exchange.ok()) {
-            read_error = exchange.status();
-            return false;
-          }
-          if (!exchange->has_value()) return true;  // Not a record entry.
-          const int32_t day = (*exchange)->record.occurred_on;
-          if ((*from_day && day < **from_day) || (*to_day && day > **to_day)) {
-            return true;
-          }
-          out.items.push_back(**std::move(exchange));
-          return true;
-        });
-    if (!s.ok()) return s;
-    if (!read_error.ok()) return read_error;
-    return out;
-  }
-
-  LedgerOptions options_;
-  std::unique_ptr<rocksdb::DB> db_;
-  Books books_;
-  std::unique_ptr<Sequencer> sequencer_;
-  std::mutex listeners_mu_;
-  std::map<int, CommitListener> listeners_;
-  int next_listener_id_ = 1;
-  std::once_flag closed_;
-};
-
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   if (options.data_dir.empty()) return FieldInvalid("data_dir", "is required");
   std::error_code error;
@@ -297,7 +87,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
           "data_dir", absl::StrCat(options.data_dir,
                                    " is in use by another process"));
     }
-    return FromRocks(s, "open");
+    return internal::FromRocks(s, "open");
   }
   std::unique_ptr<rocksdb::DB> db(raw);
 
@@ -312,14 +102,14 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
     }
     rocksdb::WriteOptions sync;
     sync.sync = true;
-    if (absl::Status w = FromRocks(
+    if (absl::Status w = internal::FromRocks(
             db->Put(sync, std::string(kFormatKey), std::string(kFormatVersion)),
             "write");
         !w.ok()) {
       return w;
     }
   } else if (!s.ok()) {
-    return FromRocks(s, "read");
+    return internal::FromRocks(s, "read");
   } else if (format != kFormatVersion) {
     return FieldPrecondition(
         "data_dir", absl::StrCat("was written in ledger format version ",
@@ -491,9 +281,66 @@ absl::StatusOr<Exchange> Ledger::GetExchange(const std::string& timebank_id,
 }
 
 absl::StatusOr<PageOf<Exchange>> Ledger::ListExchanges(
-    const std::string& timebank_id, const ExchangeFilter& filter,
-    const Page& page) const {
-  return impl_->ListExchanges(timebank_id, filter, page);
+    const std::string& tb, const ExchangeFilter& filter, const Page& page) const {
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(tb); !t.ok()) return t.status();
+  absl::StatusOr<int> page_size = CheckPageSize(page.page_size);
+  if (!page_size.ok()) return page_size.status();
+  absl::StatusOr<Seq> from_seq = ParseSeqToken(page.page_token);
+  if (!from_seq.ok()) return from_seq.status();
+  absl::StatusOr<std::optional<int32_t>> from_day =
+      OptionalDate("from_date", filter.from_date);
+  if (!from_day.ok()) return from_day.status();
+  absl::StatusOr<std::optional<int32_t>> to_day =
+      OptionalDate("to_date", filter.to_date);
+  if (!to_day.ok()) return to_day.status();
+  if (*from_day && *to_day && **from_day > **to_day) {
+    return FieldInvalid("to_date", "must not be before from_date");
+  }
+  const bool by_account = !filter.account_id.empty();
+  if (by_account) {
+    if (absl::Status s = CheckAccountId("account_id", filter.account_id); !s.ok()) {
+      return s;
+    }
+    if (!impl_->books_.FindAccount(tb, filter.account_id)) {
+      return FieldNotFound("account_id", "no such account in this timebank");
+    }
+  }
+  const std::string prefix = by_account
+                                 ? StatementPrefix(tb, filter.account_id)
+                                 : JournalPrefix(tb);
+  const std::string start = by_account
+                                ? StatementKey(tb, filter.account_id, *from_seq)
+                                : JournalKey(tb, *from_seq);
+  Draft reader = impl_->Reader();
+  PageOf<Exchange> out;
+  absl::Status read_error;
+  int scanned = 0;
+  absl::Status s = ScanPrefix(
+      impl_->db_.get(), nullptr, prefix, start,
+      [&](std::string_view key_rest, std::string_view) {
+        const Seq seq = DecodeBigEndian64(key_rest);
+        if (static_cast<int>(out.items.size()) == *page_size ||
+            ++scanned > kMaxScannedPerPage) {
+          out.next_page_token = std::to_string(seq);
+          return false;
+        }
+        absl::StatusOr<std::optional<Exchange>> exchange =
+            reader.FindExchange(tb, seq);
+        if (!exchange.ok()) {
+          read_error = exchange.status();
+          return false;
+        }
+        if (!exchange->has_value()) return true;  // Not a record entry.
+        const int32_t day = (*exchange)->record.occurred_on;
+        if ((*from_day && day < **from_day) || (*to_day && day > **to_day)) {
+          return true;
+        }
+        out.items.push_back(**std::move(exchange));
+        return true;
+      });
+  if (!s.ok()) return s;
+  if (!read_error.ok()) return read_error;
+  return out;
 }
 
 absl::StatusOr<AccountTotals> Ledger::GetBalance(
@@ -539,11 +386,134 @@ absl::StatusOr<std::vector<JournalEntry>> Ledger::ReadJournal(
   return out;
 }
 
+namespace {
+
+// Decodes every value under `prefix` from `start` while `keep` accepts the
+// key, handing each to `use`; stops at the first undecodable value.
+template <typename T, typename Decode, typename Keep, typename Use>
+absl::Status ScanDecoded(rocksdb::DB* db, const rocksdb::Snapshot* snapshot,
+                         const std::string& prefix, const std::string& start,
+                         Decode decode, Keep keep, Use use) {
+  absl::Status decode_error;
+  absl::Status s = ScanPrefix(
+      db, snapshot, prefix, start,
+      [&](std::string_view rest, std::string_view value) {
+        if (!keep(rest)) return false;
+        absl::StatusOr<T> decoded = decode(value);
+        if (!decoded.ok()) {
+          decode_error = decoded.status();
+          return false;
+        }
+        use(rest, *decoded);
+        return true;
+      });
+  return s.ok() ? decode_error : s;
+}
+
+}  // namespace
+
+absl::StatusOr<ReciprocityReport> Ledger::GetReciprocityReport(
+    const std::string& timebank_id, const std::string& from_date,
+    const std::string& to_date, Granularity granularity,
+    int top_categories) const {
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
+    return t.status();
+  }
+  std::optional<int32_t> from_day = ParseDate(from_date);
+  if (!from_day) return FieldInvalid("from", "must be a real date as YYYY-MM-DD");
+  std::optional<int32_t> to_day = ParseDate(to_date);
+  if (!to_day) return FieldInvalid("to", "must be a real date as YYYY-MM-DD");
+  if (*from_day > *to_day) return FieldInvalid("to", "must not be before from");
+  const auto [first_day, last_day] = WidenToMonths(*from_day, *to_day);
+  const YearMonth first = MonthOf(first_day);
+  const YearMonth last = MonthOf(last_day);
+
+  rocksdb::DB* db = impl_->db_.get();
+  const rocksdb::Snapshot* snapshot = db->GetSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* snapshot;
+    ~Release() { db->ReleaseSnapshot(snapshot); }
+  } release{db, snapshot};
+
+  AggregateView view;
+  const auto all = [](std::string_view) { return true; };
+  const auto month_of_key = [](std::string_view rest) {
+    return static_cast<YearMonth>(DecodeBigEndian32(rest));
+  };
+  RETURN_IF_ERROR(ScanDecoded<Account>(
+      db, snapshot, AccountPrefix(timebank_id), "", DecodeAccount, all,
+      [&](std::string_view, const Account& a) { view.accounts.push_back(a); }));
+  RETURN_IF_ERROR(ScanDecoded<AccountMonthTotals>(
+      db, snapshot, AllAccountMonthsPrefix(timebank_id), "",
+      DecodeAccountMonthTotals, all,
+      [&](std::string_view rest, const AccountMonthTotals& totals) {
+        const size_t end = rest.find('\0');
+        const YearMonth month = month_of_key(rest.substr(end + 1));
+        if (month <= last) {
+          view.account_months[std::string(rest.substr(0, end))][month] = totals;
+        }
+      }));
+  const auto in_range = [&](std::string_view rest) {
+    return month_of_key(rest) <= last;
+  };
+  RETURN_IF_ERROR(ScanDecoded<MonthTotals>(
+      db, snapshot, TimebankMonthPrefix(timebank_id),
+      TimebankMonthKey(timebank_id, first), DecodeMonthTotals, in_range,
+      [&](std::string_view rest, const MonthTotals& totals) {
+        view.months[month_of_key(rest)] = totals;
+      }));
+  RETURN_IF_ERROR(ScanDecoded<MonthTotals>(
+      db, snapshot, CategoryMonthPrefix(timebank_id),
+      CategoryMonthKey(timebank_id, first, ""), DecodeMonthTotals,
+      in_range,
+      [&](std::string_view rest, const MonthTotals& totals) {
+        view.categories[month_of_key(rest)][std::string(rest.substr(4))] = totals;
+      }));
+  RETURN_IF_ERROR(ScanDecoded<PairTotals>(
+      db, snapshot, PairMonthPrefix(timebank_id),
+      PairMonthKey(timebank_id, first, "", ""),
+      DecodePairTotals, in_range,
+      [&](std::string_view rest, const PairTotals& totals) {
+        const std::string_view names = rest.substr(4);
+        const size_t split = names.find('\0');
+        view.pairs[month_of_key(rest)].emplace_back(
+            std::string(names.substr(0, split)),
+            std::string(names.substr(split + 1)), totals);
+      }));
+
+  // New members' gifts, from their statements: few accounts, few entries.
+  Draft reader = impl_->Reader();
+  for (const Account& account : view.accounts) {
+    if (account.joined_on < first_day || account.joined_on > last_day) continue;
+    std::vector<int32_t>& days = view.gift_days[account.id];
+    absl::Status read_error;
+    RETURN_IF_ERROR(ScanPrefix(
+        db, snapshot, StatementPrefix(timebank_id, account.id), "",
+        [&](std::string_view rest, std::string_view) {
+          absl::StatusOr<std::optional<Exchange>> exchange =
+              reader.FindExchange(timebank_id, DecodeBigEndian64(rest));
+          if (!exchange.ok()) {
+            read_error = exchange.status();
+            return false;
+          }
+          if (exchange->has_value() && (*exchange)->record.giver_id == account.id &&
+              (*exchange)->status == ExchangeStatus::kConfirmed) {
+            days.push_back((*exchange)->record.occurred_on);
+          }
+          return true;
+        }));
+    RETURN_IF_ERROR(read_error);
+  }
+  return ComputeReciprocityReport(timebank_id, view, first_day, last_day,
+                                  granularity, top_categories);
+}
+
 absl::Status Ledger::StoreAccessRecord(const std::string& id,
                                        const std::string& bytes) {
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  return FromRocks(impl_->db_->Put(sync, AccessKey(id), bytes), "write");
+  return internal::FromRocks(impl_->db_->Put(sync, AccessKey(id), bytes), "write");
 }
 
 absl::StatusOr<std::vector<std::string>> Ledger::LoadAccessRecords() const {

@@ -23,12 +23,16 @@
 #define TIMEBANK_LEDGER_LEDGER_H_
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/assessment.h"
+#include "ledger/report.h"
 #include "ledger/types.h"
 
 namespace timebank::ledger {
@@ -54,6 +58,40 @@ struct ExchangeFilter {
   std::string account_id;  // Empty: the whole timebank.
   std::string from_date;   // YYYY-MM-DD inclusive; empty: open.
   std::string to_date;     // YYYY-MM-DD inclusive; empty: open.
+};
+
+struct ReflectionInput {
+  std::string request_id;
+  Principle principle = Principle::kReciprocity;
+  Perspective perspective = Perspective::kMember;
+  int stage = 0;  // 1..4
+  Rag rag = Rag::kNone;  // Optional: the person's own RED, AMBER or GREEN.
+  std::string evidence;
+  std::string author;        // Optional; how the person wants to be named.
+  std::string reflected_on;  // YYYY-MM-DD; empty means today (UTC).
+};
+
+struct ReflectionFilter {
+  std::optional<Principle> principle;
+  std::optional<Perspective> perspective;
+  std::string from_date;  // YYYY-MM-DD inclusive on reflected_on; empty: open.
+  std::string to_date;
+};
+
+struct ActionInput {
+  std::string request_id;
+  std::optional<Principle> principle;  // None: the overall plan.
+  std::string who;
+  std::string what;
+  std::string how;
+  std::string due_on;  // YYYY-MM-DD, optional.
+  ActionStatus status = ActionStatus::kPlanned;
+};
+
+// What AssessPrinciples returns: the report it read and the judgement.
+struct AssessmentResult {
+  ReciprocityReport report;
+  std::vector<PrincipleAssessment> principles;
 };
 
 template <typename T>
@@ -156,6 +194,42 @@ class Ledger {
   absl::StatusOr<std::vector<std::pair<YearMonth, AccountMonthTotals>>>
   AccountMonths(const std::string& timebank_id, const std::string& account_id,
                 YearMonth from, YearMonth to) const;
+
+  // The reciprocity report over [from_date, to_date] (YYYY-MM-DD, widened
+  // to whole months), read from the aggregates. See report.h.
+  absl::StatusOr<ReciprocityReport> GetReciprocityReport(
+      const std::string& timebank_id, const std::string& from_date,
+      const std::string& to_date, Granularity granularity,
+      int top_categories) const;
+
+  // The assessment's records, kept append-only beside the journal and
+  // written through the timebank's writer like everything else.
+  absl::StatusOr<Reflection> SubmitReflection(const std::string& timebank_id,
+                                              const Actor& actor,
+                                              const ReflectionInput& input);
+  absl::StatusOr<PageOf<Reflection>> ListReflections(
+      const std::string& timebank_id, const ReflectionFilter& filter,
+      const Page& page) const;
+  absl::StatusOr<Action> AddAction(const std::string& timebank_id,
+                                   const Actor& actor, const ActionInput& input);
+  absl::StatusOr<Action> UpdateAction(const std::string& timebank_id,
+                                      const Actor& actor,
+                                      const ActionUpdate& update);
+  // The latest version of every action, by id.
+  absl::StatusOr<std::vector<Action>> ListActions(
+      const std::string& timebank_id) const;
+  absl::StatusOr<ThresholdOverrides> GetThresholds(
+      const std::string& timebank_id) const;
+  // Applies changes (a value sets, nullopt restores the default) and returns
+  // the overrides in force.
+  absl::StatusOr<ThresholdOverrides> SetThresholds(
+      const std::string& timebank_id,
+      const std::map<std::string, std::optional<double>>& changes);
+  // Assesses the four principles over [from_date, to_date] (widened to whole
+  // months) from the reciprocity report and the reflections in the range.
+  absl::StatusOr<AssessmentResult> AssessPrinciples(
+      const std::string& timebank_id, const std::string& from_date,
+      const std::string& to_date) const;
 
   // Durable storage for the access layer's records (see access.h), kept in
   // the same database so one backup holds everything.

@@ -109,6 +109,18 @@ absl::StatusOr<std::optional<Exchange>> Replay(Draft& draft,
   return exchange;
 }
 
+// Counts one exchange (sign +1) or takes it back (sign -1) on a pair, in the
+// giver's direction.
+absl::Status AddToPair(PairTotals& pair, bool giver_low, int sign,
+                       int64_t minutes) {
+  int64_t& count =
+      giver_low ? pair.low_to_high_exchanges : pair.high_to_low_exchanges;
+  int64_t& pair_minutes =
+      giver_low ? pair.low_to_high_minutes : pair.high_to_low_minutes;
+  count += sign;
+  return CheckedAdd(pair_minutes, minutes, "minutes", &pair_minutes);
+}
+
 // Adds (sign +1) or removes (sign -1) a confirmed exchange's effect on
 // balances, counters and aggregates. Every new value is computed and checked
 // before anything is written to the draft.
@@ -143,25 +155,26 @@ absl::Status ApplyEffect(Draft& draft, const JournalEntry& record, int sign) {
   }
 
   const bool giver_low = record.giver_id < record.receiver_id;
-  const std::string pair_key =
-      giver_low ? PairKey(tb, record.giver_id, record.receiver_id)
-                : PairKey(tb, record.receiver_id, record.giver_id);
+  const std::string_view low = giver_low ? record.giver_id : record.receiver_id;
+  const std::string_view high = giver_low ? record.receiver_id : record.giver_id;
+  const YearMonth month = MonthOf(record.occurred_on);
+  const std::string pair_key = PairKey(tb, low, high);
+  const std::string pair_month_key = PairMonthKey(tb, month, low, high);
   absl::StatusOr<PairTotals> pair = draft.GetPairTotals(pair_key);
   if (!pair.ok()) return pair.status();
+  absl::StatusOr<PairTotals> pair_month = draft.GetPairTotals(pair_month_key);
+  if (!pair_month.ok()) return pair_month.status();
   PairTotals pair_after = *pair;
-  int64_t& pair_count = giver_low ? pair_after.low_to_high_exchanges
-                                  : pair_after.high_to_low_exchanges;
-  int64_t& pair_minutes = giver_low ? pair_after.low_to_high_minutes
-                                    : pair_after.high_to_low_minutes;
-  pair_count += sign;
-  if (!(s = CheckedAdd(pair_minutes, minutes, "minutes", &pair_minutes)).ok()) return s;
+  if (!(s = AddToPair(pair_after, giver_low, sign, minutes)).ok() ||
+      !(s = AddToPair(*pair_month, giver_low, sign, minutes)).ok()) {
+    return s;
+  }
   if (pair->empty() != pair_after.empty()) {
     const int partner_change = pair_after.empty() ? -1 : 1;
     g.partners += partner_change;
     r.partners += partner_change;
   }
 
-  const YearMonth month = MonthOf(record.occurred_on);
   const std::string giver_month_key = AccountMonthKey(tb, record.giver_id, month);
   const std::string receiver_month_key =
       AccountMonthKey(tb, record.receiver_id, month);
@@ -199,6 +212,7 @@ absl::Status ApplyEffect(Draft& draft, const JournalEntry& record, int sign) {
   draft.PutAccount(giver);
   draft.PutAccount(receiver);
   draft.PutPairTotals(pair_key, pair_after);
+  draft.PutPairTotals(pair_month_key, *pair_month);
   draft.PutAccountMonthTotals(giver_month_key, *giver_month);
   draft.PutAccountMonthTotals(receiver_month_key, *receiver_month);
   draft.PutMonthTotals(tb_month_key, *tb_month);

@@ -40,6 +40,10 @@ struct Timebank {
   int64_t created_at_us = 0;
   Seq last_seq = 0;  // 0 while the journal is empty.
   Hash last_hash{};  // Chain head; all zero while the journal is empty.
+  // Counters of the assessment's append-only records.
+  uint64_t last_reflection_id = 0;
+  uint64_t last_action_id = 0;
+  uint64_t last_action_version = 0;
 };
 
 enum class AccountKind : uint8_t { kPerson = 1, kOrganisation = 2, kCommunityPot = 3 };

@@ -3,6 +3,7 @@
 #include <rocksdb/db.h>
 
 #include <map>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
@@ -23,6 +24,8 @@ struct Recomputed {
   std::map<Seq, Record> records;
   std::map<std::string, AccountTotals> accounts;
   std::map<std::pair<std::string, std::string>, PairTotals> pairs;
+  std::map<std::tuple<YearMonth, std::string, std::string>, PairTotals>
+      pair_months;
   std::map<std::pair<std::string, YearMonth>, AccountMonthTotals> account_months;
   std::map<YearMonth, MonthTotals> months;
   std::map<std::pair<YearMonth, std::string>, MonthTotals> categories;
@@ -36,11 +39,13 @@ struct Recomputed {
     receiver.minutes_received += m;
     receiver.exchanges_received += sign;
     const bool giver_low = e.giver_id < e.receiver_id;
-    PairTotals& pair = giver_low ? pairs[{e.giver_id, e.receiver_id}]
-                                 : pairs[{e.receiver_id, e.giver_id}];
-    (giver_low ? pair.low_to_high_exchanges : pair.high_to_low_exchanges) += sign;
-    (giver_low ? pair.low_to_high_minutes : pair.high_to_low_minutes) += m;
+    const std::string& low = giver_low ? e.giver_id : e.receiver_id;
+    const std::string& high = giver_low ? e.receiver_id : e.giver_id;
     const YearMonth month = MonthOf(e.occurred_on);
+    for (PairTotals* pair : {&pairs[{low, high}], &pair_months[{month, low, high}]}) {
+      (giver_low ? pair->low_to_high_exchanges : pair->high_to_low_exchanges) += sign;
+      (giver_low ? pair->low_to_high_minutes : pair->high_to_low_minutes) += m;
+    }
     AccountMonthTotals& gm = account_months[{e.giver_id, month}];
     gm.minutes_given += m;
     gm.exchanges_given += sign;
@@ -317,6 +322,18 @@ absl::StatusOr<VerifyReport> VerifyTimebank(rocksdb::DB* db,
         return std::pair{low, std::string(rest.substr(low.size() + 1))};
       },
       DecodePairTotals, "pair totals");
+  if (!mismatch.ok()) return mismatch.status();
+  if (!mismatch->empty()) return Bad(0, *mismatch, checked);
+
+  mismatch = CompareStored<PairTotals,
+                           std::tuple<YearMonth, std::string, std::string>>(
+      db, snapshot, PairMonthPrefix(tb), state.pair_months,
+      [](std::string_view rest) {
+        const auto month = static_cast<YearMonth>(DecodeBigEndian32(rest));
+        const std::string low = AccountOfKey(rest.substr(4));
+        return std::tuple{month, low, std::string(rest.substr(4 + low.size() + 1))};
+      },
+      DecodePairTotals, "monthly pair totals");
   if (!mismatch.ok()) return mismatch.status();
   if (!mismatch->empty()) return Bad(0, *mismatch, checked);
 

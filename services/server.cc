@@ -18,6 +18,7 @@
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "services/access_service.h"
+#include "services/assessment_service.h"
 #include "services/authorizer.h"
 #include "services/journal_feed.h"
 #include "services/ledger_service.h"
@@ -83,6 +84,7 @@ struct Server::State {
   std::unique_ptr<JournalFeed> feed;
   std::unique_ptr<LedgerService> ledger_service;
   std::unique_ptr<AccessService> access_service;
+  std::unique_ptr<AssessmentService> assessment_service;
   std::unique_ptr<grpc::Server> server;
   int listener_id = 0;
   int port = 0;
@@ -118,6 +120,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
       state->ledger.get(), state->authorizer.get(), state->feed.get());
   state->access_service = std::make_unique<AccessService>(
       state->registry.get(), state->authorizer.get());
+  state->assessment_service = std::make_unique<AssessmentService>(
+      state->ledger.get(), state->authorizer.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -130,6 +134,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   builder.AddListeningPort(options.listen, credentials, &state->port);
   builder.RegisterService(state->ledger_service.get());
   builder.RegisterService(state->access_service.get());
+  builder.RegisterService(state->assessment_service.get());
   state->server = builder.BuildAndStart();
   if (!state->server || state->port == 0) {
     return ledger::FieldInvalid("listen", "cannot listen on " + options.listen);

@@ -1,0 +1,439 @@
+#include "ledger/assessment.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/civil_date.h"
+#include "ledger/validation.h"
+
+namespace timebank::ledger {
+namespace {
+
+// How a metric is computed from a period's figures; nullopt when the ledger
+// cannot show it (for instance, no active members to divide by).
+using MetricFn = std::function<std::optional<double>(const PeriodFigures&)>;
+
+std::optional<double> Share(int64_t part, int64_t whole) {
+  if (whole <= 0) return std::nullopt;
+  return static_cast<double>(part) / static_cast<double>(whole);
+}
+
+int MonthsIn(const PeriodFigures& p) {
+  return (MonthOf(p.to_day) / 100 - MonthOf(p.from_day) / 100) * 12 +
+         MonthOf(p.to_day) % 100 - MonthOf(p.from_day) % 100 + 1;
+}
+
+struct MetricSpec {
+  MetricDefinition definition;
+  MetricFn compute;
+  // "42% of active members both gave and received"
+  std::function<std::string(double)> describe;
+  std::string unavailable;  // Why the ledger may not show it.
+};
+
+std::string Percent(double share) {
+  return absl::StrCat(static_cast<int>(std::lround(share * 100)), "%");
+}
+
+std::string Decimal(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", value);
+  return text;
+}
+
+std::string FormatValue(const std::string& unit, double value) {
+  return unit == "share" ? Percent(value) : Decimal(value);
+}
+
+const std::vector<MetricSpec>& Specs() {
+  static const auto* specs = new std::vector<MetricSpec>{
+      {{"assets.new_members_gave_within_90_days_share",
+        Principle::kPeopleAsAssets, Comparison::kAtLeast, "share", 0.2, 0.4,
+        0.6,
+        "Supporting evidence only: whether newcomers' skills are put to use "
+        "soon after they join. The seed's stages for this principle describe "
+        "how a service is run (who designs, recruits, evaluates), which no "
+        "ledger shows, so this never sets the stage."},
+       [](const PeriodFigures& p) {
+         return Share(p.new_members_gave_within_90_days, p.new_members);
+       },
+       [](double v) {
+         return Percent(v) + " of new members gave within 90 days of joining";
+       },
+       "no new members joined in the range"},
+      {{"work.participation_share", Principle::kValuingWorkDifferently,
+        Comparison::kAtLeast, "share", 0.2, 0.4, 0.6,
+        "Share of members whose work was recorded at all. Basics: some "
+        "people's time is \"recorded and celebrated\"; doing really well: "
+        "everyone is \"actively encouraged to contribute\" and the work is "
+        "\"formally recognised and recorded\", so most members appear."},
+       [](const PeriodFigures& p) {
+         return Share(p.active_members, p.members);
+       },
+       [](double v) {
+         return Percent(v) + " of members had work recorded in the range";
+       },
+       "the timebank has no members"},
+      {{"work.hours_per_active_member_per_month",
+        Principle::kValuingWorkDifferently, Comparison::kAtLeast, "hours", 1.0,
+        2.0, 4.0,
+        "Hours recorded per active member per month. An hour a month is an "
+        "occasional volunteer; four is work done \"on a regular basis\" and "
+        "recognised \"for what it is\"."},
+       [](const PeriodFigures& p) -> std::optional<double> {
+         if (p.active_members <= 0) return std::nullopt;
+         return static_cast<double>(p.minutes_exchanged) / 60.0 /
+                static_cast<double>(p.active_members) / MonthsIn(p);
+       },
+       [](double v) {
+         return Decimal(v) + " hours recorded per active member per month";
+       },
+       "no member was active in the range"},
+      {{"work.organisation_recognition_share",
+        Principle::kValuingWorkDifferently, Comparison::kAtLeast, "share",
+        0.01, 0.03, 0.05,
+        "Share of all hours that organisations gave members, as the seed's "
+        "Council rewards Jane's group with training places and rooms: "
+        "institutions recognising core-economy work in kind."},
+       [](const PeriodFigures& p) -> std::optional<double> {
+         if (p.organisations <= 0) return std::nullopt;
+         return Share(p.organisation_to_member_minutes, p.minutes_exchanged);
+       },
+       [](double v) {
+         return Percent(v) + " of hours were given to members by organisations";
+       },
+       "no organisation account, or no hours exchanged"},
+      {{"reciprocity.gave_and_received_share", Principle::kReciprocity,
+        Comparison::kAtLeast, "share", 0.2, 0.4, 0.6,
+        "Active members who both gave and received. Basics: people \"are "
+        "allowed to support each other\"; getting there: newcomers get peer "
+        "supporters; doing really well: \"everyone who uses the service has a "
+        "valued role in giving something back\"."},
+       [](const PeriodFigures& p) {
+         return Share(p.members_gave_and_received, p.active_members);
+       },
+       [](double v) {
+         return Percent(v) + " of active members both gave and received";
+       },
+       "no member was active in the range"},
+      {{"reciprocity.only_received_share", Principle::kReciprocity,
+        Comparison::kAtMost, "share", 0.6, 0.4, 0.2,
+        "Active members who only received. The seed warns against people being "
+        "\"seen as, treated as\" only \"people who need help\"; the fewer "
+        "who only get, the better."},
+       [](const PeriodFigures& p) {
+         return Share(p.members_only_received, p.active_members);
+       },
+       [](double v) {
+         return Percent(v) + " of active members only received";
+       },
+       "no member was active in the range"},
+      {{"reciprocity.balance_within_5h_share", Principle::kReciprocity,
+        Comparison::kAtLeast, "share", 0.3, 0.5, 0.7,
+        "Members whose balance is within 5 hours of zero: over time they give "
+        "about as much as they get, the \"give and get\" the seed asks for."},
+       [](const PeriodFigures& p) -> std::optional<double> {
+         if (p.balances.members <= 0) return std::nullopt;
+         return p.balances.share_within_5h;
+       },
+       [](double v) {
+         return Percent(v) + " of members have a balance within 5 hours of zero";
+       },
+       "the timebank has no members"},
+      {{"networks.partners_per_active_member", Principle::kSocialNetworks,
+        Comparison::kAtLeast, "partners", 1.5, 2.5, 4.0,
+        "Different people each active member exchanged with. Basics: people "
+        "meet at occasional events; doing really well: people are \"active "
+        "ordinary members of the local community\" with several connections, "
+        "like Vera with \"more friends now than I ever did\"."},
+       [](const PeriodFigures& p) -> std::optional<double> {
+         if (p.active_members <= 0) return std::nullopt;
+         return 2.0 * static_cast<double>(p.distinct_pairs) /
+                static_cast<double>(p.active_members);
+       },
+       [](double v) {
+         return Decimal(v) + " different exchange partners per active member";
+       },
+       "no member was active in the range"},
+      {{"networks.three_plus_partners_share", Principle::kSocialNetworks,
+        Comparison::kAtLeast, "share", 0.15, 0.3, 0.5,
+        "Active members connected to three or more others: a network rather "
+        "than a line between a helper and a helped."},
+       [](const PeriodFigures& p) {
+         return Share(p.members_with_three_plus_partners, p.active_members);
+       },
+       [](double v) {
+         return Percent(v) + " of active members exchanged with three or more people";
+       },
+       "no member was active in the range"},
+      {{"networks.reciprocal_pair_share", Principle::kSocialNetworks,
+        Comparison::kAtLeast, "share", 0.05, 0.15, 0.3,
+        "Pairs who helped each other both ways: relationships, not only "
+        "services, as Vera and Mia's family became."},
+       [](const PeriodFigures& p) {
+         return Share(p.reciprocal_pairs, p.distinct_pairs);
+       },
+       [](double v) {
+         return Percent(v) + " of pairs who exchanged helped each other both ways";
+       },
+       "no exchanges in the range"},
+  };
+  return *specs;
+}
+
+bool Meets(Comparison comparison, double value, double threshold) {
+  // A small tolerance so 0.4 computed as 2/5 meets a threshold of 0.4.
+  constexpr double kEpsilon = 1e-9;
+  return comparison == Comparison::kAtLeast ? value + kEpsilon >= threshold
+                                            : value - kEpsilon <= threshold;
+}
+
+Evidence Judge(const MetricSpec& spec, const MetricDefinition& limits,
+               double value) {
+  const double boundaries[] = {limits.stage2, limits.stage3, limits.stage4};
+  int stage = 1;
+  while (stage < 4 && Meets(limits.comparison, value, boundaries[stage - 1])) {
+    ++stage;
+  }
+  Evidence evidence{.metric = limits.metric,
+                    .value = value,
+                    .unit = limits.unit,
+                    .comparison = limits.comparison,
+                    .stage = stage};
+  const std::string word =
+      limits.comparison == Comparison::kAtLeast ? "at least " : "at most ";
+  if (stage == 4) {
+    evidence.threshold = limits.stage4;
+    evidence.met = true;
+    evidence.sentence = absl::StrCat(
+        spec.describe(value), ": stage 4 (", std::string(StageLabel(4)),
+        "), which needs ", word, FormatValue(limits.unit, limits.stage4), ".");
+  } else {
+    evidence.threshold = boundaries[stage - 1];
+    evidence.met = false;
+    evidence.sentence = absl::StrCat(
+        spec.describe(value), ": stage ", stage, " (",
+        std::string(StageLabel(stage)), "); stage ", stage + 1, " needs ", word,
+        FormatValue(limits.unit, evidence.threshold), ".");
+  }
+  return evidence;
+}
+
+double Median(std::vector<int> stages) {
+  if (stages.empty()) return 0;
+  std::sort(stages.begin(), stages.end());
+  const size_t mid = stages.size() / 2;
+  return stages.size() % 2 == 1 ? stages[mid]
+                                : (stages[mid - 1] + stages[mid]) / 2.0;
+}
+
+std::string_view PerspectiveName(Perspective perspective) {
+  switch (perspective) {
+    case Perspective::kMember: return "members";
+    case Perspective::kFamily: return "families";
+    case Perspective::kStaff: return "staff";
+    case Perspective::kCouncil: return "the council";
+  }
+  return "someone";
+}
+
+void SummariseReflections(const std::vector<Reflection>& reflections,
+                          PrincipleAssessment& out) {
+  std::vector<int> all;
+  std::map<Perspective, std::vector<int>> by_perspective;
+  for (const Reflection& r : reflections) {
+    if (r.principle != out.principle) continue;
+    all.push_back(r.stage);
+    by_perspective[r.perspective].push_back(r.stage);
+  }
+  out.reflections = static_cast<int>(all.size());
+  out.reflections_median_stage = Median(all);
+  for (const auto& [perspective, stages] : by_perspective) {
+    out.perspectives.push_back(PerspectiveSummary{
+        .perspective = perspective,
+        .reflections = static_cast<int>(stages.size()),
+        .lowest_stage = *std::min_element(stages.begin(), stages.end()),
+        .highest_stage = *std::max_element(stages.begin(), stages.end()),
+        .median_stage = Median(stages)});
+  }
+}
+
+std::string Disagreement(const PrincipleAssessment& a) {
+  std::vector<std::string> notes;
+  if (a.ledger_stage > 0 && a.reflections > 0) {
+    const double gap = a.reflections_median_stage - a.ledger_stage;
+    if (std::abs(gap) >= 1) {
+      notes.push_back(absl::StrCat(
+          "People's reflections put this at stage ",
+          Decimal(a.reflections_median_stage), " but the ledger shows stage ",
+          a.ledger_stage, gap > 0 ? ": people see more than the ledger records"
+                                  : ": the ledger shows more than people feel"));
+    }
+  }
+  if (a.perspectives.size() >= 2) {
+    auto [low, high] = std::minmax_element(
+        a.perspectives.begin(), a.perspectives.end(),
+        [](const PerspectiveSummary& x, const PerspectiveSummary& y) {
+          return x.median_stage < y.median_stage;
+        });
+    if (high->median_stage - low->median_stage >= 1) {
+      notes.push_back(absl::StrCat(
+          std::string(PerspectiveName(high->perspective)), " see stage ",
+          Decimal(high->median_stage), ", ",
+          std::string(PerspectiveName(low->perspective)), " stage ",
+          Decimal(low->median_stage)));
+    }
+  }
+  std::string out;
+  for (const std::string& note : notes) {
+    absl::StrAppend(&out, out.empty() ? "" : "; ", note);
+  }
+  return out.empty() ? out : out + ".";
+}
+
+}  // namespace
+
+std::string_view PrincipleName(Principle principle) {
+  switch (principle) {
+    case Principle::kPeopleAsAssets: return "people as assets";
+    case Principle::kValuingWorkDifferently: return "valuing work differently";
+    case Principle::kReciprocity: return "reciprocity";
+    case Principle::kSocialNetworks: return "social networks";
+  }
+  return "unknown";
+}
+
+std::string_view StageLabel(int stage) {
+  switch (stage) {
+    case 1: return "You really haven't got this";
+    case 2: return "You've got the basics";
+    case 3: return "You're getting there";
+    case 4: return "You're doing REALLY well";
+  }
+  return "Not assessed";
+}
+
+Rag RagOfStage(int stage) {
+  if (stage <= 0) return Rag::kNone;
+  return stage >= 4 ? Rag::kGreen : stage >= 2 ? Rag::kAmber : Rag::kRed;
+}
+
+const std::vector<MetricDefinition>& DefaultThresholds() {
+  static const auto* definitions = [] {
+    auto* out = new std::vector<MetricDefinition>;
+    for (const MetricSpec& spec : Specs()) out->push_back(spec.definition);
+    return out;
+  }();
+  return *definitions;
+}
+
+absl::Status CheckOverrides(const ThresholdOverrides& overrides) {
+  for (const auto& [name, value] : overrides) {
+    const MetricDefinition* metric = nullptr;
+    for (const MetricDefinition& d : DefaultThresholds()) {
+      for (const char* stage : {".stage2", ".stage3", ".stage4"}) {
+        if (name == d.metric + stage) metric = &d;
+      }
+    }
+    if (metric == nullptr) {
+      return FieldInvalid("thresholds.metric", "no metric named " + name);
+    }
+    if (!std::isfinite(value) || value < 0 || value > 1000 ||
+        (metric->unit == "share" && value > 1)) {
+      return FieldInvalid("thresholds.value",
+                          name + " must be from 0 to " +
+                              (metric->unit == "share" ? "1" : "1000"));
+    }
+  }
+  for (const MetricDefinition& d : EffectiveThresholds(overrides)) {
+    const bool rising = d.comparison == Comparison::kAtLeast;
+    if (rising ? !(d.stage2 <= d.stage3 && d.stage3 <= d.stage4)
+               : !(d.stage2 >= d.stage3 && d.stage3 >= d.stage4)) {
+      return FieldInvalid(
+          "thresholds.value",
+          d.metric + ": stage thresholds must " +
+              (rising ? "rise" : "fall") + " from stage 2 to stage 4");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<MetricDefinition> EffectiveThresholds(
+    const ThresholdOverrides& overrides) {
+  std::vector<MetricDefinition> out = DefaultThresholds();
+  for (MetricDefinition& d : out) {
+    for (auto [suffix, field] : {std::pair{".stage2", &d.stage2},
+                                 std::pair{".stage3", &d.stage3},
+                                 std::pair{".stage4", &d.stage4}}) {
+      if (auto it = overrides.find(d.metric + suffix); it != overrides.end()) {
+        *field = it->second;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<PrincipleAssessment> AssessPrinciples(
+    const ReciprocityReport& report, const std::vector<Reflection>& reflections,
+    const ThresholdOverrides& overrides) {
+  const std::vector<MetricDefinition> limits = EffectiveThresholds(overrides);
+  std::vector<PrincipleAssessment> out;
+  for (Principle principle : kPrinciples) {
+    PrincipleAssessment a{.principle = principle};
+    int ledger_stage = 5;
+    for (size_t i = 0; i < Specs().size(); ++i) {
+      const MetricSpec& spec = Specs()[i];
+      if (spec.definition.principle != principle) continue;
+      std::optional<double> value = spec.compute(report.total);
+      if (!value) {
+        a.evidence.push_back(Evidence{
+            .metric = spec.definition.metric,
+            .unit = spec.definition.unit,
+            .comparison = spec.definition.comparison,
+            .stage = 0,
+            .sentence = "The ledger cannot show this: " + spec.unavailable + "."});
+        continue;
+      }
+      Evidence evidence = Judge(spec, limits[i], *value);
+      // People as assets is about how a service is run; its figures inform
+      // but never set the stage.
+      if (principle != Principle::kPeopleAsAssets) {
+        ledger_stage = std::min(ledger_stage, evidence.stage);
+      }
+      a.evidence.push_back(std::move(evidence));
+    }
+    a.ledger_stage = ledger_stage == 5 ? 0 : ledger_stage;
+    SummariseReflections(reflections, a);
+    if (a.ledger_stage > 0) {
+      a.basis = Basis::kLedger;
+      a.stage = a.ledger_stage;
+    } else if (a.reflections > 0) {
+      a.basis = Basis::kReflections;
+      // The lower middle when even: a self-assessment should not round up.
+      a.stage = static_cast<int>(std::floor(a.reflections_median_stage));
+    } else {
+      a.basis = Basis::kNone;
+      a.stage = 0;
+    }
+    a.rag = RagOfStage(a.stage);
+    a.disagreement = Disagreement(a);
+    if (a.basis == Basis::kNone) {
+      a.summary = absl::StrCat(
+          "Not assessed: the ledger cannot show ",
+          std::string(PrincipleName(principle)),
+          " and nobody has reflected on it yet.");
+    } else {
+      a.summary = absl::StrCat(
+          "Stage ", a.stage, ", ", std::string(StageLabel(a.stage)), ", from ",
+          a.basis == Basis::kLedger ? "the ledger" : "people's reflections",
+          "; ", a.reflections, a.reflections == 1 ? " reflection." : " reflections.");
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+}  // namespace timebank::ledger

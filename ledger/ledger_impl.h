@@ -1,0 +1,183 @@
+// Ledger::Impl, shared by the files that implement the Ledger facade
+// (ledger.cc, plan.cc). Not part of the public API.
+//
+// Thread safety: as Ledger.
+
+#ifndef TIMEBANK_LEDGER_LEDGER_IMPL_H_
+#define TIMEBANK_LEDGER_LEDGER_IMPL_H_
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/books.h"
+#include "ledger/codec.h"
+#include "ledger/draft.h"
+#include "ledger/ledger.h"
+#include "ledger/scan.h"
+#include "ledger/sequencer.h"
+#include "ledger/validation.h"
+
+namespace timebank::ledger {
+namespace internal {
+
+inline int64_t SystemClockUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+inline absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("storage: ", std::string(what),
+                                             " failed: ", s.ToString()));
+}
+
+}  // namespace internal
+
+class Ledger::Impl {
+ public:
+  Impl(LedgerOptions options, std::unique_ptr<rocksdb::DB> db)
+      : options_(std::move(options)), db_(std::move(db)) {
+    if (!options_.clock_us) options_.clock_us = internal::SystemClockUs;
+    sequencer_ = std::make_unique<Sequencer>(
+        Sequencer::Options{
+            .writer_threads = options_.writer_threads,
+            .max_batch_items = static_cast<size_t>(options_.max_batch_commands)},
+        [this] {
+          return std::make_unique<Draft>(db_.get(), &books_, options_.clock_us());
+        },
+        [this](Draft& draft) { return Commit(draft); });
+  }
+
+  ~Impl() { Close(); }
+
+  void Close() {
+    std::call_once(closed_, [this] {
+      sequencer_->Stop();
+      db_->SyncWAL();
+      db_->Close();
+    });
+  }
+
+  absl::Status Load() {
+    std::vector<Timebank> timebanks;
+    absl::Status decode_error;
+    absl::Status s = ScanPrefix(
+        db_.get(), nullptr, TimebankPrefix(), "",
+        [&](std::string_view, std::string_view value) {
+          absl::StatusOr<Timebank> timebank = DecodeTimebank(value);
+          if (!timebank.ok()) {
+            decode_error = timebank.status();
+            return false;
+          }
+          timebanks.push_back(*std::move(timebank));
+          return true;
+        });
+    if (!s.ok()) return s;
+    if (!decode_error.ok()) return decode_error;
+    std::map<std::string, Timebank> by_id;
+    std::map<std::pair<std::string, std::string>, Account> accounts;
+    for (Timebank& timebank : timebanks) {
+      s = ScanPrefix(db_.get(), nullptr, AccountPrefix(timebank.id), "",
+                     [&](std::string_view, std::string_view value) {
+                       absl::StatusOr<Account> account = DecodeAccount(value);
+                       if (!account.ok()) {
+                         decode_error = account.status();
+                         return false;
+                       }
+                       accounts[{account->timebank_id, account->id}] = *account;
+                       return true;
+                     });
+      if (!s.ok()) return s;
+      if (!decode_error.ok()) return decode_error;
+      by_id[timebank.id] = std::move(timebank);
+    }
+    books_.Publish(by_id, accounts);
+    return absl::OkStatus();
+  }
+
+  // Queues `apply` on the timebank's writer and waits for the durable result.
+  template <typename T>
+  absl::StatusOr<T> Run(const std::string& tb,
+                        std::function<absl::StatusOr<T>(Draft&)> apply,
+                        size_t items = 1) {
+    struct Shared {
+      std::optional<absl::StatusOr<T>> result;
+      std::promise<absl::StatusOr<T>> promise;
+    };
+    auto shared = std::make_shared<Shared>();
+    std::future<absl::StatusOr<T>> future = shared->promise.get_future();
+    sequencer_->Submit(Command{
+        .timebank_id = tb,
+        .apply = [shared, apply = std::move(apply)](
+                     Draft& draft) { shared->result = apply(draft); },
+        .done =
+            [shared](const absl::Status& commit) {
+              if (!shared->result.has_value() ||
+                  (shared->result->ok() && !commit.ok())) {
+                shared->promise.set_value(commit.ok() ? absl::InternalError(
+                                                            "command not run")
+                                                      : commit);
+              } else {
+                shared->promise.set_value(std::move(*shared->result));
+              }
+            },
+        .items = items});
+    return future.get();
+  }
+
+  absl::Status Commit(Draft& draft) {
+    if (draft.puts().empty()) return absl::OkStatus();
+    rocksdb::WriteBatch batch;
+    for (const auto& [key, value] : draft.puts()) {
+      rocksdb::Status s = batch.Put(key, value);
+      if (!s.ok()) return internal::FromRocks(s, "batch");
+    }
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    if (absl::Status s = internal::FromRocks(db_->Write(write_options, &batch), "write");
+        !s.ok()) {
+      return s;
+    }
+    books_.Publish(draft.timebanks(), draft.accounts());
+    if (!draft.entries().empty()) {
+      std::lock_guard lock(listeners_mu_);
+      for (const auto& [id, listener] : listeners_) listener(draft.entries());
+    }
+    return absl::OkStatus();
+  }
+
+  // A Draft used only to read committed state through the same code as the
+  // writer.
+  Draft Reader() const {
+    return Draft(db_.get(), &books_, options_.clock_us());
+  }
+
+  absl::StatusOr<Timebank> KnownTimebank(const std::string& tb) const {
+    if (absl::Status s = CheckTimebankId("timebank_id", tb); !s.ok()) return s;
+    std::optional<Timebank> timebank = books_.FindTimebank(tb);
+    if (!timebank) return FieldNotFound("timebank_id", "no such timebank");
+    return *timebank;
+  }
+
+  LedgerOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  Books books_;
+  std::unique_ptr<Sequencer> sequencer_;
+  std::mutex listeners_mu_;
+  std::map<int, CommitListener> listeners_;
+  int next_listener_id_ = 1;
+  std::once_flag closed_;
+};
+
+}  // namespace timebank::ledger
+
+#endif  // TIMEBANK_LEDGER_LEDGER_IMPL_H_

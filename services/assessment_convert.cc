@@ -1,0 +1,281 @@
+#include "services/assessment_convert.h"
+
+#include "absl/strings/str_cat.h"
+#include "ledger/civil_date.h"
+#include "ledger/validation.h"
+
+namespace timebank::services {
+namespace {
+
+using ledger::FieldInvalid;
+
+void ToProto(const ledger::PeriodFigures& p, v1::PeriodFigures* out) {
+  out->set_label(p.label);
+  out->set_from_date(ledger::FormatDate(p.from_day));
+  out->set_to_date(ledger::FormatDate(p.to_day));
+  out->set_minutes_exchanged(p.minutes_exchanged);
+  out->set_exchanges(p.exchanges);
+  out->set_members(p.members);
+  out->set_organisations(p.organisations);
+  out->set_active_members(p.active_members);
+  out->set_members_gave_and_received(p.members_gave_and_received);
+  out->set_members_only_gave(p.members_only_gave);
+  out->set_members_only_received(p.members_only_received);
+  out->set_members_inactive(p.members_inactive);
+  v1::BalanceDistribution* balances = out->mutable_balances();
+  balances->set_members(p.balances.members);
+  balances->set_p25_minutes(p.balances.p25_minutes);
+  balances->set_median_minutes(p.balances.median_minutes);
+  balances->set_p75_minutes(p.balances.p75_minutes);
+  balances->set_share_within_5h(p.balances.share_within_5h);
+  out->set_distinct_pairs(p.distinct_pairs);
+  out->set_reciprocal_pairs(p.reciprocal_pairs);
+  out->set_members_with_three_plus_partners(p.members_with_three_plus_partners);
+  out->set_new_members(p.new_members);
+  out->set_new_members_gave_within_90_days(p.new_members_gave_within_90_days);
+  for (const ledger::CategoryFigures& c : p.top_categories) {
+    v1::CategoryFigures* category = out->add_top_categories();
+    category->set_category(c.category);
+    category->set_minutes(c.minutes);
+    category->set_exchanges(c.exchanges);
+  }
+  out->set_organisation_to_member_minutes(p.organisation_to_member_minutes);
+  out->set_member_to_organisation_minutes(p.member_to_organisation_minutes);
+}
+
+template <typename Enum>
+absl::StatusOr<Enum> InRange(std::string_view field, int value, int low,
+                             int high, std::string_view allowed) {
+  if (value < low || value > high) {
+    return FieldInvalid(field, absl::StrCat("must be ", std::string(allowed)));
+  }
+  return static_cast<Enum>(value);
+}
+
+constexpr std::string_view kPrinciples =
+    "PEOPLE_AS_ASSETS, VALUING_WORK_DIFFERENTLY, RECIPROCITY or SOCIAL_NETWORKS";
+constexpr std::string_view kStatuses = "PLANNED, IN_PROGRESS, DONE or DROPPED";
+
+}  // namespace
+
+absl::StatusOr<ledger::Granularity> ToGranularity(v1::Granularity granularity) {
+  switch (granularity) {
+    case v1::GRANULARITY_UNSPECIFIED:
+    case v1::GRANULARITY_MONTH: return ledger::Granularity::kMonth;
+    case v1::GRANULARITY_QUARTER: return ledger::Granularity::kQuarter;
+    case v1::GRANULARITY_YEAR: return ledger::Granularity::kYear;
+    default: return FieldInvalid("granularity", "must be MONTH, QUARTER or YEAR");
+  }
+}
+
+void ToProto(const ledger::ReciprocityReport& report, v1::ReciprocityReport* out) {
+  out->set_timebank_id(report.timebank_id);
+  out->set_from_date(ledger::FormatDate(report.from_day));
+  out->set_to_date(ledger::FormatDate(report.to_day));
+  out->set_granularity(static_cast<v1::Granularity>(report.granularity));
+  for (const ledger::PeriodFigures& period : report.periods) {
+    ToProto(period, out->add_periods());
+  }
+  ToProto(report.total, out->mutable_total());
+}
+
+void ToProto(const ledger::AssessmentResult& result,
+             v1::PrinciplesAssessment* out) {
+  out->set_timebank_id(result.report.timebank_id);
+  out->set_from_date(ledger::FormatDate(result.report.from_day));
+  out->set_to_date(ledger::FormatDate(result.report.to_day));
+  for (const ledger::PrincipleAssessment& a : result.principles) {
+    v1::PrincipleAssessment* p = out->add_principles();
+    p->set_principle(static_cast<v1::Principle>(a.principle));
+    p->set_stage(a.stage);
+    p->set_stage_label(std::string(ledger::StageLabel(a.stage)));
+    p->set_rag(static_cast<v1::Rag>(a.rag));
+    p->set_basis(static_cast<v1::Basis>(a.basis));
+    p->set_ledger_stage(a.ledger_stage);
+    for (const ledger::Evidence& e : a.evidence) {
+      v1::Evidence* evidence = p->add_evidence();
+      evidence->set_metric(e.metric);
+      evidence->set_value(e.value);
+      evidence->set_unit(e.unit);
+      evidence->set_threshold(e.threshold);
+      evidence->set_comparison(static_cast<v1::Comparison>(e.comparison));
+      evidence->set_met(e.met);
+      evidence->set_stage(e.stage);
+      evidence->set_sentence(e.sentence);
+    }
+    v1::ReflectionSummary* summary = p->mutable_reflections();
+    summary->set_reflections(a.reflections);
+    summary->set_median_stage(a.reflections_median_stage);
+    for (const ledger::PerspectiveSummary& s : a.perspectives) {
+      v1::PerspectiveSummary* perspective = summary->add_perspectives();
+      perspective->set_perspective(static_cast<v1::Perspective>(s.perspective));
+      perspective->set_reflections(s.reflections);
+      perspective->set_lowest_stage(s.lowest_stage);
+      perspective->set_highest_stage(s.highest_stage);
+      perspective->set_median_stage(s.median_stage);
+    }
+    p->set_disagreement(a.disagreement);
+    p->set_summary(a.summary);
+  }
+}
+
+void ToProto(const ledger::Reflection& r, Audience audience, v1::Reflection* out) {
+  out->set_timebank_id(r.timebank_id);
+  out->set_reflection_id(r.id);
+  out->set_principle(static_cast<v1::Principle>(r.principle));
+  out->set_perspective(static_cast<v1::Perspective>(r.perspective));
+  out->set_stage(r.stage);
+  out->set_rag(static_cast<v1::Rag>(r.rag));
+  out->set_reflected_on(ledger::FormatDate(r.reflected_on));
+  out->set_submitted_at_unix_us(r.submitted_at_us);
+  if (audience == Audience::kFull) {
+    // Free text and names may identify people; auditors see the stages.
+    out->set_evidence(r.evidence);
+    out->set_author(r.author);
+    out->set_submitted_by(r.submitted_by);
+    out->set_request_id(r.request_id);
+  }
+}
+
+void ToProto(const ledger::Action& a, v1::Action* out) {
+  out->set_timebank_id(a.timebank_id);
+  out->set_action_id(a.id);
+  out->set_principle(a.principle ? static_cast<v1::Principle>(*a.principle)
+                                 : v1::PRINCIPLE_UNSPECIFIED);
+  out->set_who(a.who);
+  out->set_what(a.what);
+  out->set_how(a.how);
+  out->set_due_on(a.due_on == 0 ? "" : ledger::FormatDate(a.due_on));
+  out->set_status(static_cast<v1::ActionStatus>(a.status));
+  out->set_note(a.note);
+  out->set_created_at_unix_us(a.created_at_us);
+  out->set_updated_at_unix_us(a.updated_at_us);
+  out->set_created_by(a.created_by);
+  out->set_request_id(a.request_id);
+}
+
+void ToProto(const std::string& timebank_id,
+             const ledger::ThresholdOverrides& overrides, v1::Thresholds* out) {
+  out->set_timebank_id(timebank_id);
+  const std::vector<ledger::MetricDefinition> effective =
+      ledger::EffectiveThresholds(overrides);
+  const std::vector<ledger::MetricDefinition>& defaults =
+      ledger::DefaultThresholds();
+  for (size_t i = 0; i < effective.size(); ++i) {
+    const ledger::MetricDefinition& d = effective[i];
+    const double values[] = {d.stage2, d.stage3, d.stage4};
+    const double default_values[] = {defaults[i].stage2, defaults[i].stage3,
+                                     defaults[i].stage4};
+    for (int stage = 2; stage <= 4; ++stage) {
+      v1::Threshold* t = out->add_thresholds();
+      t->set_metric(d.metric);
+      t->set_principle(static_cast<v1::Principle>(d.principle));
+      t->set_stage(stage);
+      t->set_value(values[stage - 2]);
+      t->set_default_value(default_values[stage - 2]);
+      t->set_comparison(static_cast<v1::Comparison>(d.comparison));
+      t->set_unit(d.unit);
+      t->set_description(d.reasoning);
+    }
+  }
+}
+
+absl::StatusOr<ledger::ReflectionInput> ToInput(
+    const v1::SubmitReflectionRequest& request) {
+  ledger::ReflectionInput input{.request_id = request.request_id(),
+                                .stage = request.stage(),
+                                .evidence = request.evidence(),
+                                .author = request.author(),
+                                .reflected_on = request.reflected_on()};
+  auto principle = InRange<ledger::Principle>("principle", request.principle(), 1,
+                                              4, kPrinciples);
+  if (!principle.ok()) return principle.status();
+  input.principle = *principle;
+  auto perspective = InRange<ledger::Perspective>(
+      "perspective", request.perspective(), 1, 4, "MEMBER, FAMILY, STAFF or COUNCIL");
+  if (!perspective.ok()) return perspective.status();
+  input.perspective = *perspective;
+  auto rag = InRange<ledger::Rag>("rag", request.rag(), 0, 3,
+                                  "RED, AMBER or GREEN, or unset");
+  if (!rag.ok()) return rag.status();
+  input.rag = *rag;
+  return input;
+}
+
+absl::StatusOr<ledger::ReflectionFilter> ToInput(
+    const v1::ListReflectionsRequest& request) {
+  ledger::ReflectionFilter filter{.from_date = request.from_date(),
+                                  .to_date = request.to_date()};
+  if (request.principle() != v1::PRINCIPLE_UNSPECIFIED) {
+    auto principle = InRange<ledger::Principle>("principle", request.principle(),
+                                                1, 4, kPrinciples);
+    if (!principle.ok()) return principle.status();
+    filter.principle = *principle;
+  }
+  if (request.perspective() != v1::PERSPECTIVE_UNSPECIFIED) {
+    auto perspective =
+        InRange<ledger::Perspective>("perspective", request.perspective(), 1, 4,
+                                     "MEMBER, FAMILY, STAFF or COUNCIL");
+    if (!perspective.ok()) return perspective.status();
+    filter.perspective = *perspective;
+  }
+  return filter;
+}
+
+absl::StatusOr<ledger::ActionInput> ToInput(const v1::AddActionRequest& request) {
+  ledger::ActionInput input{.request_id = request.request_id(),
+                            .who = request.who(),
+                            .what = request.what(),
+                            .how = request.how(),
+                            .due_on = request.due_on()};
+  if (request.principle() != v1::PRINCIPLE_UNSPECIFIED) {
+    auto principle = InRange<ledger::Principle>("principle", request.principle(),
+                                                1, 4, kPrinciples);
+    if (!principle.ok()) return principle.status();
+    input.principle = *principle;
+  }
+  if (request.status() != v1::ACTION_STATUS_UNSPECIFIED) {
+    auto status = InRange<ledger::ActionStatus>("status", request.status(), 1, 4,
+                                                kStatuses);
+    if (!status.ok()) return status.status();
+    input.status = *status;
+  }
+  return input;
+}
+
+absl::StatusOr<ledger::ActionUpdate> ToInput(
+    const v1::UpdateActionRequest& request) {
+  ledger::ActionUpdate update{.action_id = request.action_id()};
+  if (request.has_status()) {
+    auto status = InRange<ledger::ActionStatus>("status", request.status(), 1, 4,
+                                                kStatuses);
+    if (!status.ok()) return status.status();
+    update.status = *status;
+  }
+  if (request.has_note()) update.note = request.note();
+  if (request.has_who()) update.who = request.who();
+  if (request.has_what()) update.what = request.what();
+  if (request.has_how()) update.how = request.how();
+  if (request.has_due_on()) update.due_on = request.due_on();
+  return update;
+}
+
+absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
+    const v1::SetThresholdsRequest& request) {
+  std::map<std::string, std::optional<double>> changes;
+  if (request.thresholds_size() > 100) {
+    return FieldInvalid("thresholds", "at most 100 changes per call");
+  }
+  for (const v1::ThresholdSetting& setting : request.thresholds()) {
+    if (setting.stage() < 2 || setting.stage() > 4) {
+      return FieldInvalid("thresholds.stage", "must be 2, 3 or 4");
+    }
+    const std::string name =
+        absl::StrCat(setting.metric(), ".stage", setting.stage());
+    changes[name] = setting.has_value() ? std::optional(setting.value())
+                                        : std::nullopt;
+  }
+  return changes;
+}
+
+}  // namespace timebank::services

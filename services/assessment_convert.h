@@ -1,0 +1,40 @@
+// Translation between assessment proto messages and ledger domain types.
+// Thread safety: pure functions.
+
+#ifndef TIMEBANK_SERVICES_ASSESSMENT_CONVERT_H_
+#define TIMEBANK_SERVICES_ASSESSMENT_CONVERT_H_
+
+#include "absl/status/statusor.h"
+#include "ledger/assessment.h"
+#include "ledger/ledger.h"
+#include "ledger/report.h"
+#include "timebank/v1/assessment.pb.h"
+
+namespace timebank::services {
+
+// Who the figures are for: auditors get aggregates only.
+enum class Audience { kFull, kAggregatesOnly };
+
+absl::StatusOr<ledger::Granularity> ToGranularity(v1::Granularity granularity);
+void ToProto(const ledger::ReciprocityReport& report, v1::ReciprocityReport* out);
+void ToProto(const ledger::AssessmentResult& result,
+             v1::PrinciplesAssessment* out);
+void ToProto(const ledger::Reflection& reflection, Audience audience,
+             v1::Reflection* out);
+void ToProto(const ledger::Action& action, v1::Action* out);
+void ToProto(const std::string& timebank_id,
+             const ledger::ThresholdOverrides& overrides, v1::Thresholds* out);
+
+absl::StatusOr<ledger::ReflectionInput> ToInput(
+    const v1::SubmitReflectionRequest& request);
+absl::StatusOr<ledger::ReflectionFilter> ToInput(
+    const v1::ListReflectionsRequest& request);
+absl::StatusOr<ledger::ActionInput> ToInput(const v1::AddActionRequest& request);
+absl::StatusOr<ledger::ActionUpdate> ToInput(
+    const v1::UpdateActionRequest& request);
+absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
+    const v1::SetThresholdsRequest& request);
+
+}  // namespace timebank::services
+
+#endif  // TIMEBANK_SERVICES_ASSESSMENT_CONVERT_H_

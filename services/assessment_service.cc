@@ -1,0 +1,206 @@
+#include "services/assessment_service.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/numbers.h"
+#include "ledger/status_macros.h"
+#include "ledger/validation.h"
+#include "services/assessment_convert.h"
+#include "services/serve.h"
+
+namespace timebank::services {
+namespace {
+
+constexpr int kDefaultTopCategories = 5;
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+grpc::Status AssessmentService::GetReciprocityReport(
+    grpc::ServerContext* context, const v1::GetReciprocityReportRequest* request,
+    v1::ReciprocityReport* reply) {
+  return Serve("Assessment.GetReciprocityReport", [&]() -> absl::Status {
+    RETURN_IF_ERROR(authorizer_
+                        ->Authorize(*context, "Assessment.GetReciprocityReport",
+                                    request->timebank_id())
+                        .status());
+    ASSIGN_OR_RETURN(ledger::Granularity granularity,
+                     ToGranularity(request->granularity()));
+    const int top = request->top_categories() == 0 ? kDefaultTopCategories
+                                                   : request->top_categories();
+    ASSIGN_OR_RETURN(ledger::ReciprocityReport report,
+                     ledger_->GetReciprocityReport(request->timebank_id(),
+                                                   request->from(), request->to(),
+                                                   granularity, top));
+    ToProto(report, reply);
+    reply->set_generated_at_unix_us(NowUs());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AssessmentService::AssessPrinciples(
+    grpc::ServerContext* context, const v1::AssessPrinciplesRequest* request,
+    v1::PrinciplesAssessment* reply) {
+  return Serve("Assessment.AssessPrinciples", [&]() -> absl::Status {
+    RETURN_IF_ERROR(authorizer_
+                        ->Authorize(*context, "Assessment.AssessPrinciples",
+                                    request->timebank_id())
+                        .status());
+    ASSIGN_OR_RETURN(ledger::AssessmentResult result,
+                     ledger_->AssessPrinciples(request->timebank_id(),
+                                               request->from(), request->to()));
+    ToProto(result, reply);
+    reply->set_generated_at_unix_us(NowUs());
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AssessmentService::GetThresholds(
+    grpc::ServerContext* context, const v1::GetThresholdsRequest* request,
+    v1::Thresholds* reply) {
+  return Serve("Assessment.GetThresholds", [&]() -> absl::Status {
+    RETURN_IF_ERROR(authorizer_
+                        ->Authorize(*context, "Assessment.GetThresholds",
+                                    request->timebank_id())
+                        .status());
+    ASSIGN_OR_RETURN(ledger::ThresholdOverrides overrides,
+                     ledger_->GetThresholds(request->timebank_id()));
+    ToProto(request->timebank_id(), overrides, reply);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AssessmentService::SetThresholds(
+    grpc::ServerContext* context, const v1::SetThresholdsRequest* request,
+    v1::Thresholds* reply) {
+  return Serve("Assessment.SetThresholds", [&]() -> absl::Status {
+    RETURN_IF_ERROR(authorizer_
+                        ->Authorize(*context, "Assessment.SetThresholds",
+                                    request->timebank_id())
+                        .status());
+    ASSIGN_OR_RETURN(auto changes, ToInput(*request));
+    ASSIGN_OR_RETURN(ledger::ThresholdOverrides overrides,
+                     ledger_->SetThresholds(request->timebank_id(), changes));
+    ToProto(request->timebank_id(), overrides, reply);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AssessmentService::SubmitReflection(
+    grpc::ServerContext* context, const v1::SubmitReflectionRequest* request,
+    v1::Reflection* reply) {
+  return Serve("Assessment.SubmitReflection", [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Principal caller,
+                     authorizer_->Authorize(*context, "Assessment.SubmitReflection",
+                                            request->timebank_id()));
+    ASSIGN_OR_RETURN(ledger::ReflectionInput input, ToInput(*request));
+    ASSIGN_OR_RETURN(ledger::Reflection reflection,
+                     ledger_->SubmitReflection(request->timebank_id(),
+                                               caller.actor, input));
+    ToProto(reflection, Audience::kFull, reply);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AssessmentService::ListReflections(
+    grpc::ServerContext* context, const v1::ListReflectionsRequest* request,
+    v1::ListReflectionsResponse* reply) {
+  return Serve("Assessment.ListReflections", [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Principal caller,
+                     authorizer_->Authorize(*context, "Assessment.ListReflections",
+                                            request->timebank_id()));
+    ASSIGN_OR_RETURN(ledger::ReflectionFilter filter, ToInput(*request));
+    ASSIGN_OR_RETURN(
+        ledger::PageOf<ledger::Reflection> page,
+        ledger_->ListReflections(request->timebank_id(), filter,
+                                 {.page_size = request->page_size(),
+                                  .page_token = request->page_token()}));
+    const Audience audience =
+        caller.is_auditor() ? Audience::kAggregatesOnly : Audience::kFull;
+    for (const ledger::Reflection& r : page.items) {
+      ToProto(r, audience, reply->add_reflections());
+    }
+    reply->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AssessmentService::AddAction(grpc::ServerContext* context,
+                                          const v1::AddActionRequest* request,
+                                          v1::Action* reply) {
+  return Serve("Assessment.AddAction", [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Principal caller,
+                     authorizer_->Authorize(*context, "Assessment.AddAction",
+                                            request->timebank_id()));
+    ASSIGN_OR_RETURN(ledger::ActionInput input, ToInput(*request));
+    ASSIGN_OR_RETURN(ledger::Action action,
+                     ledger_->AddAction(request->timebank_id(), caller.actor, input));
+    ToProto(action, reply);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
+                                            const v1::ListActionsRequest* request,
+                                            v1::ListActionsResponse* reply) {
+  return Serve("Assessment.ListActions", [&]() -> absl::Status {
+    RETURN_IF_ERROR(authorizer_
+                        ->Authorize(*context, "Assessment.ListActions",
+                                    request->timebank_id())
+                        .status());
+    if (request->page_size() < 0 || request->page_size() > 1000) {
+      return ledger::FieldInvalid("page_size", "must be between 0 and 1000");
+    }
+    const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+    uint64_t after = 0;
+    if (!request->page_token().empty() &&
+        !absl::SimpleAtoi(request->page_token(), &after)) {
+      return ledger::FieldInvalid("page_token", "is not a token this server issued");
+    }
+    ASSIGN_OR_RETURN(std::vector<ledger::Action> actions,
+                     ledger_->ListActions(request->timebank_id()));
+    for (const ledger::Action& action : actions) {
+      if (action.id <= after) continue;
+      const v1::Principle principle =
+          action.principle ? static_cast<v1::Principle>(*action.principle)
+                           : v1::PRINCIPLE_UNSPECIFIED;
+      if (request->has_principle() && request->principle() != principle) continue;
+      const auto status = static_cast<v1::ActionStatus>(action.status);
+      if (request->statuses_size() > 0 &&
+          std::find(request->statuses().begin(), request->statuses().end(),
+                    status) == request->statuses().end()) {
+        continue;
+      }
+      if (reply->actions_size() == page_size) {
+        reply->set_next_page_token(std::to_string(reply->actions().rbegin()->action_id()));
+        break;
+      }
+      ToProto(action, reply->add_actions());
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AssessmentService::UpdateAction(grpc::ServerContext* context,
+                                             const v1::UpdateActionRequest* request,
+                                             v1::Action* reply) {
+  return Serve("Assessment.UpdateAction", [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Principal caller,
+                     authorizer_->Authorize(*context, "Assessment.UpdateAction",
+                                            request->timebank_id()));
+    ASSIGN_OR_RETURN(ledger::ActionUpdate update, ToInput(*request));
+    ASSIGN_OR_RETURN(ledger::Action action,
+                     ledger_->UpdateAction(request->timebank_id(), caller.actor,
+                                           update));
+    ToProto(action, reply);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace timebank::services
