@@ -82,7 +82,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(db_options, options.data_dir, &raw);
   if (!s.ok()) {
-    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    // RocksDB names its LOCK file when another process (or this one) holds
+    // the directory.
+    if (s.IsIOError() && s.ToString().find("/LOCK: ") != std::string::npos) {
       return FieldPrecondition(
           "data_dir", absl::StrCat(options.data_dir,
                                    " is in use by another process"));
@@ -215,6 +217,9 @@ absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> Ledger::RecordExchanges(
     const std::string& timebank_id, const Actor& actor,
     const std::vector<RecordExchangeInput>& inputs) {
   using Results = std::vector<absl::StatusOr<Exchange>>;
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
+    return t.status();
+  }
   if (inputs.empty()) return FieldInvalid("items", "must not be empty");
   if (static_cast<int>(inputs.size()) > impl_->options_.max_bulk_items) {
     return FieldInvalid("items", absl::StrCat("at most ",

@@ -70,7 +70,14 @@ void PutActionVersion(Draft& draft, Timebank timebank, const Action& action) {
   draft.PutTimebank(timebank);
 }
 
-absl::StatusOr<Timebank> PlanTimebank(const Draft& draft, const std::string& tb) {
+// The timebank a plan write acts on, once the writer is known to be fit to
+// be recorded.
+absl::StatusOr<Timebank> PlanTimebank(const Draft& draft, const std::string& tb,
+                                      const Actor* actor) {
+  if (actor != nullptr) {
+    RETURN_IF_ERROR(CheckText("actor.name", actor->name, kActorNameMaxLength,
+                              TextRule::kRequired));
+  }
   RETURN_IF_ERROR(CheckTimebankId("timebank_id", tb));
   std::optional<Timebank> timebank = draft.FindTimebank(tb);
   if (!timebank) return FieldNotFound("timebank_id", "no such timebank");
@@ -84,7 +91,7 @@ absl::StatusOr<Reflection> Ledger::SubmitReflection(
     const ReflectionInput& input) {
   return impl_->Run<Reflection>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Reflection> {
-        ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id));
+        ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
         RETURN_IF_ERROR(CheckRequestId("request_id", input.request_id));
         if (input.principle < Principle::kPeopleAsAssets ||
             input.principle > Principle::kSocialNetworks) {
@@ -190,7 +197,7 @@ absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
                                          const ActionInput& input) {
   return impl_->Run<Action>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Action> {
-        ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id));
+        ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
         RETURN_IF_ERROR(CheckRequestId("request_id", input.request_id));
         if (input.principle && (*input.principle < Principle::kPeopleAsAssets ||
                                 *input.principle > Principle::kSocialNetworks)) {
@@ -239,7 +246,7 @@ absl::StatusOr<Action> Ledger::UpdateAction(const std::string& timebank_id,
                                             const ActionUpdate& update) {
   return impl_->Run<Action>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Action> {
-        ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id));
+        ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
         if (update.action_id == 0 || update.action_id > timebank.last_action_id) {
           return FieldNotFound("action_id", "no such action");
         }
@@ -320,7 +327,7 @@ absl::StatusOr<ThresholdOverrides> Ledger::SetThresholds(
     const std::map<std::string, std::optional<double>>& changes) {
   return impl_->Run<ThresholdOverrides>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<ThresholdOverrides> {
-        RETURN_IF_ERROR(PlanTimebank(draft, timebank_id).status());
+        RETURN_IF_ERROR(PlanTimebank(draft, timebank_id, nullptr).status());
         ThresholdOverrides overrides;
         ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                          draft.ReadRaw(ThresholdsKey(timebank_id)));

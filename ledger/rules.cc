@@ -220,9 +220,9 @@ absl::Status ApplyEffect(Draft& draft, const JournalEntry& record, int sign) {
   return absl::OkStatus();
 }
 
-absl::Status CheckRecordInput(const Timebank& timebank,
-                              const RecordExchangeInput& input,
-                              int64_t now_us) {
+// Checks that depend only on the request itself, so a retry of an accepted
+// request passes them whatever has changed since.
+absl::Status CheckRecordShape(const RecordExchangeInput& input) {
   absl::Status s;
   if (!(s = CheckRequestId("request_id", input.request_id)).ok() ||
       !(s = CheckAccountId("giver_id", input.giver_id)).ok() ||
@@ -233,24 +233,45 @@ absl::Status CheckRecordInput(const Timebank& timebank,
     return FieldInvalid("receiver_id", "must differ from giver_id");
   }
   if (input.minutes <= 0) return FieldInvalid("minutes", "must be greater than 0");
+  if (!(s = CheckTag("category", NormaliseTag(input.category))).ok() ||
+      !(s = CheckText("description", input.description, kDescriptionMaxLength,
+                      TextRule::kOptional, Lines::kMulti)).ok()) {
+    return s;
+  }
+  if (!ParseDate(input.occurred_on)) {
+    return FieldInvalid("occurred_on", "must be a real date as YYYY-MM-DD");
+  }
+  return absl::OkStatus();
+}
+
+// Checks against the timebank's settings and the clock, which may change
+// between a request and its retry; run only for new requests.
+absl::Status CheckRecordAgainstNow(const Timebank& timebank,
+                                   const RecordExchangeInput& input,
+                                   int64_t now_us) {
   if (input.minutes > timebank.settings.max_exchange_minutes) {
     return FieldInvalid("minutes",
                         absl::StrCat("must be at most ",
                                      timebank.settings.max_exchange_minutes,
                                      " (this timebank's largest exchange)"));
   }
-  if (!(s = CheckTag("category", NormaliseTag(input.category))).ok() ||
-      !(s = CheckText("description", input.description, kDescriptionMaxLength,
-                      TextRule::kOptional, Lines::kMulti)).ok()) {
+  // A day of slack for members ahead of UTC.
+  if (*ParseDate(input.occurred_on) > DayOfInstantUs(now_us) + 1) {
+    return FieldInvalid("occurred_on", "must not be in the future");
+  }
+  return absl::OkStatus();
+}
+
+// Who is writing goes into the hash-chained journal, so it must be as clean
+// as any other stored text.
+absl::Status CheckActor(const Actor& actor) {
+  if (absl::Status s = CheckText("actor.name", actor.name, kActorNameMaxLength,
+                                 TextRule::kRequired);
+      !s.ok()) {
     return s;
   }
-  std::optional<int32_t> day = ParseDate(input.occurred_on);
-  if (!day) {
-    return FieldInvalid("occurred_on", "must be a real date as YYYY-MM-DD");
-  }
-  // A day of slack for members ahead of UTC.
-  if (*day > DayOfInstantUs(now_us) + 1) {
-    return FieldInvalid("occurred_on", "must not be in the future");
+  if (actor.kind == Actor::Kind::kMember) {
+    return CheckAccountId("actor.account_id", actor.account_id);
   }
   return absl::OkStatus();
 }
@@ -419,9 +440,15 @@ absl::StatusOr<Exchange> ApplyRecord(Draft& draft,
                                      const RecordExchangeInput& input) {
   absl::StatusOr<Timebank> timebank = WritableTimebank(draft, timebank_id);
   if (!timebank.ok()) return timebank.status();
-  if (absl::Status s = CheckRecordInput(*timebank, input, draft.now_us());
-      !s.ok()) {
+  absl::Status s;
+  if (!(s = CheckActor(actor)).ok() || !(s = CheckRecordShape(input)).ok()) {
     return s;
+  }
+  const bool member = actor.kind == Actor::Kind::kMember;
+  if (member && actor.account_id != input.giver_id &&
+      actor.account_id != input.receiver_id) {
+    return absl::PermissionDeniedError(
+        "giver_id: a member may log only exchanges they took part in");
   }
   const std::string category = NormaliseTag(input.category);
   const Hash fingerprint =
@@ -432,6 +459,14 @@ absl::StatusOr<Exchange> ApplyRecord(Draft& draft,
       Replay(draft, timebank_id, input.request_id, fingerprint);
   if (!earlier.ok()) return earlier.status();
   if (earlier->has_value()) return **earlier;
+  if (!(s = CheckRecordAgainstNow(*timebank, input, draft.now_us())).ok()) {
+    return s;
+  }
+  if (member && !timebank->settings.members_may_log) {
+    return absl::PermissionDeniedError(
+        "timebank_id: members of this timebank may not log exchanges; ask a "
+        "coordinator");
+  }
 
   absl::StatusOr<Account> giver =
       ExistingAccount(draft, timebank_id, "giver_id", input.giver_id);
@@ -439,7 +474,6 @@ absl::StatusOr<Exchange> ApplyRecord(Draft& draft,
   absl::StatusOr<Account> receiver =
       ExistingAccount(draft, timebank_id, "receiver_id", input.receiver_id);
   if (!receiver.ok()) return receiver.status();
-  absl::Status s;
   if (!(s = CheckActive("giver_id", *giver)).ok() ||
       !(s = CheckActive("receiver_id", *receiver)).ok()) {
     return s;
@@ -456,17 +490,7 @@ absl::StatusOr<Exchange> ApplyRecord(Draft& draft,
                      .category = category,
                      .description = input.description,
                      .occurred_on = *ParseDate(input.occurred_on)};
-  if (actor.kind == Actor::Kind::kMember) {
-    if (!timebank->settings.members_may_log) {
-      return absl::PermissionDeniedError(
-          "timebank_id: members of this timebank may not log exchanges; ask a "
-          "coordinator");
-    }
-    if (actor.account_id != input.giver_id &&
-        actor.account_id != input.receiver_id) {
-      return absl::PermissionDeniedError(
-          "giver_id: a member may log only exchanges they took part in");
-    }
+  if (member) {
     entry.initial_status = ExchangeStatus::kPending;
     entry.recorder_account = actor.account_id;
   } else {
@@ -492,7 +516,8 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
   absl::StatusOr<Timebank> timebank = WritableTimebank(draft, timebank_id);
   if (!timebank.ok()) return timebank.status();
   absl::Status s;
-  if (!(s = CheckRequestId("request_id", request_id)).ok() ||
+  if (!(s = CheckActor(actor)).ok() ||
+      !(s = CheckRequestId("request_id", request_id)).ok() ||
       !(s = CheckText("reason", reason, kDescriptionMaxLength,
                       TextRule::kOptional, Lines::kMulti)).ok()) {
     return s;

@@ -1,0 +1,385 @@
+// The reciprocity report on small ledgers whose every figure is worked out
+// by hand in the comments, and on a random ledger checked against a brute
+// force recomputation from the journal.
+
+#include "ledger/report.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "ledger/civil_date.h"
+#include "ledger/ledger.h"
+#include "tests/ledger/ledger_fixture.h"
+#include "tests/test_util/status_assertions.h"
+#include "tests/test_util/temp_dir.h"
+
+namespace timebank::ledger_test {
+namespace {
+
+using ::timebank::testing::TempDir;
+using ledger::AccountKind;
+using ledger::Granularity;
+using ledger::OpenAccountInput;
+using ledger::PeriodFigures;
+using ledger::ReciprocityReport;
+
+constexpr char kTb[] = "riverside";
+
+class ReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(ledger_, Ledger::Open(TestOptions(dir_.path())));
+    ASSERT_OK(ledger_->CreateTimebank(kTb, "Riverside", {}));
+  }
+
+  void Open(const std::string& id, const std::string& joined_on,
+            AccountKind kind = AccountKind::kPerson) {
+    ASSERT_OK(ledger_->OpenAccount(
+        kTb, OpenAccountInput{.account_id = id,
+                              .kind = kind,
+                              .display_name = "Name of " + id,
+                              .joined_on = joined_on}));
+  }
+
+  ledger::Seq Record(const std::string& giver, const std::string& receiver,
+                     int64_t minutes, const std::string& day,
+                     const std::string& category) {
+    absl::StatusOr<ledger::Exchange> exchange = ledger_->RecordExchange(
+        kTb, Coordinator(),
+        Gave("r" + std::to_string(++requests_), giver, receiver, minutes, day,
+             category));
+    EXPECT_OK(exchange);
+    return exchange.ok() ? exchange->record.seq : 0;
+  }
+
+  // The ledger of the worked example:
+  //   m0..m9 PERSON joined 2026-01-01; m10 PERSON joined 2026-05-20;
+  //   council ORGANISATION, pot COMMUNITY_POT.
+  //   May:  m0->m1 60 gardening (05-03)    m1->m0 30 befriending (05-10)
+  //         m2->m3 120 gardening (05-31, the last day of the month)
+  //         m3->m2 60 shopping (05-15)     m4->m5 400 it help (05-20)
+  //         council->m5 60 training (05-22)
+  //         m6->m7 45 gardening (05-21), then REVERSED: never counts
+  //         m8->m9 30 lifts (05-23) logged by m8: PENDING, never counts
+  //         m9->m8 20 lifts (05-24) logged by m9, REJECTED by m8
+  //   June: m0->m5 30 gardening (06-01)   m10->m0 15 reading (06-02)
+  void BuildWorkedExample() {
+    for (int i = 0; i < 10; ++i) Open("m" + std::to_string(i), "2026-01-01");
+    Open("m10", "2026-05-20");
+    Open("council", "2026-01-01", AccountKind::kOrganisation);
+    Open("pot", "2026-01-01", AccountKind::kCommunityPot);
+    Record("m0", "m1", 60, "2026-05-03", "gardening");
+    Record("m1", "m0", 30, "2026-05-10", "befriending");
+    Record("m2", "m3", 120, "2026-05-31", "gardening");
+    Record("m3", "m2", 60, "2026-05-15", "shopping");
+    Record("m4", "m5", 400, "2026-05-20", "it help");
+    Record("council", "m5", 60, "2026-05-22", "training");
+    const ledger::Seq reversed = Record("m6", "m7", 45, "2026-05-21", "gardening");
+    ASSERT_OK(ledger_->ReverseExchange(kTb, Coordinator(), reversed, "rev-1",
+                                       "logged twice"));
+    ASSERT_OK(ledger_->RecordExchange(kTb, Member("m8"),
+                                      Gave("p1", "m8", "m9", 30, "2026-05-23", "lifts")));
+    ASSERT_OK_AND_ASSIGN(ledger::Exchange rejected,
+                         ledger_->RecordExchange(
+                             kTb, Member("m9"),
+                             Gave("p2", "m9", "m8", 20, "2026-05-24", "lifts")));
+    ASSERT_OK(ledger_->RejectExchange(kTb, Member("m8"), rejected.record.seq,
+                                      "rej-1", "did not happen"));
+    Record("m0", "m5", 30, "2026-06-01", "gardening");
+    Record("m10", "m0", 15, "2026-06-02", "reading");
+  }
+
+  absl::StatusOr<ReciprocityReport> Report(const std::string& from,
+                                           const std::string& to,
+                                           Granularity granularity) {
+    return ledger_->GetReciprocityReport(kTb, from, to, granularity, 5);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Ledger> ledger_;
+  int requests_ = 0;
+};
+
+TEST_F(ReportTest, MonthFiguresMatchTheWorkedExample) {
+  BuildWorkedExample();
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-05-01", "2026-06-30", Granularity::kMonth));
+  ASSERT_EQ(report.periods.size(), 2u);
+  const PeriodFigures& may = report.periods[0];
+  EXPECT_EQ(may.label, "2026-05");
+  EXPECT_EQ(ledger::FormatDate(may.from_day), "2026-05-01");
+  EXPECT_EQ(ledger::FormatDate(may.to_day), "2026-05-31");
+  // 60 + 30 + 120 + 60 + 400 + 60; the reversed, pending and rejected
+  // exchanges never count.
+  EXPECT_EQ(may.minutes_exchanged, 730);
+  EXPECT_EQ(may.exchanges, 6);
+  EXPECT_EQ(may.members, 11);  // m0..m10; not the council or the pot.
+  EXPECT_EQ(may.organisations, 1);
+  EXPECT_EQ(may.members_gave_and_received, 4);  // m0, m1, m2, m3
+  EXPECT_EQ(may.members_only_gave, 1);          // m4
+  EXPECT_EQ(may.members_only_received, 1);      // m5
+  EXPECT_EQ(may.active_members, 6);
+  EXPECT_EQ(may.members_inactive, 5);  // m6..m10
+  // Pairs: m0-m1, m2-m3 (both reciprocal), m4-m5, council-m5.
+  EXPECT_EQ(may.distinct_pairs, 4);
+  EXPECT_EQ(may.reciprocal_pairs, 2);
+  EXPECT_EQ(may.members_with_three_plus_partners, 0);
+  EXPECT_EQ(may.organisation_to_member_minutes, 60);
+  EXPECT_EQ(may.member_to_organisation_minutes, 0);
+  EXPECT_EQ(may.new_members, 1);  // m10 joined 05-20 ...
+  EXPECT_EQ(may.new_members_gave_within_90_days, 1);  // ... and gave on 06-02.
+  // Balances at 31 May: -460 (m5), -60, -30, 0 x5, 30, 60, 400 (m4).
+  // Nearest rank of 11: p25 is the 3rd, median the 6th, p75 the 9th.
+  EXPECT_EQ(may.balances.members, 11);
+  EXPECT_EQ(may.balances.p25_minutes, -30);
+  EXPECT_EQ(may.balances.median_minutes, 0);
+  EXPECT_EQ(may.balances.p75_minutes, 30);
+  EXPECT_DOUBLE_EQ(may.balances.share_within_5h, 9.0 / 11.0);
+  ASSERT_EQ(may.top_categories.size(), 5u);
+  EXPECT_EQ(may.top_categories[0].category, "it help");
+  EXPECT_EQ(may.top_categories[0].minutes, 400);
+  EXPECT_EQ(may.top_categories[1].category, "gardening");
+  EXPECT_EQ(may.top_categories[1].minutes, 180);
+  EXPECT_EQ(may.top_categories[2].category, "shopping");  // 60, before
+  EXPECT_EQ(may.top_categories[3].category, "training");  // 60 by name.
+  EXPECT_EQ(may.top_categories[4].category, "befriending");
+
+  const PeriodFigures& june = report.periods[1];
+  EXPECT_EQ(june.label, "2026-06");
+  EXPECT_EQ(june.minutes_exchanged, 45);
+  EXPECT_EQ(june.exchanges, 2);
+  EXPECT_EQ(june.members_gave_and_received, 1);  // m0
+  EXPECT_EQ(june.members_only_gave, 1);          // m10
+  EXPECT_EQ(june.members_only_received, 1);      // m5
+  EXPECT_EQ(june.members_inactive, 8);
+  EXPECT_EQ(june.distinct_pairs, 2);
+  EXPECT_EQ(june.reciprocal_pairs, 0);
+  EXPECT_EQ(june.new_members, 0);
+}
+
+TEST_F(ReportTest, TotalCoversTheWholeRange) {
+  BuildWorkedExample();
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-05-01", "2026-06-30", Granularity::kMonth));
+  const PeriodFigures& total = report.total;
+  EXPECT_EQ(total.label, "total");
+  EXPECT_EQ(total.minutes_exchanged, 775);
+  EXPECT_EQ(total.exchanges, 8);
+  EXPECT_EQ(total.members_gave_and_received, 4);
+  EXPECT_EQ(total.members_only_gave, 2);      // m4, m10
+  EXPECT_EQ(total.members_only_received, 1);  // m5
+  EXPECT_EQ(total.members_inactive, 4);       // m6..m9
+  EXPECT_EQ(total.distinct_pairs, 6);
+  EXPECT_EQ(total.reciprocal_pairs, 2);
+  // m0 (m1, m5, m10) and m5 (m4, council, m0).
+  EXPECT_EQ(total.members_with_three_plus_partners, 2);
+  // Balances at 30 June: -490, -60, -30, 0 x4, 15, 45, 60, 400.
+  EXPECT_EQ(total.balances.p25_minutes, -30);
+  EXPECT_EQ(total.balances.median_minutes, 0);
+  EXPECT_EQ(total.balances.p75_minutes, 45);
+  EXPECT_DOUBLE_EQ(total.balances.share_within_5h, 9.0 / 11.0);
+}
+
+TEST_F(ReportTest, QuarterAndYearAddUpTheSameMonths) {
+  BuildWorkedExample();
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport quarters,
+                       Report("2026-01-01", "2026-12-31", Granularity::kQuarter));
+  ASSERT_EQ(quarters.periods.size(), 4u);
+  EXPECT_EQ(quarters.periods[1].label, "2026-Q2");
+  EXPECT_EQ(quarters.periods[1].minutes_exchanged, 775);
+  EXPECT_EQ(quarters.periods[0].minutes_exchanged, 0);
+  EXPECT_EQ(quarters.periods[2].minutes_exchanged, 0);
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport year,
+                       Report("2026-01-01", "2026-12-31", Granularity::kYear));
+  ASSERT_EQ(year.periods.size(), 1u);
+  EXPECT_EQ(year.periods[0].label, "2026");
+  EXPECT_EQ(year.periods[0].minutes_exchanged, 775);
+  EXPECT_EQ(year.total.minutes_exchanged, 775);
+}
+
+TEST_F(ReportTest, AnExchangeOnTheLastDayOfAPeriodCountsOnce) {
+  BuildWorkedExample();
+  // m2->m3 120 is dated 2026-05-31: in May, not in June, and once in the
+  // total.
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-05-31", "2026-06-01", Granularity::kMonth));
+  int64_t sum = 0;
+  for (const PeriodFigures& period : report.periods) sum += period.minutes_exchanged;
+  EXPECT_EQ(sum, report.total.minutes_exchanged);
+  EXPECT_EQ(report.periods[0].minutes_exchanged, 730);
+}
+
+TEST_F(ReportTest, RangeIsWidenedToWholeMonths) {
+  BuildWorkedExample();
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-05-15", "2026-05-16", Granularity::kMonth));
+  EXPECT_EQ(ledger::FormatDate(report.from_day), "2026-05-01");
+  EXPECT_EQ(ledger::FormatDate(report.to_day), "2026-05-31");
+  EXPECT_EQ(report.total.minutes_exchanged, 730);
+}
+
+TEST_F(ReportTest, ReversalTakesAnExchangeOutOfEveryFigure) {
+  BuildWorkedExample();
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport before,
+                       Report("2026-06-01", "2026-06-30", Granularity::kMonth));
+  // Reverse m10->m0 (seq of the last record): June loses it entirely.
+  ASSERT_OK_AND_ASSIGN(auto journal, WholeJournal(*ledger_, kTb));
+  ASSERT_OK(ledger_->ReverseExchange(kTb, Coordinator(), journal.back().seq,
+                                     "rev-2", "mistake"));
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport after,
+                       Report("2026-06-01", "2026-06-30", Granularity::kMonth));
+  EXPECT_EQ(after.total.minutes_exchanged, before.total.minutes_exchanged - 15);
+  EXPECT_EQ(after.total.exchanges, before.total.exchanges - 1);
+  EXPECT_EQ(after.total.distinct_pairs, before.total.distinct_pairs - 1);
+  // m10 no longer gave, and m0 (who had received from m10) now only gave.
+  EXPECT_EQ(before.total.members_gave_and_received, 1);
+  EXPECT_EQ(after.total.members_gave_and_received, 0);
+  EXPECT_EQ(after.total.members_only_gave, 1);
+}
+
+TEST_F(ReportTest, DateIsTheDayTheWorkWasDoneNotTheServerInstant) {
+  // The server clock says 2026-06-15T12:00Z; a member ahead of UTC logs work
+  // done "tomorrow" (06-16): it is accepted and counts on 06-16, while a day
+  // further is refused.
+  Open("a", "2026-01-01");
+  Open("b", "2026-01-01");
+  ASSERT_OK(ledger_->RecordExchange(kTb, Coordinator(),
+                                    Gave("t1", "a", "b", 60, "2026-06-16")));
+  EXPECT_FALSE(ledger_
+                   ->RecordExchange(kTb, Coordinator(),
+                                    Gave("t2", "a", "b", 60, "2026-06-17"))
+                   .ok());
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-06-01", "2026-06-30", Granularity::kMonth));
+  EXPECT_EQ(report.total.minutes_exchanged, 60);
+}
+
+TEST_F(ReportTest, TimebankWithNoActivityReportsZeros) {
+  Open("solo", "2026-01-01");
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-01-01", "2026-03-31", Granularity::kMonth));
+  ASSERT_EQ(report.periods.size(), 3u);
+  EXPECT_EQ(report.total.minutes_exchanged, 0);
+  EXPECT_EQ(report.total.members, 1);
+  EXPECT_EQ(report.total.active_members, 0);
+  EXPECT_EQ(report.total.members_inactive, 1);
+  EXPECT_EQ(report.total.balances.median_minutes, 0);
+  EXPECT_DOUBLE_EQ(report.total.balances.share_within_5h, 1.0);
+  EXPECT_TRUE(report.total.top_categories.empty());
+}
+
+TEST_F(ReportTest, EmptyTimebankHasNoMembersAndNoDivisionByZero) {
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-01-01", "2026-01-31", Granularity::kMonth));
+  EXPECT_EQ(report.total.members, 0);
+  EXPECT_EQ(report.total.balances.members, 0);
+  EXPECT_DOUBLE_EQ(report.total.balances.share_within_5h, 0.0);
+}
+
+TEST_F(ReportTest, BadRangesNameTheField) {
+  EXPECT_STATUS(Report("2026-02-30", "2026-03-01", Granularity::kMonth),
+                absl::StatusCode::kInvalidArgument, "from:");
+  EXPECT_STATUS(Report("2026-03-01", "yesterday", Granularity::kMonth),
+                absl::StatusCode::kInvalidArgument, "to:");
+  EXPECT_STATUS(Report("2026-03-01", "2026-02-01", Granularity::kMonth),
+                absl::StatusCode::kInvalidArgument, "to:");
+  EXPECT_STATUS(Report("1990-01-01", "2026-01-01", Granularity::kMonth),
+                absl::StatusCode::kInvalidArgument, "granularity:");
+  EXPECT_STATUS(ledger_->GetReciprocityReport("nowhere", "2026-01-01",
+                                              "2026-01-31", Granularity::kMonth, 5),
+                absl::StatusCode::kNotFound, "timebank_id:");
+}
+
+// Brute force: the same figures straight from the journal, with none of the
+// report's code.
+struct Expected {
+  int64_t minutes = 0, exchanges = 0, gave_and_received = 0, only_gave = 0,
+          only_received = 0, pairs = 0, reciprocal = 0;
+};
+
+Expected BruteForce(const std::vector<ledger::JournalEntry>& journal,
+                    int32_t from, int32_t to) {
+  std::map<ledger::Seq, const ledger::JournalEntry*> counted;
+  for (const ledger::JournalEntry& e : journal) {
+    using ledger::EntryKind;
+    if (e.kind == EntryKind::kRecord &&
+        e.initial_status == ledger::ExchangeStatus::kConfirmed) {
+      counted[e.seq] = &e;
+    } else if (e.kind == EntryKind::kConfirm) {
+      for (const auto& r : journal) {
+        if (r.seq == e.target_seq) counted[r.seq] = &r;
+      }
+    } else if (e.kind == EntryKind::kReverse) {
+      counted.erase(e.target_seq);
+    }
+  }
+  Expected x;
+  std::map<std::string, std::pair<bool, bool>> activity;
+  std::map<std::pair<std::string, std::string>, std::pair<bool, bool>> pairs;
+  for (const auto& [seq, e] : counted) {
+    if (e->occurred_on < from || e->occurred_on > to) continue;
+    x.minutes += e->minutes;
+    ++x.exchanges;
+    activity[e->giver_id].first = true;
+    activity[e->receiver_id].second = true;
+    const bool low = e->giver_id < e->receiver_id;
+    auto& pair = pairs[low ? std::pair{e->giver_id, e->receiver_id}
+                           : std::pair{e->receiver_id, e->giver_id}];
+    (low ? pair.first : pair.second) = true;
+  }
+  for (const auto& [id, a] : activity) {
+    if (a.first && a.second) ++x.gave_and_received;
+    else if (a.first) ++x.only_gave;
+    else ++x.only_received;
+  }
+  x.pairs = static_cast<int64_t>(pairs.size());
+  for (const auto& [key, p] : pairs) x.reciprocal += p.first && p.second;
+  return x;
+}
+
+TEST_F(ReportTest, RandomLedgerMatchesBruteForceFromTheJournal) {
+  const unsigned seed = 20261122;
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 random(seed);
+  const int kAccounts = 12;
+  for (int i = 0; i < kAccounts; ++i) Open("p" + std::to_string(i), "2025-01-01");
+  std::vector<ledger::RecordExchangeInput> batch;
+  for (int i = 0; i < 400; ++i) {
+    const int giver = static_cast<int>(random() % kAccounts);
+    const int receiver = (giver + 1 + static_cast<int>(random() % (kAccounts - 1))) % kAccounts;
+    const int32_t day = *ledger::ParseDate("2025-01-01") + static_cast<int32_t>(random() % 500);
+    batch.push_back(Gave("b" + std::to_string(i), "p" + std::to_string(giver),
+                         "p" + std::to_string(receiver), 15 + random() % 300,
+                         ledger::FormatDate(day), random() % 2 ? "gardening" : "lifts"));
+  }
+  ASSERT_OK_AND_ASSIGN(auto results, ledger_->RecordExchanges(kTb, Coordinator(), batch));
+  for (const auto& result : results) ASSERT_OK(result);
+  // Reverse every seventh exchange.
+  for (size_t i = 0; i < results.size(); i += 7) {
+    ASSERT_OK(ledger_->ReverseExchange(kTb, Coordinator(), results[i]->record.seq,
+                                       "rv" + std::to_string(i), ""));
+  }
+  ASSERT_OK_AND_ASSIGN(auto journal, WholeJournal(*ledger_, kTb));
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2025-01-01", "2026-05-31", Granularity::kQuarter));
+  for (const PeriodFigures& period : report.periods) {
+    SCOPED_TRACE(period.label);
+    const Expected x = BruteForce(journal, period.from_day, period.to_day);
+    EXPECT_EQ(period.minutes_exchanged, x.minutes);
+    EXPECT_EQ(period.exchanges, x.exchanges);
+    EXPECT_EQ(period.members_gave_and_received, x.gave_and_received);
+    EXPECT_EQ(period.members_only_gave, x.only_gave);
+    EXPECT_EQ(period.members_only_received, x.only_received);
+    EXPECT_EQ(period.distinct_pairs, x.pairs);
+    EXPECT_EQ(period.reciprocal_pairs, x.reciprocal);
+  }
+  const Expected all = BruteForce(journal, report.from_day, report.to_day);
+  EXPECT_EQ(report.total.minutes_exchanged, all.minutes);
+  EXPECT_EQ(report.total.distinct_pairs, all.pairs);
+}
+
+}  // namespace
+}  // namespace timebank::ledger_test
