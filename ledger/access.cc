@@ -75,8 +75,8 @@ absl::Status CheckNewToken(const NewToken& request) {
   } else if (!request.account_id.empty()) {
     return FieldInvalid("account_id", "only a MEMBER token names an account");
   }
-  if (request.expires_at_us < 0) {
-    return FieldInvalid("expires_at_unix_us", "must not be negative");
+  if (request.expires_at_us != 0 && request.expires_at_us <= NowUs()) {
+    return FieldInvalid("expires_at_unix_us", "must be in the future");
   }
   return absl::OkStatus();
 }
@@ -121,6 +121,13 @@ absl::Status AccessRegistry::Store(const Token& token) {
 absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
     const NewToken& request) {
   if (absl::Status s = CheckNewToken(request); !s.ok()) return s;
+  // A token for a timebank that does not exist yet would gain access the
+  // moment someone created it.
+  for (const std::string& tb : request.timebank_ids) {
+    if (!ledger_->GetTimebank(tb).ok()) {
+      return FieldNotFound("timebank_ids", "no such timebank '" + tb + "'");
+    }
+  }
   absl::StatusOr<std::string> id = RandomHex(kIdBytes);
   if (!id.ok()) return id.status();
   absl::StatusOr<std::string> secret = RandomHex(kSecretBytes);

@@ -546,14 +546,7 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
   const ExchangeStatus status = (*exchange)->status;
   const JournalEntry& record = (*exchange)->record;
 
-  const ExchangeStatus needed =
-      kind == EntryKind::kReverse ? ExchangeStatus::kConfirmed
-                                  : ExchangeStatus::kPending;
-  if (status != needed) {
-    return FieldPrecondition(
-        "seq", absl::StrCat("exchange is ", std::string(StatusName(status)), ", not ",
-                            std::string(StatusName(needed))));
-  }
+  // Party first, so a member learns nothing of others' exchanges.
   if (actor.kind == Actor::Kind::kMember) {
     const bool party = actor.account_id == record.giver_id ||
                        actor.account_id == record.receiver_id;
@@ -567,6 +560,14 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
       return absl::PermissionDeniedError(
           "seq: the other party or a coordinator must confirm this exchange");
     }
+  }
+  const ExchangeStatus needed =
+      kind == EntryKind::kReverse ? ExchangeStatus::kConfirmed
+                                  : ExchangeStatus::kPending;
+  if (status != needed) {
+    return FieldPrecondition(
+        "seq", absl::StrCat("exchange is ", std::string(StatusName(status)), ", not ",
+                            std::string(StatusName(needed))));
   }
   if (kind == EntryKind::kConfirm) {
     for (const auto& [field, id] :

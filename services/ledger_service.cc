@@ -365,6 +365,10 @@ grpc::Status LedgerService::WatchJournal(
     }
     ASSIGN_OR_RETURN(JournalFeed::Slot slot, feed_->Acquire(caller.token.id));
     while (!context->IsCancelled() && !feed_->shutting_down()) {
+      // Again on every pass: a token revoked or expired mid-stream stops
+      // receiving at once.
+      RETURN_IF_ERROR(
+          authorizer_->Authorize(*context, "Ledger.WatchJournal", tb).status());
       ASSIGN_OR_RETURN(std::vector<ledger::JournalEntry> entries,
                        ledger_->ReadJournal(tb, next, kJournalPage));
       for (const ledger::JournalEntry& entry : entries) {
