@@ -35,6 +35,10 @@
 #include "ledger/report.h"
 #include "ledger/types.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace timebank::ledger {
 
 struct LedgerOptions {
@@ -47,6 +51,9 @@ struct LedgerOptions {
   std::function<int64_t()> clock_us;
   // Largest RecordExchanges batch accepted.
   int max_bulk_items = 10000;
+  // The file system RocksDB uses; null means the default. Tests substitute
+  // one that injects faults (lost unsynced data, full disk, I/O errors).
+  rocksdb::Env* env = nullptr;
 };
 
 struct Page {

@@ -9,6 +9,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <map>
@@ -136,6 +137,16 @@ class Ledger::Impl {
 
   absl::Status Commit(Draft& draft) {
     if (draft.puts().empty()) return absl::OkStatus();
+    // After a failed write RocksDB refuses every write until resumed; try
+    // once per commit, so the ledger recovers by itself when the disk does
+    // (space freed, device back). Nothing failed is ever half written: a
+    // WriteBatch is all or nothing.
+    if (write_failed_) {
+      if (absl::Status s = internal::FromRocks(db_->Resume(), "resume"); !s.ok()) {
+        return s;
+      }
+      write_failed_ = false;
+    }
     rocksdb::WriteBatch batch;
     for (const auto& [key, value] : draft.puts()) {
       rocksdb::Status s = batch.Put(key, value);
@@ -145,6 +156,7 @@ class Ledger::Impl {
     write_options.sync = true;
     if (absl::Status s = internal::FromRocks(db_->Write(write_options, &batch), "write");
         !s.ok()) {
+      write_failed_ = true;
       return s;
     }
     books_.Publish(draft.timebanks(), draft.accounts());
@@ -176,6 +188,8 @@ class Ledger::Impl {
   std::map<int, CommitListener> listeners_;
   int next_listener_id_ = 1;
   std::once_flag closed_;
+  // Set by any writer thread whose write failed; the next commit resumes.
+  std::atomic<bool> write_failed_{false};
 };
 
 }  // namespace timebank::ledger
