@@ -515,6 +515,14 @@ absl::StatusOr<ReciprocityReport> Ledger::GetReciprocityReport(
                                   granularity, top_categories);
 }
 
+absl::Status Ledger::Compact() {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction =
+      rocksdb::BottommostLevelCompaction::kForceOptimized;
+  return internal::FromRocks(
+      impl_->db_->CompactRange(options, nullptr, nullptr), "compaction");
+}
+
 absl::Status Ledger::StoreAccessRecord(const std::string& id,
                                        const std::string& bytes) {
   rocksdb::WriteOptions sync;

@@ -243,6 +243,10 @@ class Ledger {
   absl::Status StoreAccessRecord(const std::string& id, const std::string& bytes);
   absl::StatusOr<std::vector<std::string>> LoadAccessRecords() const;
 
+  // Compacts the whole database (flushes memtables, rewrites every level).
+  // Slow on a large ledger; for operators and benchmarks, not the hot path.
+  absl::Status Compact();
+
   // Flushes and closes; pending commands fail with kUnavailable.
   void Close();
 

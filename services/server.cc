@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -98,6 +99,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   ASSIGN_OR_RETURN(state->ledger,
                    ledger::Ledger::Open({.data_dir = options.data_dir,
                                          .writer_threads = options.writer_threads}));
+  if (options.compact_on_start) {
+    const auto started = std::chrono::steady_clock::now();
+    RETURN_IF_ERROR(state->ledger->Compact());
+    spdlog::info("event=compacted seconds={:.1f}",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                               started)
+                     .count());
+  }
   ASSIGN_OR_RETURN(state->registry,
                    ledger::AccessRegistry::Open(state->ledger.get()));
   if (state->registry->Empty()) {

@@ -31,6 +31,8 @@ struct ServerOptions {
   int watch_streams_max = 64;
   int watch_streams_per_token_max = 8;
   std::chrono::seconds drain_timeout{10};
+  // Compact the database before serving (after bulk imports; benchmarks).
+  bool compact_on_start = false;
 };
 
 class Server {

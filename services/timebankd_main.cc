@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
   app.add_option("--drain-seconds", drain_seconds,
                  "how long SIGTERM waits for in-flight calls")
       ->capture_default_str()->check(CLI::Range(0, 600));
+  app.add_flag("--compact", options.compact_on_start,
+               "compact the database before serving (after a bulk import)");
   app.add_option("--ready-file", ready_file,
                  "write the bound port here once serving (for scripts)");
   CLI11_PARSE(app, argc, argv);

@@ -1,0 +1,335 @@
+// `timebank exchange import`: many exchanges from a CSV file through the bulk
+// RecordExchanges call, and RecordInBatches, which the demo shares.
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "client/commands.h"
+#include "client/csv.h"
+#include "client/dates.h"
+#include "client/hours.h"
+#include "client/request_id.h"
+
+namespace timebank::client {
+namespace {
+
+// The columns an import understands, each with the names it may go by;
+// the second names match `exchange list --csv`, so a statement exported
+// from one timebank can be imported into another.
+enum class Field {
+  kGiver,
+  kReceiver,
+  kHours,
+  kMinutes,
+  kCategory,
+  kDate,
+  kDescription,
+  kRequestId,
+  kStatus
+};
+
+const std::map<std::string, Field>& FieldsByHeading() {
+  static const auto* const fields = new std::map<std::string, Field>{
+      {"giver", Field::kGiver},          {"giver_id", Field::kGiver},
+      {"receiver", Field::kReceiver},    {"receiver_id", Field::kReceiver},
+      {"hours", Field::kHours},          {"minutes", Field::kMinutes},
+      {"category", Field::kCategory},    {"date", Field::kDate},
+      {"occurred_on", Field::kDate},     {"description", Field::kDescription},
+      {"request_id", Field::kRequestId}, {"status", Field::kStatus}};
+  return *fields;
+}
+
+// Which column holds each field.
+using ColumnMap = std::map<Field, size_t>;
+
+absl::StatusOr<ColumnMap> MapColumns(const CsvRecord& header,
+                                     std::ostream& err) {
+  ColumnMap columns;
+  for (size_t i = 0; i < header.fields.size(); ++i) {
+    const std::string heading =
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(header.fields[i]));
+    auto known = FieldsByHeading().find(heading);
+    if (known == FieldsByHeading().end()) {
+      err << "note: ignoring column \"" << heading << "\"\n";
+      continue;
+    }
+    if (!columns.emplace(known->second, i).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "line ", header.line, ": column \"", heading, "\" given twice"));
+    }
+  }
+  const bool has_amount =
+      columns.contains(Field::kHours) != columns.contains(Field::kMinutes);
+  if (!columns.contains(Field::kGiver) || !columns.contains(Field::kReceiver) ||
+      !columns.contains(Field::kCategory) || !has_amount) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "line ", header.line,
+        ": the header needs giver, receiver, category and "
+        "one of hours or minutes (optional: date, description, request_id)"));
+  }
+  return columns;
+}
+
+// One row that could not be recorded.
+struct RowError {
+  int line = 0;
+  std::string request_id;
+  absl::Status status;
+};
+
+// A row ready to send, and where it came from.
+struct Row {
+  int line = 0;
+  v1::RecordExchangeItem item;
+};
+
+std::string FieldOf(const CsvRecord& record, const ColumnMap& columns,
+                    Field field) {
+  auto column = columns.find(field);
+  if (column == columns.end() || column->second >= record.fields.size())
+    return "";
+  return std::string(absl::StripAsciiWhitespace(record.fields[column->second]));
+}
+
+absl::StatusOr<int64_t> MinutesOf(const CsvRecord& record,
+                                  const ColumnMap& columns) {
+  if (columns.contains(Field::kHours)) {
+    return ParseDurationFlag("hours", FieldOf(record, columns, Field::kHours));
+  }
+  // Whole minutes, as `exchange list --csv` writes them.
+  return ParseDurationFlag(
+      "minutes", absl::StrCat(FieldOf(record, columns, Field::kMinutes), "m"));
+}
+
+absl::StatusOr<v1::RecordExchangeItem> ItemOf(const CsvRecord& record,
+                                              const ColumnMap& columns,
+                                              const std::string& today) {
+  absl::StatusOr<int64_t> minutes = MinutesOf(record, columns);
+  if (!minutes.ok()) return minutes.status();
+  const std::string date = FieldOf(record, columns, Field::kDate);
+  if (absl::Status s = CheckDateFlag("date", date); !s.ok()) return s;
+  v1::RecordExchangeItem item;
+  item.set_giver_id(FieldOf(record, columns, Field::kGiver));
+  item.set_receiver_id(FieldOf(record, columns, Field::kReceiver));
+  item.set_minutes(*minutes);
+  item.set_category(FieldOf(record, columns, Field::kCategory));
+  item.set_description(FieldOf(record, columns, Field::kDescription));
+  item.set_occurred_on(date.empty() ? today : date);
+  item.set_request_id(FieldOf(record, columns, Field::kRequestId));
+  return item;
+}
+
+// Rows without a request id get one derived from their content and from how
+// many identical rows came before, so importing the same file again records
+// nothing twice while two genuinely identical exchanges both count.
+void AssignRequestIds(const std::string& timebank_id, std::vector<Row>* rows) {
+  std::map<std::string, int> seen;
+  for (Row& row : *rows) {
+    if (!row.item.request_id().empty()) continue;
+    const v1::RecordExchangeItem& item = row.item;
+    const std::string minutes = absl::StrCat(item.minutes());
+    const std::string content =
+        absl::StrJoin({item.giver_id(), item.receiver_id(), minutes,
+                       item.category(), item.occurred_on(), item.description()},
+                      "\x1f");
+    const std::string occurrence = absl::StrCat(seen[content]++);
+    row.item.set_request_id(
+        ContentRequestId("import", {timebank_id, content, occurrence}));
+  }
+}
+
+struct ImportFlags {
+  std::string timebank_id;
+  std::string file;
+  bool dry_run = false;
+};
+
+struct Parsed {
+  std::vector<Row> rows;
+  std::vector<RowError> errors;
+  size_t skipped = 0;
+};
+
+// Rows of an exported statement that never counted (pending, rejected) or
+// no longer count (reversed) are not imported as if they did.
+bool CountsInImport(const CsvRecord& record, const ColumnMap& columns) {
+  const std::string status =
+      absl::AsciiStrToLower(FieldOf(record, columns, Field::kStatus));
+  return status.empty() || status == "confirmed";
+}
+
+absl::StatusOr<Parsed> ReadRows(const ImportFlags& flags, std::ostream& err) {
+  absl::StatusOr<std::vector<CsvRecord>> records = ReadCsvFile(flags.file);
+  if (!records.ok()) return records.status();
+  if (records->empty())
+    return absl::InvalidArgumentError(flags.file + ": is empty");
+  absl::StatusOr<ColumnMap> columns = MapColumns(records->front(), err);
+  if (!columns.ok()) return columns.status();
+  const std::string today = FormatDate(TodayUtc());
+  Parsed parsed;
+  for (size_t i = 1; i < records->size(); ++i) {
+    const CsvRecord& record = (*records)[i];
+    if (!CountsInImport(record, *columns)) {
+      ++parsed.skipped;
+      continue;
+    }
+    absl::StatusOr<v1::RecordExchangeItem> item =
+        ItemOf(record, *columns, today);
+    if (!item.ok()) {
+      parsed.errors.push_back({.line = record.line, .status = item.status()});
+      continue;
+    }
+    parsed.rows.push_back({.line = record.line, .item = *std::move(item)});
+  }
+  AssignRequestIds(flags.timebank_id, &parsed.rows);
+  return parsed;
+}
+
+absl::Status ItemStatus(const v1::RecordExchangeResult& result) {
+  if (result.has_exchange()) return absl::OkStatus();
+  if (!result.has_error())
+    return absl::InternalError("the server sent an empty result");
+  return absl::Status(static_cast<absl::StatusCode>(result.error().code()),
+                      result.error().message());
+}
+
+// Errors on stderr, at most kMaxErrorLines of them: a file with a wrong
+// timebank would otherwise print one line per row. JSON carries them all.
+void ReportErrors(Session& session, const std::vector<RowError>& errors) {
+  constexpr size_t kMaxErrorLines = 50;
+  if (session.printer().format() == OutputFormat::kJson) return;
+  for (size_t i = 0; i < errors.size() && i < kMaxErrorLines; ++i) {
+    session.err() << "line " << errors[i].line << ": "
+                  << StatusLine(errors[i].status) << "\n";
+  }
+  if (errors.size() > kMaxErrorLines) {
+    session.err() << "... and " << errors.size() - kMaxErrorLines
+                  << " more; use --json to see them all.\n";
+  }
+}
+
+absl::Status Summarise(Session& session, const ImportFlags& flags, size_t rows,
+                       size_t recorded, size_t skipped,
+                       const std::vector<RowError>& errors) {
+  if (session.printer().format() == OutputFormat::kJson) {
+    Json report = {{"timebank_id", flags.timebank_id},
+                   {"rows", rows},
+                   {"recorded", recorded},
+                   {"failed", errors.size()},
+                   {"skipped_not_confirmed", skipped},
+                   {"dry_run", flags.dry_run},
+                   {"errors", Json::array()}};
+    for (const RowError& error : errors) {
+      report["errors"].push_back(
+          {{"line", error.line},
+           {"request_id", error.request_id},
+           {"code", absl::StatusCodeToString(error.status.code())},
+           {"message", std::string(error.status.message())}});
+    }
+    session.printer().PrintJson(report);
+  } else {
+    session.out() << (flags.dry_run ? "Checked " : "Recorded ") << recorded
+                  << " of " << rows << " rows"
+                  << (flags.dry_run ? " (dry run, nothing sent)" : "")
+                  << " into " << flags.timebank_id << "; " << errors.size()
+                  << " failed";
+    if (skipped > 0)
+      session.out() << "; " << skipped << " not confirmed, skipped";
+    session.out() << ".\n";
+  }
+  if (errors.empty()) return absl::OkStatus();
+  return absl::Status(
+      errors.front().status.code(),
+      absl::StrCat(errors.size(), " of ", rows,
+                   " rows were not recorded; the first is line ",
+                   errors.front().line));
+}
+
+absl::Status RunImport(Session& session, const ImportFlags& flags) {
+  absl::StatusOr<Parsed> parsed = ReadRows(flags, session.err());
+  if (!parsed.ok()) return parsed.status();
+  const size_t rows = parsed->rows.size() + parsed->errors.size();
+  std::vector<RowError> errors = std::move(parsed->errors);
+  if (flags.dry_run) {
+    ReportErrors(session, errors);
+    return Summarise(session, flags, rows, parsed->rows.size(), parsed->skipped,
+                     errors);
+  }
+  absl::StatusOr<const Connection*> connection = session.Connect();
+  if (!connection.ok()) return connection.status();
+  std::vector<v1::RecordExchangeItem> items;
+  for (const Row& row : parsed->rows) items.push_back(row.item);
+  absl::StatusOr<std::vector<v1::RecordExchangeResult>> results =
+      RecordInBatches(**connection, flags.timebank_id, items);
+  if (!results.ok()) {
+    session.err() << "The import stopped part-way; run it again: rows already "
+                     "recorded are recognised by their request ids.\n";
+    return results.status();
+  }
+  size_t recorded = 0;
+  for (size_t i = 0; i < results->size(); ++i) {
+    absl::Status status = ItemStatus((*results)[i]);
+    if (status.ok()) {
+      ++recorded;
+      continue;
+    }
+    errors.push_back({.line = parsed->rows[i].line,
+                      .request_id = parsed->rows[i].item.request_id(),
+                      .status = status});
+  }
+  std::sort(
+      errors.begin(), errors.end(),
+      [](const RowError& a, const RowError& b) { return a.line < b.line; });
+  ReportErrors(session, errors);
+  return Summarise(session, flags, rows, recorded, parsed->skipped, errors);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::RecordExchangeResult>> RecordInBatches(
+    const Connection& connection, const std::string& timebank_id,
+    const std::vector<v1::RecordExchangeItem>& items) {
+  std::vector<v1::RecordExchangeResult> results;
+  for (size_t start = 0; start < items.size(); start += kBulkBatchSize) {
+    v1::RecordExchangesRequest request;
+    request.set_timebank_id(timebank_id);
+    const size_t end = std::min(items.size(), start + kBulkBatchSize);
+    for (size_t i = start; i < end; ++i) *request.add_items() = items[i];
+    absl::StatusOr<v1::RecordExchangesResponse> reply = CallLedger(
+        connection, &v1::Ledger::StubInterface::RecordExchanges, request);
+    if (!reply.ok()) return reply.status();
+    if (static_cast<size_t>(reply->results_size()) != end - start) {
+      return absl::InternalError(
+          absl::StrCat("the server answered ", reply->results_size(),
+                       " results for ", end - start, " items"));
+    }
+    for (v1::RecordExchangeResult& result : *reply->mutable_results()) {
+      results.push_back(std::move(result));
+    }
+  }
+  return results;
+}
+
+void AddImportCommand(CLI::App& exchange, CommandRegistry& registry) {
+  auto flags = std::make_shared<ImportFlags>();
+  CLI::App* command = exchange.add_subcommand(
+      "import",
+      "Record many exchanges from a CSV file with columns giver,receiver,hours,"
+      "category[,date,description,request_id]");
+  AddTimebankOption(command, &flags->timebank_id);
+  command->add_option("file", flags->file, "CSV file with a header row")
+      ->required()
+      ->check(CLI::ExistingFile);
+  command->add_flag("--dry-run", flags->dry_run,
+                    "Check the file without recording");
+  registry.Bind(command, [flags](Session& s) { return RunImport(s, *flags); });
+}
+
+}  // namespace timebank::client

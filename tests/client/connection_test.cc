@@ -1,0 +1,155 @@
+#include "client/connection.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+namespace timebank::client {
+namespace {
+
+// A temporary directory per test, removed afterwards.
+class ConnectionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/timebank_client_test_XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string WriteFile(const std::string& name, const std::string& content) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path, std::ios::binary) << content;
+    return path;
+  }
+
+  std::filesystem::path dir_;
+};
+
+EnvLookup FakeEnv(std::map<std::string, std::string> values) {
+  return [values](const char* name) -> std::optional<std::string> {
+    auto found = values.find(name);
+    if (found == values.end()) return std::nullopt;
+    return found->second;
+  };
+}
+
+TEST_F(ConnectionTest, FlagsWinOverTheEnvironment) {
+  ConnectionOptions flags{.server = "flag:1", .token_file = "flag.token"};
+  ConnectionOptions resolved = ResolveOptions(
+      flags, FakeEnv({{kServerEnv, "env:2"}, {kTokenFileEnv, "env.token"}}));
+  EXPECT_EQ(resolved.server, "flag:1");
+  EXPECT_EQ(resolved.token_file, "flag.token");
+  EXPECT_FALSE(resolved.tls);
+}
+
+TEST_F(ConnectionTest, TheEnvironmentFillsWhatFlagsLeaveOut) {
+  ConnectionOptions resolved = ResolveOptions(
+      {}, FakeEnv({{kServerEnv, "env:2"}, {kTokenFileEnv, "env.token"}}));
+  EXPECT_EQ(resolved.server, "env:2");
+  EXPECT_EQ(resolved.token_file, "env.token");
+}
+
+TEST_F(ConnectionTest, DefaultsApplyLast) {
+  ConnectionOptions resolved = ResolveOptions({}, FakeEnv({{kServerEnv, ""}}));
+  EXPECT_EQ(resolved.server, kDefaultServer);
+}
+
+TEST_F(ConnectionTest, AnyTlsFileImpliesTls) {
+  EXPECT_TRUE(ResolveOptions({.tls_ca_file = "ca.pem"}, FakeEnv({})).tls);
+  EXPECT_TRUE(ResolveOptions({.tls = true}, FakeEnv({})).tls);
+}
+
+TEST_F(ConnectionTest, ReadsATokenWithoutItsNewline) {
+  absl::StatusOr<std::string> token =
+      ReadTokenFile(WriteFile("t", "  s3cret-token\n"));
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(*token, "s3cret-token");
+}
+
+TEST_F(ConnectionTest, TokenErrorsNeverShowTheToken) {
+  absl::StatusOr<std::string> token =
+      ReadTokenFile(WriteFile("t", "bad token"));
+  ASSERT_FALSE(token.ok());
+  EXPECT_EQ(token.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(token.status().message().find("bad token"), std::string_view::npos);
+}
+
+TEST_F(ConnectionTest, RejectsMissingEmptyAndHugeTokenFiles) {
+  EXPECT_EQ(ReadTokenFile((dir_ / "missing").string()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadTokenFile(WriteFile("empty", "\n")).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      ReadTokenFile(WriteFile("huge", std::string(kMaxTokenFileBytes + 1, 'a')))
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadTokenFile(WriteFile("ctl",
+                                    "tok\x01"
+                                    "en"))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConnectionTest, OpenWithoutATokenIsUnauthenticated) {
+  EXPECT_EQ(Connection::Open({.server = "localhost:1"}).status().code(),
+            absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(ConnectionTest, OpenNeedsBothHalvesOfAClientCertificate) {
+  ConnectionOptions options{.server = "localhost:1",
+                            .token_file = WriteFile("t", "token"),
+                            .tls = true,
+                            .tls_cert_file = WriteFile("cert.pem", "x")};
+  EXPECT_EQ(Connection::Open(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConnectionTest, OpenDoesNotContactTheServer) {
+  ConnectionOptions options{.server = "localhost:1",
+                            .token_file = WriteFile("t", "token")};
+  absl::StatusOr<std::unique_ptr<Connection>> connection =
+      Connection::Open(options);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  std::unique_ptr<grpc::ClientContext> context =
+      (*connection)->NewCallContext();
+  EXPECT_LT(context->deadline(), std::chrono::system_clock::now() +
+                                     kDefaultDeadline +
+                                     std::chrono::seconds(1));
+  EXPECT_NE((*connection)->WithToken("other"), nullptr);
+}
+
+TEST_F(ConnectionTest, CallsToNoServerFailAsUnavailable) {
+  ConnectionOptions options{.server = "127.0.0.1:1",
+                            .token_file = WriteFile("t", "token"),
+                            .deadline = std::chrono::seconds(5)};
+  absl::StatusOr<std::unique_ptr<Connection>> connection =
+      Connection::Open(options);
+  ASSERT_TRUE(connection.ok());
+  std::unique_ptr<grpc::ClientContext> context =
+      (*connection)->NewCallContext();
+  timebank::v1::Timebank reply;
+  const absl::Status status =
+      FromGrpc((*connection)
+                   ->ledger()
+                   .GetTimebank(context.get(),
+                                timebank::v1::GetTimebankRequest(), &reply));
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(FromGrpc, KeepsCodeAndMessage) {
+  const absl::Status status = FromGrpc(
+      grpc::Status(grpc::StatusCode::NOT_FOUND, "account_id: unknown"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "account_id: unknown");
+  EXPECT_TRUE(FromGrpc(grpc::Status::OK).ok());
+}
+
+}  // namespace
+}  // namespace timebank::client
