@@ -90,7 +90,7 @@ std::string Today(int days_back) {
   const auto day = std::chrono::floor<std::chrono::days>(
       std::chrono::system_clock::now() - std::chrono::days(days_back));
   const std::chrono::year_month_day ymd(day);
-  char text[16];
+  char text[32];  // Room for any int, so the compiler can prove no truncation.
   std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return text;

@@ -65,7 +65,7 @@ std::optional<int32_t> ParseDate(std::string_view text) {
 std::string FormatDate(int32_t days) {
   int year = 0, month = 0, day = 0;
   CivilFromDays(days, &year, &month, &day);
-  char text[16];
+  char text[32];  // Room for any int, so the compiler can prove no truncation.
   std::snprintf(text, sizeof text, "%04d-%02d-%02d", year, month, day);
   return text;
 }
