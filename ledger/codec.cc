@@ -22,6 +22,16 @@ void PutBigEndian(std::string* out, uint64_t value, int bytes) {
   }
 }
 
+// tag then rest. Built by appending: GCC 12 at -O3 misreads
+// `"t" + std::string(rest)` as an overlapping copy (-Wrestrict).
+std::string Tagged(char tag, std::string_view rest) {
+  std::string key;
+  key.reserve(rest.size() + 1);
+  key.push_back(tag);
+  key.append(rest);
+  return key;
+}
+
 std::string Prefixed(char tag, std::string_view tb) {
   std::string key;
   key.reserve(tb.size() + 2);
@@ -148,9 +158,7 @@ class Reader {
 
 }  // namespace
 
-std::string TimebankKey(std::string_view tb) {
-  return "t" + std::string(tb);
-}
+std::string TimebankKey(std::string_view tb) { return Tagged('t', tb); }
 std::string TimebankPrefix() { return "t"; }
 std::string AccountKey(std::string_view tb, std::string_view account) {
   return Prefixed('a', tb).append(account);
@@ -241,9 +249,9 @@ std::string ActionVersionKey(std::string_view tb, uint64_t version) {
   return key;
 }
 std::string ActionVersionPrefix(std::string_view tb) { return Prefixed('e', tb); }
-std::string ThresholdsKey(std::string_view tb) { return "h" + std::string(tb); }
+std::string ThresholdsKey(std::string_view tb) { return Tagged('h', tb); }
 std::string AccessKey(std::string_view token_id) {
-  return "k" + std::string(token_id);
+  return Tagged('k', token_id);
 }
 std::string AccessPrefix() { return "k"; }
 

@@ -63,6 +63,11 @@ class Ledger::Impl {
   void Close() {
     std::call_once(closed_, [this] {
       sequencer_->Stop();
+      // Flushing the memtables on a clean stop means the next start reads
+      // sorted tables instead of replaying the whole write-ahead log.
+      rocksdb::FlushOptions flush;
+      flush.wait = true;
+      db_->Flush(flush);
       db_->SyncWAL();
       db_->Close();
     });
