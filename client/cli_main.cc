@@ -51,6 +51,8 @@ int Run(int argc, char** argv) {
   AddExchangeCommands(app, registry);
   AddBalanceCommands(app, registry);
   AddJournalCommands(app, registry);
+  AddReportCommands(app, registry);
+  AddPlanCommands(app, registry);
   AddTokenCommands(app, registry);
   AddDemoCommand(app, registry);
   try {

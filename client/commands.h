@@ -26,6 +26,7 @@
 #include "client/connection.h"
 #include "client/output.h"
 #include "timebank/v1/access.grpc.pb.h"
+#include "timebank/v1/assessment.grpc.pb.h"
 #include "timebank/v1/ledger.grpc.pb.h"
 
 namespace timebank::client {
@@ -85,6 +86,10 @@ void AddBalanceCommands(CLI::App& app, CommandRegistry& registry);
 void AddJournalCommands(CLI::App& app, CommandRegistry& registry);
 void AddTokenCommands(CLI::App& app, CommandRegistry& registry);
 void AddDemoCommand(CLI::App& app, CommandRegistry& registry);
+// `report` and `assess` (commands_report.cc).
+void AddReportCommands(CLI::App& app, CommandRegistry& registry);
+// `reflect`, `reflections`, `action` and `thresholds` (commands_plan.cc).
+void AddPlanCommands(CLI::App& app, CommandRegistry& registry);
 
 // Makes one unary call with a fresh context (token and deadline).
 template <typename Stub, typename Request, typename Reply>
@@ -118,6 +123,27 @@ absl::StatusOr<Reply> CallAccess(
   return CallUnary(connection, connection.access(), method, request);
 }
 
+template <typename Request, typename Reply>
+absl::StatusOr<Reply> CallAssessment(
+    const Connection& connection,
+    grpc::Status (v1::Assessment::StubInterface::*method)(grpc::ClientContext*,
+                                                          const Request&,
+                                                          Reply*),
+    const Request& request) {
+  return CallUnary(connection, connection.assessment(), method, request);
+}
+
+// The connection's stub of a service, chosen by the stub type, so that the
+// paging helper below serves every service.
+inline v1::Ledger::StubInterface& StubOf(const Connection& connection,
+                                         v1::Ledger::StubInterface*) {
+  return connection.ledger();
+}
+inline v1::Assessment::StubInterface& StubOf(const Connection& connection,
+                                             v1::Assessment::StubInterface*) {
+  return connection.assessment();
+}
+
 // How much of a paged list to fetch.
 struct PageFlags {
   int page_size = 0;  // 0: the server's default.
@@ -131,17 +157,17 @@ inline constexpr size_t kMaxPages = 100'000;
 void AddPageFlags(CLI::App* command, PageFlags* flags);
 
 // Fetches one page, or with `all` every page from the given token on.
-template <typename Request, typename Reply>
+template <typename Stub, typename Request, typename Reply>
 absl::StatusOr<std::vector<Reply>> FetchPages(
     const Connection& connection,
-    grpc::Status (v1::Ledger::StubInterface::*method)(grpc::ClientContext*,
-                                                      const Request&, Reply*),
+    grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Reply*),
     Request request, const PageFlags& flags) {
   request.set_page_size(flags.page_size);
   request.set_page_token(flags.page_token);
+  Stub& stub = StubOf(connection, static_cast<Stub*>(nullptr));
   std::vector<Reply> pages;
   while (true) {
-    absl::StatusOr<Reply> page = CallLedger(connection, method, request);
+    absl::StatusOr<Reply> page = CallUnary(connection, stub, method, request);
     if (!page.ok()) return page.status();
     const std::string next = page->next_page_token();
     pages.push_back(*std::move(page));
@@ -172,6 +198,11 @@ inline constexpr size_t kBulkBatchSize = 1000;
 absl::StatusOr<std::vector<v1::RecordExchangeResult>> RecordInBatches(
     const Connection& connection, const std::string& timebank_id,
     const std::vector<v1::RecordExchangeItem>& items);
+
+// After a write failed with UNAVAILABLE or DEADLINE_EXCEEDED, tells the user
+// on stderr how to retry it safely with the same request id.
+void HintRetry(Session& session, const absl::Status& status,
+               const std::string& request_id);
 
 // Lower-case enum names without their type prefix, as people say them:
 // "confirmed", "person", "community_pot", "coordinator".

@@ -97,18 +97,6 @@ absl::Status PrintExchange(Session& session, const v1::Exchange& exchange,
   return session.printer().PrintOne(exchange, table);
 }
 
-// A write may have been applied even when its reply was lost; the request id
-// is what makes trying again safe.
-void HintRetry(Session& session, const absl::Status& status,
-               const std::string& request_id) {
-  if (status.code() == absl::StatusCode::kUnavailable ||
-      status.code() == absl::StatusCode::kDeadlineExceeded) {
-    session.err() << "The write may or may not have been applied; repeat the "
-                     "command with --request-id "
-                  << request_id << " to retry safely.\n";
-  }
-}
-
 struct RecordFlags {
   std::string timebank_id;
   std::string giver;

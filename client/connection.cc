@@ -142,7 +142,8 @@ Connection::Connection(std::shared_ptr<grpc::Channel> channel,
       token_(std::move(token)),
       deadline_(deadline),
       ledger_(timebank::v1::Ledger::NewStub(channel_)),
-      access_(timebank::v1::Access::NewStub(channel_)) {}
+      access_(timebank::v1::Access::NewStub(channel_)),
+      assessment_(timebank::v1::Assessment::NewStub(channel_)) {}
 
 std::unique_ptr<Connection> Connection::WithToken(std::string token) const {
   return std::unique_ptr<Connection>(

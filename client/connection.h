@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "timebank/v1/access.grpc.pb.h"
+#include "timebank/v1/assessment.grpc.pb.h"
 #include "timebank/v1/ledger.grpc.pb.h"
 
 namespace timebank::client {
@@ -94,6 +95,9 @@ class Connection {
 
   timebank::v1::Ledger::StubInterface& ledger() const { return *ledger_; }
   timebank::v1::Access::StubInterface& access() const { return *access_; }
+  timebank::v1::Assessment::StubInterface& assessment() const {
+    return *assessment_;
+  }
 
   // A context for one unary call: the bearer token and the deadline.
   std::unique_ptr<grpc::ClientContext> NewCallContext() const;
@@ -111,6 +115,7 @@ class Connection {
   std::chrono::seconds deadline_;
   std::unique_ptr<timebank::v1::Ledger::StubInterface> ledger_;
   std::unique_ptr<timebank::v1::Access::StubInterface> access_;
+  std::unique_ptr<timebank::v1::Assessment::StubInterface> assessment_;
 };
 
 }  // namespace timebank::client

@@ -1,8 +1,8 @@
 // `timebank demo`: fills a realistic sample timebank so that a newcomer sees
-// real statements, balances and reports at once. What it writes is planned
-// by demo_plan.h; this file only sends the plan, as the admin and, for the
-// pending exchanges, as one member. Every write is idempotent, so the demo
-// can be run again (or resumed after a failure) without duplicating
+// real statements, balances, reports and an assessment at once. What it writes
+// is planned by demo_plan.h; this file only sends the plan, as the admin and,
+// for the pending exchanges, as one member. Every write is idempotent, so the
+// demo can be run again (or resumed after a failure) without duplicating
 // anything.
 
 #include <memory>
@@ -31,6 +31,8 @@ struct DemoReport {
   size_t pending_logged = 0;
   bool confirmed = false;
   bool rejected = false;
+  size_t reflections = 0;
+  size_t actions = 0;
   size_t failures = 0;
   absl::Status first_failure;
 
@@ -283,6 +285,80 @@ void PendingPart(Session& session, const Connection& connection,
     report->Fail(session, "revoke member token", revoked.status());
 }
 
+// The demo's enums are numbered as the proto's (see demo_plan.h).
+static_assert(static_cast<int>(DemoPrinciple::kOverall) ==
+                  v1::PRINCIPLE_UNSPECIFIED &&
+              static_cast<int>(DemoPrinciple::kValuingWork) ==
+                  v1::PRINCIPLE_VALUING_WORK_DIFFERENTLY &&
+              static_cast<int>(DemoPrinciple::kSocialNetworks) ==
+                  v1::PRINCIPLE_SOCIAL_NETWORKS);
+static_assert(static_cast<int>(DemoPerspective::kMember) ==
+                  v1::PERSPECTIVE_MEMBER &&
+              static_cast<int>(DemoPerspective::kCouncil) ==
+                  v1::PERSPECTIVE_COUNCIL);
+static_assert(static_cast<int>(DemoRag::kNone) == v1::RAG_UNSPECIFIED &&
+              static_cast<int>(DemoRag::kGreen) == v1::RAG_GREEN);
+static_assert(static_cast<int>(DemoActionStatus::kPlanned) ==
+                  v1::ACTION_STATUS_PLANNED &&
+              static_cast<int>(DemoActionStatus::kDropped) ==
+                  v1::ACTION_STATUS_DROPPED);
+
+v1::SubmitReflectionRequest ReflectionRequestOf(const std::string& timebank_id,
+                                                const DemoReflection& r) {
+  v1::SubmitReflectionRequest request;
+  request.set_timebank_id(timebank_id);
+  request.set_request_id(r.request_id);
+  request.set_principle(static_cast<v1::Principle>(r.principle));
+  request.set_perspective(static_cast<v1::Perspective>(r.perspective));
+  request.set_stage(r.stage);
+  request.set_rag(static_cast<v1::Rag>(r.rag));
+  request.set_evidence(r.evidence);
+  request.set_author(r.author);
+  request.set_reflected_on(r.reflected_on);
+  return request;
+}
+
+v1::AddActionRequest ActionRequestOf(const std::string& timebank_id,
+                                     const DemoAction& a) {
+  v1::AddActionRequest request;
+  request.set_timebank_id(timebank_id);
+  request.set_request_id(a.request_id);
+  request.set_principle(static_cast<v1::Principle>(a.principle));
+  request.set_who(a.who);
+  request.set_what(a.what);
+  request.set_how(a.how);
+  request.set_due_on(a.due_on);
+  request.set_status(static_cast<v1::ActionStatus>(a.status));
+  return request;
+}
+
+// People's reflections on the four principles and the action plan they led
+// to. Fixed request ids and content: a second run returns the originals.
+void ReflectAndPlan(Session& session, const Connection& connection,
+                    const std::string& timebank_id, const DemoPlan& plan,
+                    DemoReport* report) {
+  for (const DemoReflection& reflection : plan.reflections) {
+    absl::StatusOr<v1::Reflection> submitted = CallAssessment(
+        connection, &v1::Assessment::StubInterface::SubmitReflection,
+        ReflectionRequestOf(timebank_id, reflection));
+    if (submitted.ok()) {
+      ++report->reflections;
+    } else {
+      report->Fail(session, reflection.request_id, submitted.status());
+    }
+  }
+  for (const DemoAction& action : plan.actions) {
+    absl::StatusOr<v1::Action> added =
+        CallAssessment(connection, &v1::Assessment::StubInterface::AddAction,
+                       ActionRequestOf(timebank_id, action));
+    if (added.ok()) {
+      ++report->actions;
+    } else {
+      report->Fail(session, action.request_id, added.status());
+    }
+  }
+}
+
 void PrintSummary(Session& session, const v1::Timebank& timebank,
                   const DemoPlan& plan, const DemoReport& report) {
   const std::string& id = timebank.timebank_id();
@@ -299,11 +375,15 @@ void PrintSummary(Session& session, const v1::Timebank& timebank,
          {"pending_logged", report.pending_logged},
          {"confirmed", report.confirmed},
          {"rejected", report.rejected},
+         {"reflections", report.reflections},
+         {"actions", report.actions},
          {"failures", report.failures}});
     return;
   }
   std::ostream& out = session.out();
   if (plan.exchanges.empty()) return;  // Only with options no caller uses.
+  const std::string& from = plan.exchanges.front().occurred_on;
+  const std::string& to = plan.exchanges.back().occurred_on;
   out << timebank.name() << " (" << id << "): " << plan.accounts.size()
       << " accounts (" << report.accounts_opened << " opened now); "
       << report.exchanges_recorded << " exchanges recorded from "
@@ -313,13 +393,22 @@ void PrintSummary(Session& session, const v1::Timebank& timebank,
       << plan.pending_member << " ("
       << (report.confirmed ? "1 confirmed, " : "")
       << (report.rejected ? "1 rejected, " : "") << still_pending
-      << " still pending).\n\nTry:\n"
+      << " still pending); " << report.reflections
+      << " reflections on the four principles and " << report.actions
+      << " actions in the plan.\n\nTry:\n"
       << "  timebank balance --timebank " << id << " --account "
       << plan.pending_member << "\n"
       << "  timebank exchange list --timebank " << id << " --account "
       << plan.pending_member << "\n"
       << "  timebank balances --timebank " << id << "\n"
-      << "  timebank journal verify --timebank " << id << "\n";
+      << "  timebank journal verify --timebank " << id << "\n"
+      << "  timebank report --timebank " << id << " --from " << from << " --to "
+      << to << " --by quarter\n"
+      << "  timebank assess --timebank " << id << " --from " << from << " --to "
+      << to << "\n"
+      << "  timebank action list --timebank " << id << "\n"
+      << "  timebank report --timebank " << id << " --from " << from << " --to "
+      << to << " --html council-report.html\n";
 }
 
 absl::Status RunDemo(Session& session, const DemoFlags& flags) {
@@ -342,6 +431,9 @@ absl::Status RunDemo(Session& session, const DemoFlags& flags) {
   if (!seqs.ok()) return seqs.status();
   ReverseSome(session, admin, flags.timebank_id, plan, *seqs, &report);
   PendingPart(session, admin, flags.timebank_id, plan, &report);
+  session.err() << "Adding " << plan.reflections.size() << " reflections and "
+                << plan.actions.size() << " actions...\n";
+  ReflectAndPlan(session, admin, flags.timebank_id, plan, &report);
   PrintSummary(session, *timebank, plan, report);
   if (report.failures == 0) return absl::OkStatus();
   return absl::Status(
@@ -356,7 +448,8 @@ void AddDemoCommand(CLI::App& app, CommandRegistry& registry) {
   auto flags = std::make_shared<DemoFlags>();
   CLI::App* command = app.add_subcommand(
       "demo",
-      "Fill a sample timebank with members and a year of exchanges (admin)");
+      "Fill a sample timebank with members, a year of exchanges, reflections "
+      "and an action plan (admin)");
   command->add_option("--timebank,-t", flags->timebank_id, "Timebank id")
       ->capture_default_str();
   command->add_option("--name", flags->name, "Timebank name")

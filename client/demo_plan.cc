@@ -130,6 +130,8 @@ class Planner {
     AddExchanges();
     AddReversals();
     AddPending();
+    AddReflections();
+    AddActions();
     return std::move(plan_);
   }
 
@@ -142,6 +144,8 @@ class Planner {
   void AddExchanges();
   void AddReversals();
   void AddPending();
+  void AddReflections();
+  void AddActions();
   DemoExchange Candidate(Day day);
   DemoExchange Between(const std::string& giver, const std::string& receiver,
                        const Category& category, int64_t minutes, Day day);
@@ -372,6 +376,144 @@ void Planner::AddPending() {
     plan_.reject = {.index = 1,
                     .request_id = "demo-reject-1",
                     .reason = "a social visit, not an exchange"};
+  }
+}
+
+struct ReflectionText {
+  DemoPrinciple principle;
+  DemoPerspective perspective;
+  int stage;
+  DemoRag rag;
+  int days_before_anchor;
+  const char* author;
+  const char* evidence;
+};
+
+// What people at Riverside say, in the spirit of the seed tool's voices:
+// Kathy's painting, the Council rewarding the parents' group with training
+// places, Pete buddying a newcomer, Vera's Thursday toddler group. Their
+// views differ on purpose: the tool asks for several perspectives because
+// they rarely agree.
+constexpr ReflectionText kReflections[] = {
+    {DemoPrinciple::kPeopleAsAssets, DemoPerspective::kMember, 3,
+     DemoRag::kAmber, 41, "Kathy B.",
+     "When I joined, the coordinators asked what I was good at, not what I "
+     "needed. I now run the Tuesday painting session at the community centre "
+     "and sell cards at the craft fair for the pot."},
+    {DemoPrinciple::kPeopleAsAssets, DemoPerspective::kStaff, 2,
+     DemoRag::kAmber, 38, "Timebank coordinators",
+     "We ask every newcomer about their skills, but members still have no "
+     "say in how the timebank is run: the steering group is staff and "
+     "councillors only."},
+    {DemoPrinciple::kPeopleAsAssets, DemoPerspective::kFamily, 2,
+     DemoRag::kAmber, 33, "Jane, for the families group",
+     "Families are listened to at reviews, but our sons' and daughters' "
+     "skills are rarely what a plan is built on."},
+    {DemoPrinciple::kValuingWork, DemoPerspective::kMember, 3, DemoRag::kAmber,
+     36, "Tom W.",
+     "Every hour I give counts the same as anyone else's, whether it is "
+     "fixing a tap or sitting with someone who is lonely. That matters to "
+     "me."},
+    {DemoPrinciple::kValuingWork, DemoPerspective::kCouncil, 3, DemoRag::kAmber,
+     30, "Riverside Council commissioning team",
+     "We reward the parents' group for helping new families with their "
+     "support plans: places on our training sessions and free meeting rooms, "
+     "recorded as hours the Council gives to members."},
+    {DemoPrinciple::kValuingWork, DemoPerspective::kFamily, 2, DemoRag::kRed,
+     27, "A member's daughter",
+     "Looking after Mum at home still isn't seen as work. I only log the "
+     "hours I give to other people."},
+    {DemoPrinciple::kReciprocity, DemoPerspective::kMember, 4, DemoRag::kGreen,
+     25, "Pete",
+     "I was helped when I was first diagnosed; now I buddy a newcomer and I "
+     "can tell it like it really is. We have even started playing golf "
+     "together."},
+    {DemoPrinciple::kReciprocity, DemoPerspective::kStaff, 3, DemoRag::kAmber,
+     22, "Timebank coordinators",
+     "Every newcomer is offered a buddy, but a few older members still only "
+     "receive: we have not yet found out what they would like to give."},
+    {DemoPrinciple::kReciprocity, DemoPerspective::kCouncil, 2, DemoRag::kAmber,
+     20, "Riverside Council commissioning team",
+     "From where we sit most hours still go to the same few people who need "
+     "the most help; we would like to see more of them giving back."},
+    {DemoPrinciple::kSocialNetworks, DemoPerspective::kMember, 4,
+     DemoRag::kGreen, 16, "Vera O.",
+     "We open the communal lounge on Thursdays for the toddler group. I have "
+     "got close to one young mum, and her daughter Mia is like a grandchild "
+     "to me."},
+    {DemoPrinciple::kSocialNetworks, DemoPerspective::kFamily, 3,
+     DemoRag::kAmber, 12, "Vera's daughter",
+     "Mum has more friends here than she ever did. I worry much less about "
+     "her now that I live so far away."},
+    {DemoPrinciple::kSocialNetworks, DemoPerspective::kStaff, 3,
+     DemoRag::kAmber, 9, "Timebank coordinators",
+     "Members meet at the monthly bring-and-share lunch, but people in the "
+     "Mill Lane flats still see no one but their carers."},
+};
+
+struct ActionText {
+  DemoPrinciple principle;
+  int days_after_anchor;
+  DemoActionStatus status;
+  const char* who;
+  const char* what;
+  const char* how;
+};
+
+// Two or three things that would make a difference, worked up into who,
+// what, how and when, as the tool's last page asks.
+constexpr ActionText kActions[] = {
+    {DemoPrinciple::kReciprocity, 30, DemoActionStatus::kInProgress,
+     "Pete and the timebank coordinators",
+     "Offer every new member a buddy with similar interests within two weeks "
+     "of joining",
+     "Ask about passions and gifts at the welcome chat, match from the skills "
+     "list, and check in after a month"},
+    {DemoPrinciple::kSocialNetworks, 45, DemoActionStatus::kPlanned,
+     "Vera and the Thursday toddler group",
+     "Open the lounge a second afternoon and invite the Mill Lane flats",
+     "Timebank lifts for people who cannot walk there; a note in every "
+     "newsletter"},
+    {DemoPrinciple::kValuingWork, 60, DemoActionStatus::kDone,
+     "Riverside Council commissioning team",
+     "Record the training places given to the parents' group as hours in "
+     "the ledger",
+     "The Council's account gives hours to each member who attends; reviewed "
+     "every quarter"},
+    {DemoPrinciple::kPeopleAsAssets, 90, DemoActionStatus::kPlanned,
+     "Kathy and two volunteer members",
+     "Put members on the timebank's steering group",
+     "Invite nominations at the spring bring-and-share lunch; members chair "
+     "every other meeting"},
+};
+
+void Planner::AddReflections() {
+  for (const ReflectionText& text : kReflections) {
+    plan_.reflections.push_back(
+        {.request_id = absl::StrFormat("demo-reflection-%d",
+                                       plan_.reflections.size() + 1),
+         .principle = text.principle,
+         .perspective = text.perspective,
+         .stage = text.stage,
+         .rag = text.rag,
+         .evidence = text.evidence,
+         .author = text.author,
+         .reflected_on =
+             FormatDate(options_.anchor - Days(text.days_before_anchor))});
+  }
+}
+
+void Planner::AddActions() {
+  for (const ActionText& text : kActions) {
+    plan_.actions.push_back(
+        {.request_id =
+             absl::StrFormat("demo-action-%d", plan_.actions.size() + 1),
+         .principle = text.principle,
+         .who = text.who,
+         .what = text.what,
+         .how = text.how,
+         .due_on = FormatDate(options_.anchor + Days(text.days_after_anchor)),
+         .status = text.status});
   }
 }
 

@@ -45,6 +45,18 @@ void CommandRegistry::Bind(CLI::App* command, Action action) {
   command->callback([this, action = std::move(action)] { chosen_ = action; });
 }
 
+void HintRetry(Session& session, const absl::Status& status,
+               const std::string& request_id) {
+  // A write may have been applied even when its reply was lost; the request
+  // id is what makes trying again safe.
+  if (status.code() == absl::StatusCode::kUnavailable ||
+      status.code() == absl::StatusCode::kDeadlineExceeded) {
+    session.err() << "The write may or may not have been applied; repeat the "
+                     "command with --request-id "
+                  << request_id << " to retry safely.\n";
+  }
+}
+
 std::string ExchangeStatusName(v1::ExchangeStatus status) {
   return ShortName(v1::ExchangeStatus_Name(status), "EXCHANGE_STATUS_");
 }

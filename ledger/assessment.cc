@@ -330,6 +330,15 @@ const std::vector<MetricDefinition>& DefaultThresholds() {
   return *definitions;
 }
 
+bool IsThresholdName(const std::string& name) {
+  for (const MetricDefinition& d : DefaultThresholds()) {
+    for (const char* stage : {".stage2", ".stage3", ".stage4"}) {
+      if (name == d.metric + stage) return true;
+    }
+  }
+  return false;
+}
+
 absl::Status CheckOverrides(const ThresholdOverrides& overrides) {
   for (const auto& [name, value] : overrides) {
     const MetricDefinition* metric = nullptr;

@@ -66,6 +66,9 @@ const std::vector<MetricDefinition>& DefaultThresholds();
 
 // Per-timebank overrides: "<metric>.stage2" (or 3, 4) to value.
 using ThresholdOverrides = std::map<std::string, double>;
+// Whether `name` is "<metric>.stage2" (or 3, 4) of a known metric.
+bool IsThresholdName(const std::string& name);
+
 // Checks names and values, and that with the overrides applied every
 // metric's thresholds still rise (or fall, for at-most metrics) by stage.
 absl::Status CheckOverrides(const ThresholdOverrides& overrides);

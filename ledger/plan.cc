@@ -335,6 +335,10 @@ absl::StatusOr<ThresholdOverrides> Ledger::SetThresholds(
           ASSIGN_OR_RETURN(overrides, DecodeThresholds(*bytes));
         }
         for (const auto& [name, value] : changes) {
+          // Restoring a default names a metric too; an unknown one is a typo.
+          if (!IsThresholdName(name)) {
+            return FieldInvalid("thresholds.metric", "no metric named " + name);
+          }
           if (value) {
             overrides[name] = *value;
           } else {

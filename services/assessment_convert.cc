@@ -88,7 +88,7 @@ void ToProto(const ledger::AssessmentResult& result,
     v1::PrincipleAssessment* p = out->add_principles();
     p->set_principle(static_cast<v1::Principle>(a.principle));
     p->set_stage(a.stage);
-    p->set_stage_label(std::string(ledger::StageLabel(a.stage)));
+    if (a.stage > 0) p->set_stage_label(std::string(ledger::StageLabel(a.stage)));
     p->set_rag(static_cast<v1::Rag>(a.rag));
     p->set_basis(static_cast<v1::Basis>(a.basis));
     p->set_ledger_stage(a.ledger_stage);
@@ -137,7 +137,7 @@ void ToProto(const ledger::Reflection& r, Audience audience, v1::Reflection* out
   }
 }
 
-void ToProto(const ledger::Action& a, v1::Action* out) {
+void ToProto(const ledger::Action& a, Audience audience, v1::Action* out) {
   out->set_timebank_id(a.timebank_id);
   out->set_action_id(a.id);
   out->set_principle(a.principle ? static_cast<v1::Principle>(*a.principle)
@@ -150,8 +150,11 @@ void ToProto(const ledger::Action& a, v1::Action* out) {
   out->set_note(a.note);
   out->set_created_at_unix_us(a.created_at_us);
   out->set_updated_at_unix_us(a.updated_at_us);
-  out->set_created_by(a.created_by);
-  out->set_request_id(a.request_id);
+  if (audience == Audience::kFull) {
+    // Who wrote it is a token's identity; the plan itself is for councils.
+    out->set_created_by(a.created_by);
+    out->set_request_id(a.request_id);
+  }
 }
 
 void ToProto(const std::string& timebank_id,

@@ -21,7 +21,7 @@ void ToProto(const ledger::AssessmentResult& result,
              v1::PrinciplesAssessment* out);
 void ToProto(const ledger::Reflection& reflection, Audience audience,
              v1::Reflection* out);
-void ToProto(const ledger::Action& action, v1::Action* out);
+void ToProto(const ledger::Action& action, Audience audience, v1::Action* out);
 void ToProto(const std::string& timebank_id,
              const ledger::ThresholdOverrides& overrides, v1::Thresholds* out);
 

@@ -141,7 +141,7 @@ grpc::Status AssessmentService::AddAction(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(ledger::ActionInput input, ToInput(*request));
     ASSIGN_OR_RETURN(ledger::Action action,
                      ledger_->AddAction(request->timebank_id(), caller.actor, input));
-    ToProto(action, reply);
+    ToProto(action, Audience::kFull, reply);
     return absl::OkStatus();
   });
 }
@@ -150,10 +150,9 @@ grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
                                             const v1::ListActionsRequest* request,
                                             v1::ListActionsResponse* reply) {
   return Serve("Assessment.ListActions", [&]() -> absl::Status {
-    RETURN_IF_ERROR(authorizer_
-                        ->Authorize(*context, "Assessment.ListActions",
-                                    request->timebank_id())
-                        .status());
+    ASSIGN_OR_RETURN(Principal caller,
+                     authorizer_->Authorize(*context, "Assessment.ListActions",
+                                            request->timebank_id()));
     if (request->page_size() < 0 || request->page_size() > 1000) {
       return ledger::FieldInvalid("page_size", "must be between 0 and 1000");
     }
@@ -181,7 +180,9 @@ grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
         reply->set_next_page_token(std::to_string(reply->actions().rbegin()->action_id()));
         break;
       }
-      ToProto(action, reply->add_actions());
+      ToProto(action,
+              caller.is_auditor() ? Audience::kAggregatesOnly : Audience::kFull,
+              reply->add_actions());
     }
     return absl::OkStatus();
   });
@@ -198,7 +199,7 @@ grpc::Status AssessmentService::UpdateAction(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(ledger::Action action,
                      ledger_->UpdateAction(request->timebank_id(), caller.actor,
                                            update));
-    ToProto(action, reply);
+    ToProto(action, Audience::kFull, reply);
     return absl::OkStatus();
   });
 }

@@ -110,6 +110,69 @@ TEST(DemoPlan, HasCorrectionsAndPendingExchanges) {
   EXPECT_NE(plan.confirm.index, plan.reject.index);
 }
 
+TEST(DemoPlan, ReflectsOnEveryPrincipleFromSeveralPerspectives) {
+  const DemoPlan plan = MakeDemoPlan(Options());
+  std::set<DemoPrinciple> principles;
+  std::set<DemoPerspective> perspectives;
+  std::set<std::string> request_ids;
+  for (const DemoReflection& r : plan.reflections) {
+    principles.insert(r.principle);
+    perspectives.insert(r.perspective);
+    EXPECT_TRUE(request_ids.insert(r.request_id).second) << r.request_id;
+    EXPECT_NE(r.principle, DemoPrinciple::kOverall);
+    EXPECT_GE(r.stage, 1);
+    EXPECT_LE(r.stage, 4);
+    EXPECT_FALSE(r.evidence.empty());
+    EXPECT_LE(r.evidence.size(), 4000u);
+    // Inside the demo's year, so an assessment of that year sees them.
+    EXPECT_LT(r.reflected_on, "2026-11-20");
+    EXPECT_GE(r.reflected_on, "2026-10-01");
+  }
+  EXPECT_EQ(principles.size(), 4u);
+  EXPECT_EQ(perspectives.size(), 4u);
+  // Several views on each principle.
+  for (DemoPrinciple p : principles) {
+    std::set<DemoPerspective> views;
+    for (const DemoReflection& r : plan.reflections)
+      if (r.principle == p) views.insert(r.perspective);
+    EXPECT_GE(views.size(), 2u);
+  }
+}
+
+TEST(DemoPlan, HasAShortActionPlan) {
+  const DemoPlan plan = MakeDemoPlan(Options());
+  EXPECT_GE(plan.actions.size(), 3u);
+  EXPECT_LE(plan.actions.size(), 4u);
+  std::set<std::string> request_ids;
+  for (const DemoReflection& r : plan.reflections)
+    request_ids.insert(r.request_id);
+  for (const DemoAction& a : plan.actions) {
+    EXPECT_TRUE(request_ids.insert(a.request_id).second) << a.request_id;
+    EXPECT_FALSE(a.who.empty());
+    EXPECT_FALSE(a.what.empty());
+    EXPECT_FALSE(a.how.empty());
+    EXPECT_LE(a.what.size(), 1000u);
+    EXPECT_GT(a.due_on, "2026-11-20");
+    EXPECT_TRUE(ParseDate(a.due_on).has_value());
+  }
+}
+
+TEST(DemoPlan, ReflectionsAndActionsAreTheSameEveryRun) {
+  const DemoPlan a = MakeDemoPlan(Options());
+  const DemoPlan b = MakeDemoPlan(Options());
+  ASSERT_EQ(a.reflections.size(), b.reflections.size());
+  for (size_t i = 0; i < a.reflections.size(); ++i) {
+    EXPECT_EQ(a.reflections[i].request_id, b.reflections[i].request_id);
+    EXPECT_EQ(a.reflections[i].evidence, b.reflections[i].evidence);
+    EXPECT_EQ(a.reflections[i].reflected_on, b.reflections[i].reflected_on);
+  }
+  ASSERT_EQ(a.actions.size(), b.actions.size());
+  for (size_t i = 0; i < a.actions.size(); ++i) {
+    EXPECT_EQ(a.actions[i].request_id, b.actions[i].request_id);
+    EXPECT_EQ(a.actions[i].due_on, b.actions[i].due_on);
+  }
+}
+
 TEST(DemoPlan, RespectsASmallerLargestExchange) {
   DemoOptions options = Options();
   options.max_exchange_minutes = 60;

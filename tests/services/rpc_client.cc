@@ -54,7 +54,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string token)
     : channel_(std::move(channel)),
       token_(std::move(token)),
       ledger_(v1::Ledger::NewStub(channel_)),
-      access_(v1::Access::NewStub(channel_)) {}
+      access_(v1::Access::NewStub(channel_)),
+      assessment_(v1::Assessment::NewStub(channel_)) {}
 
 Client Client::WithToken(std::string token) const {
   return Client(channel_, std::move(token));

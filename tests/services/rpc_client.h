@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "timebank/v1/access.grpc.pb.h"
+#include "timebank/v1/assessment.grpc.pb.h"
 #include "timebank/v1/ledger.grpc.pb.h"
 
 namespace timebank::testing {
@@ -45,6 +46,7 @@ struct Rpc {
 
   bool ok() const { return status.ok(); }
   const T* operator->() const { return &reply; }
+  const T& operator*() const { return reply; }
 };
 
 std::string CodeName(grpc::StatusCode code);
@@ -76,8 +78,9 @@ class Client {
       std::chrono::milliseconds timeout = kCallTimeout) const;
   v1::Ledger::Stub& ledger() const { return *ledger_; }
   v1::Access::Stub& access() const { return *access_; }
+  v1::Assessment::Stub& assessment() const { return *assessment_; }
 
-  // Any unary method of either service, e.g.
+  // Any unary method of any service, e.g.
   // client.Call(&v1::Ledger::Stub::GetBalance, request).
   template <typename Request, typename Reply>
   Rpc<Reply> Call(grpc::Status (v1::Ledger::Stub::*method)(grpc::ClientContext*,
@@ -95,6 +98,15 @@ class Client {
                   const Request& request) const {
     Rpc<Reply> rpc;
     rpc.status = ((*access_).*method)(NewContext().get(), request, &rpc.reply);
+    return rpc;
+  }
+  template <typename Request, typename Reply>
+  Rpc<Reply> Call(grpc::Status (v1::Assessment::Stub::*method)(
+                      grpc::ClientContext*, const Request&, Reply*),
+                  const Request& request) const {
+    Rpc<Reply> rpc;
+    rpc.status =
+        ((*assessment_).*method)(NewContext().get(), request, &rpc.reply);
     return rpc;
   }
 
@@ -155,6 +167,7 @@ class Client {
   std::string token_;
   std::shared_ptr<v1::Ledger::Stub> ledger_;
   std::shared_ptr<v1::Access::Stub> access_;
+  std::shared_ptr<v1::Assessment::Stub> assessment_;
 };
 
 // A RecordExchangeRequest with a plausible category and description.
