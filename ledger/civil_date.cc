@@ -37,15 +37,17 @@ int32_t DaysFromCivil(int year, int month, int day) {
 }
 
 void CivilFromDays(int32_t days, int* year, int* month, int* day) {
-  const int z = days + 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  // 64-bit, so every int32 day count (even one read from a damaged entry)
+  // converts without overflow.
+  const int64_t z = int64_t{days} + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
   const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
   const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   const unsigned mp = (5 * doy + 2) / 153;
   *day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
   *month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  *year = static_cast<int>(yoe) + era * 400 + (*month <= 2);
+  *year = static_cast<int>(static_cast<int64_t>(yoe) + era * 400 + (*month <= 2));
 }
 
 std::optional<int32_t> ParseDate(std::string_view text) {

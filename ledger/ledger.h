@@ -16,7 +16,9 @@
 //   kAlreadyExists      id taken, or request_id reused with other content
 //   kFailedPrecondition a rule stops it (inactive account, floor, status)
 //   kPermissionDenied   a member acting outside their own exchanges
-//   kUnavailable        storage failed; nothing was changed
+//   kUnavailable        storage failed: nothing is visible, and reads go on;
+//                       a write whose sync failed may still appear after a
+//                       restart, so retry it with the same request_id
 //   kDataLoss           a stored value is corrupt
 
 #ifndef TIMEBANK_LEDGER_LEDGER_H_

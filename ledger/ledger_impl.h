@@ -7,6 +7,7 @@
 #define TIMEBANK_LEDGER_LEDGER_IMPL_H_
 
 #include <rocksdb/db.h>
+#include <rocksdb/transaction_log.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -151,6 +152,14 @@ class Ledger::Impl {
       if (absl::Status s = internal::FromRocks(db_->Resume(), "resume"); !s.ok()) {
         return s;
       }
+      // RocksDB 7.8 may resume without replacing a write-ahead log writer
+      // that failed (when there was no memtable to flush), and the next
+      // write to that writer aborts the process. Only a new log is safe.
+      if (CurrentWalNumber() == failed_wal_number_) {
+        return absl::UnavailableError(
+            "storage: the write-ahead log failed and cannot be resumed; "
+            "restart the server to recover");
+      }
       write_failed_ = false;
     }
     rocksdb::WriteBatch batch;
@@ -162,6 +171,7 @@ class Ledger::Impl {
     write_options.sync = true;
     if (absl::Status s = internal::FromRocks(db_->Write(write_options, &batch), "write");
         !s.ok()) {
+      failed_wal_number_ = CurrentWalNumber();
       write_failed_ = true;
       return s;
     }
@@ -171,6 +181,14 @@ class Ledger::Impl {
       for (const auto& [id, listener] : listeners_) listener(draft.entries());
     }
     return absl::OkStatus();
+  }
+
+  // The number of the write-ahead log file RocksDB writes to now, 0 if it
+  // cannot say.
+  uint64_t CurrentWalNumber() const {
+    std::unique_ptr<rocksdb::LogFile> wal;
+    if (!db_->GetCurrentWalFile(&wal).ok() || wal == nullptr) return 0;
+    return wal->LogNumber();
   }
 
   // A Draft used only to read committed state through the same code as the
@@ -196,6 +214,8 @@ class Ledger::Impl {
   std::once_flag closed_;
   // Set by any writer thread whose write failed; the next commit resumes.
   std::atomic<bool> write_failed_{false};
+  // The log that was current when a write failed (see Commit).
+  std::atomic<uint64_t> failed_wal_number_{0};
 };
 
 }  // namespace timebank::ledger

@@ -107,10 +107,11 @@ void FillPeriod(const AggregateView& view,
       ++period.new_members;
       auto gifts = view.gift_days.find(id);
       if (gifts != view.gift_days.end() &&
-          std::any_of(gifts->second.begin(), gifts->second.end(), [&](int32_t d) {
-            return d >= account->joined_on &&
-                   d <= account->joined_on + kNewMemberGiveWindowDays;
-          })) {
+          std::any_of(gifts->second.begin(), gifts->second.end(),
+                      [joined_on = account->joined_on](int32_t d) {
+                        return d >= joined_on &&
+                               d <= joined_on + kNewMemberGiveWindowDays;
+                      })) {
         ++period.new_members_gave_within_90_days;
       }
     }

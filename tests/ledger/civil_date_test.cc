@@ -1,5 +1,7 @@
 #include "ledger/civil_date.h"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 namespace timebank::ledger {
@@ -37,6 +39,15 @@ TEST(CivilDate, MonthOfIsYearTimesHundredPlusMonth) {
   EXPECT_EQ(MonthOf(*ParseDate("2026-11-30")), 202611);
   EXPECT_EQ(MonthOf(*ParseDate("2026-12-01")), 202612);
   EXPECT_EQ(MonthOf(*ParseDate("2027-01-01")), 202701);
+}
+
+TEST(CivilDate, EveryInt32DayConvertsWithoutOverflow) {
+  // A damaged entry can hold any int32 day; formatting it must stay defined
+  // (the UndefinedBehaviorSanitizer build checks the arithmetic).
+  EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::max()), "5881580-07-11");
+  EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::max() - 1), "5881580-07-10");
+  EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::min()), "-5877641-06-23");
+  EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::min() + 1), "-5877641-06-24");
 }
 
 }  // namespace
