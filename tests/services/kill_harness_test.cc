@@ -111,7 +111,8 @@ struct Round {
   std::atomic<bool> killed{false};
   std::mutex mu;
   SentLog* sent = nullptr;
-  std::vector<std::string> early_failures;  // Calls that failed before the kill.
+  // Calls that failed before the kill.
+  std::vector<std::string> early_failures;
 };
 
 // Records until a call fails; a failure before the kill is the test's.
@@ -125,18 +126,18 @@ void RunWriter(const Client& client, int writer, uint32_t seed, Round& round) {
       const int receiver =
           (giver + 1 + static_cast<int>(random() % (kAccounts - 1))) %
           kAccounts;
-      requests.push_back(ExchangeRequest(
-          kTb,
-          "k" + std::to_string(round.number) + "-" + std::to_string(writer) +
-              "-" + std::to_string(n),
-          AccountName(giver), AccountName(receiver),
-          1 + static_cast<int64_t>(random() % 120)));
+      requests.push_back(
+          ExchangeRequest(kTb,
+                          "k" + std::to_string(round.number) + "-" +
+                              std::to_string(writer) + "-" + std::to_string(n),
+                          AccountName(giver), AccountName(receiver),
+                          1 + static_cast<int64_t>(random() % 120)));
     }
     {
       std::lock_guard lock(round.mu);
       for (const v1::RecordExchangeRequest& request : requests) {
-        (*round.sent)[request.request_id()] = Sent{
-            .request = request, .bulk = items > 1, .round = round.number};
+        (*round.sent)[request.request_id()] =
+            Sent{.request = request, .bulk = items > 1, .round = round.number};
       }
     }
     grpc::Status status;
@@ -157,8 +158,8 @@ void RunWriter(const Client& client, int writer, uint32_t seed, Round& round) {
       for (const v1::RecordExchangeResult& result : reply->results()) {
         if (!result.has_exchange()) {
           status = grpc::Status(grpc::StatusCode::INTERNAL,
-                                "item " + result.request_id() + " refused: " +
-                                    result.error().message());
+                                "item " + result.request_id() +
+                                    " refused: " + result.error().message());
           break;
         }
         seqs.push_back(result.exchange().seq());
@@ -196,7 +197,8 @@ void RunWriter(const Client& client, int writer, uint32_t seed, Round& round) {
 
 // Retries `requests` in bulk calls of kRetryChunk; the seqs, in order.
 std::vector<uint64_t> RetryInBulk(
-    const Client& admin, const std::vector<v1::RecordExchangeRequest>& requests) {
+    const Client& admin,
+    const std::vector<v1::RecordExchangeRequest>& requests) {
   std::vector<uint64_t> seqs;
   for (size_t start = 0; start < requests.size(); start += kRetryChunk) {
     v1::RecordExchangesRequest bulk;
@@ -221,14 +223,14 @@ std::vector<uint64_t> RetryInBulk(
 // The whole journal through WatchJournal, checked for holes and duplicates
 // and against what was sent: `durable_unacked` counts entries no reply
 // acknowledged.
-void CheckJournal(const Client& admin, const SentLog& sent,
-                  uint64_t* last_seq, size_t* durable_unacked) {
+void CheckJournal(const Client& admin, const SentLog& sent, uint64_t* last_seq,
+                  size_t* durable_unacked) {
   const v1::Timebank timebank = Must(admin.GetTimebank(kTb), "get timebank");
   *last_seq = timebank.last_seq();
   std::vector<v1::JournalEntry> journal;
   if (*last_seq > 0) {
-    Rpc<std::vector<v1::JournalEntry>> read = admin.ReadJournal(
-        kTb, 1, *last_seq, std::chrono::seconds(60));
+    Rpc<std::vector<v1::JournalEntry>> read =
+        admin.ReadJournal(kTb, 1, *last_seq, std::chrono::seconds(60));
     ASSERT_RPC_OK(read);
     journal = read.reply;
   }
@@ -241,9 +243,8 @@ void CheckJournal(const Client& admin, const SentLog& sent,
     ASSERT_TRUE(request_ids.insert(entry.request_id()).second)
         << entry.request_id() << " is in the journal twice";
     auto it = sent.find(entry.request_id());
-    ASSERT_NE(it, sent.end())
-        << "seq " << entry.seq() << " holds " << entry.request_id()
-        << ", which no writer sent";
+    ASSERT_NE(it, sent.end()) << "seq " << entry.seq() << " holds "
+                              << entry.request_id() << ", which no writer sent";
     ASSERT_TRUE(IsEntryOf(entry, it->second.request));
     if (it->second.acked_seq == 0) {
       ++*durable_unacked;
