@@ -43,6 +43,14 @@ std::vector<Account> Books::AccountsAfter(const std::string& tb,
   return out;
 }
 
+void Books::VisitAccounts(const std::string& tb,
+                          const std::function<void(const Account&)>& visit) const {
+  std::shared_lock lock(mu_);
+  auto book = books_.find(tb);
+  if (book == books_.end()) return;
+  for (const auto& [id, account] : book->second.accounts) visit(account);
+}
+
 std::pair<Seq, std::vector<std::pair<std::string, int64_t>>> Books::Balances(
     const std::string& tb) const {
   std::shared_lock lock(mu_);

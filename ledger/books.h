@@ -9,6 +9,7 @@
 #ifndef TIMEBANK_LEDGER_BOOKS_H_
 #define TIMEBANK_LEDGER_BOOKS_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -30,6 +31,10 @@ class Books {
   std::vector<Account> AccountsAfter(const std::string& tb,
                                      const std::string& after,
                                      size_t limit) const;
+  // Calls `visit` for every account of the timebank, in id order, under
+  // the books' read lock (so `visit` must not call back into Books).
+  void VisitAccounts(const std::string& tb,
+                     const std::function<void(const Account&)>& visit) const;
   // Balances of every account and the journal position they reflect.
   std::pair<Seq, std::vector<std::pair<std::string, int64_t>>> Balances(
       const std::string& tb) const;

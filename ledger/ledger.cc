@@ -430,88 +430,16 @@ absl::StatusOr<ReciprocityReport> Ledger::GetReciprocityReport(
   std::optional<int32_t> to_day = ParseDate(to_date);
   if (!to_day) return FieldInvalid("to", "must be a real date as YYYY-MM-DD");
   if (*from_day > *to_day) return FieldInvalid("to", "must not be before from");
-  const auto [first_day, last_day] = WidenToMonths(*from_day, *to_day);
-  const YearMonth first = MonthOf(first_day);
-  const YearMonth last = MonthOf(last_day);
-
-  rocksdb::DB* db = impl_->db_.get();
-  const rocksdb::Snapshot* snapshot = db->GetSnapshot();
-  struct Release {
-    rocksdb::DB* db;
-    const rocksdb::Snapshot* snapshot;
-    ~Release() { db->ReleaseSnapshot(snapshot); }
-  } release{db, snapshot};
-
-  AggregateView view;
-  const auto all = [](std::string_view) { return true; };
-  const auto month_of_key = [](std::string_view rest) {
-    return static_cast<YearMonth>(DecodeBigEndian32(rest));
-  };
-  RETURN_IF_ERROR(ScanDecoded<Account>(
-      db, snapshot, AccountPrefix(timebank_id), "", DecodeAccount, all,
-      [&](std::string_view, const Account& a) { view.accounts.push_back(a); }));
-  RETURN_IF_ERROR(ScanDecoded<AccountMonthTotals>(
-      db, snapshot, AllAccountMonthsPrefix(timebank_id), "",
-      DecodeAccountMonthTotals, all,
-      [&](std::string_view rest, const AccountMonthTotals& totals) {
-        const size_t end = rest.find('\0');
-        const YearMonth month = month_of_key(rest.substr(end + 1));
-        if (month <= last) {
-          view.account_months[std::string(rest.substr(0, end))][month] = totals;
-        }
-      }));
-  const auto in_range = [&](std::string_view rest) {
-    return month_of_key(rest) <= last;
-  };
-  RETURN_IF_ERROR(ScanDecoded<MonthTotals>(
-      db, snapshot, TimebankMonthPrefix(timebank_id),
-      TimebankMonthKey(timebank_id, first), DecodeMonthTotals, in_range,
-      [&](std::string_view rest, const MonthTotals& totals) {
-        view.months[month_of_key(rest)] = totals;
-      }));
-  RETURN_IF_ERROR(ScanDecoded<MonthTotals>(
-      db, snapshot, CategoryMonthPrefix(timebank_id),
-      CategoryMonthKey(timebank_id, first, ""), DecodeMonthTotals,
-      in_range,
-      [&](std::string_view rest, const MonthTotals& totals) {
-        view.categories[month_of_key(rest)][std::string(rest.substr(4))] = totals;
-      }));
-  RETURN_IF_ERROR(ScanDecoded<PairTotals>(
-      db, snapshot, PairMonthPrefix(timebank_id),
-      PairMonthKey(timebank_id, first, "", ""),
-      DecodePairTotals, in_range,
-      [&](std::string_view rest, const PairTotals& totals) {
-        const std::string_view names = rest.substr(4);
-        const size_t split = names.find('\0');
-        view.pairs[month_of_key(rest)].emplace_back(
-            std::string(names.substr(0, split)),
-            std::string(names.substr(split + 1)), totals);
-      }));
-
-  // New members' gifts, from their statements: few accounts, few entries.
-  Draft reader = impl_->Reader();
-  for (const Account& account : view.accounts) {
-    if (account.joined_on < first_day || account.joined_on > last_day) continue;
-    std::vector<int32_t>& days = view.gift_days[account.id];
-    absl::Status read_error;
-    RETURN_IF_ERROR(ScanPrefix(
-        db, snapshot, StatementPrefix(timebank_id, account.id), "",
-        [&](std::string_view rest, std::string_view) {
-          absl::StatusOr<std::optional<Exchange>> exchange =
-              reader.FindExchange(timebank_id, DecodeBigEndian64(rest));
-          if (!exchange.ok()) {
-            read_error = exchange.status();
-            return false;
-          }
-          if (exchange->has_value() && (*exchange)->record.giver_id == account.id &&
-              (*exchange)->status == ExchangeStatus::kConfirmed) {
-            days.push_back((*exchange)->record.occurred_on);
-          }
-          return true;
-        }));
-    RETURN_IF_ERROR(read_error);
-  }
-  return ComputeReciprocityReport(timebank_id, view, first_day, last_day,
+  ASSIGN_OR_RETURN(std::shared_ptr<Impl::GuardedFigures> figures,
+                   impl_->FiguresFor(timebank_id));
+  std::shared_lock lock(figures->mu);
+  std::vector<ReportMember> members;
+  impl_->books_.VisitAccounts(timebank_id, [&](const Account& account) {
+    members.push_back(ReportMember{.index = figures->figures.IndexOf(account.id),
+                                   .kind = account.kind,
+                                   .joined_on = account.joined_on});
+  });
+  return figures->figures.Compute(timebank_id, members, *from_day, *to_day,
                                   granularity, top_categories);
 }
 

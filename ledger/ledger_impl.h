@@ -12,17 +12,20 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/books.h"
 #include "ledger/codec.h"
 #include "ledger/draft.h"
 #include "ledger/ledger.h"
+#include "ledger/report.h"
 #include "ledger/scan.h"
 #include "ledger/sequencer.h"
 #include "ledger/validation.h"
@@ -175,12 +178,83 @@ class Ledger::Impl {
       write_failed_ = true;
       return s;
     }
-    books_.Publish(draft.timebanks(), draft.accounts());
+    {
+      // Books and report figures change together, so a report build sees
+      // each commit either in the journal it replays or as pending.
+      std::lock_guard lock(reports_mu_);
+      books_.Publish(draft.timebanks(), draft.accounts());
+      for (const JournalEntry& entry : draft.entries()) {
+        auto slot = reports_.find(entry.timebank_id);
+        if (slot == reports_.end()) continue;
+        if (!slot->second.ready) {
+          slot->second.pending.push_back(entry);
+          continue;
+        }
+        std::unique_lock figures_lock(slot->second.figures->mu);
+        slot->second.figures->figures.ApplyEntry(entry);
+      }
+    }
     if (!draft.entries().empty()) {
       std::lock_guard lock(listeners_mu_);
       for (const auto& [id, listener] : listeners_) listener(draft.entries());
     }
     return absl::OkStatus();
+  }
+
+  struct GuardedFigures {
+    std::shared_mutex mu;  // Shared while a report reads, unique to apply.
+    ReportFigures figures;
+  };
+  struct ReportSlot {
+    bool ready = false;
+    std::shared_ptr<GuardedFigures> figures;
+    std::vector<JournalEntry> pending;  // Committed while being built.
+  };
+
+  // A timebank's report figures, built by replaying its journal on the
+  // first report and kept current by every commit after that.
+  absl::StatusOr<std::shared_ptr<GuardedFigures>> FiguresFor(const std::string& tb) {
+    std::shared_ptr<GuardedFigures> fresh;
+    Seq head = 0;
+    {
+      std::unique_lock lock(reports_mu_);
+      for (auto slot = reports_.find(tb); slot != reports_.end();
+           slot = reports_.find(tb)) {
+        if (slot->second.ready) return slot->second.figures;
+        reports_built_.wait(lock);  // Another caller is building them.
+      }
+      fresh = std::make_shared<GuardedFigures>();
+      reports_[tb].figures = fresh;
+      std::optional<Timebank> timebank = books_.FindTimebank(tb);
+      head = timebank ? timebank->last_seq : 0;
+    }
+    // Entries up to `head` are committed and never change: no lock needed.
+    absl::Status decode_error;
+    absl::Status s = ScanPrefix(
+        db_.get(), nullptr, JournalPrefix(tb), "",
+        [&](std::string_view rest, std::string_view value) {
+          if (DecodeBigEndian64(rest) > head) return false;
+          absl::StatusOr<JournalEntry> entry = DecodeEntry(tb, value);
+          if (!entry.ok()) {
+            decode_error = entry.status();
+            return false;
+          }
+          fresh->figures.ApplyEntry(*entry);
+          return true;
+        });
+    if (s.ok()) s = decode_error;
+    std::lock_guard lock(reports_mu_);
+    ReportSlot& slot = reports_[tb];
+    if (s.ok()) {
+      for (const JournalEntry& entry : slot.pending) fresh->figures.ApplyEntry(entry);
+      slot.pending.clear();
+      slot.ready = true;
+    } else {
+      reports_.erase(tb);
+    }
+    reports_built_.notify_all();
+    if (!s.ok()) return s;
+    return fresh;
   }
 
   // The number of the write-ahead log file RocksDB writes to now, 0 if it
@@ -208,6 +282,9 @@ class Ledger::Impl {
   std::unique_ptr<rocksdb::DB> db_;
   Books books_;
   std::unique_ptr<Sequencer> sequencer_;
+  std::mutex reports_mu_;
+  std::condition_variable reports_built_;
+  std::map<std::string, ReportSlot> reports_;
   std::mutex listeners_mu_;
   std::map<int, CommitListener> listeners_;
   int next_listener_id_ = 1;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <set>
 
 #include "ledger/civil_date.h"
 #include "ledger/validation.h"
@@ -59,130 +58,60 @@ int64_t NearestRank(const std::vector<int64_t>& sorted, int percent) {
   return sorted[rank - 1];
 }
 
+// Months counted from year 0, so that consecutive months differ by one.
+int MonthNumber(YearMonth month) { return (month / 100) * 12 + month % 100 - 1; }
+
+// The cell for `month` in cells kept in ascending month order, added if
+// missing. Entries mostly arrive in date order, so the common case appends.
+template <typename Cells>
+auto& CellFor(Cells& cells, YearMonth month) {
+  if (cells.empty() || cells.back().month < month) {
+    cells.push_back({.month = month});
+    return cells.back();
+  }
+  auto it = std::lower_bound(
+      cells.begin(), cells.end(), month,
+      [](const auto& cell, YearMonth m) { return cell.month < m; });
+  if (it == cells.end() || it->month != month) {
+    it = cells.insert(it, {.month = month});
+  }
+  return *it;
+}
+
 struct MemberActivity {
   int64_t given = 0;
   int64_t received = 0;
 };
 
-// Fills `period` from the view; months are the whole months it covers.
-void FillPeriod(const AggregateView& view,
-                const std::map<std::string, const Account*>& accounts,
-                int top_categories, PeriodFigures& period) {
-  const YearMonth first = MonthOf(period.from_day);
-  const YearMonth last = MonthOf(period.to_day);
-  for (auto it = view.months.lower_bound(first);
-       it != view.months.end() && it->first <= last; ++it) {
-    period.minutes_exchanged += it->second.minutes;
-    period.exchanges += it->second.exchanges;
-  }
+void AddPair(PairTotals& sum, const PairTotals& add) {
+  sum.low_to_high_exchanges += add.low_to_high_exchanges;
+  sum.high_to_low_exchanges += add.high_to_low_exchanges;
+  sum.low_to_high_minutes += add.low_to_high_minutes;
+  sum.high_to_low_minutes += add.high_to_low_minutes;
+}
 
-  std::vector<int64_t> balances;
-  for (const auto& [id, account] : accounts) {
-    if (account->joined_on > period.to_day) continue;
-    if (account->kind == AccountKind::kOrganisation) ++period.organisations;
-    if (account->kind != AccountKind::kPerson) continue;
-    ++period.members;
-    MemberActivity activity;
-    int64_t balance = 0;
-    auto months = view.account_months.find(id);
-    if (months != view.account_months.end()) {
-      for (const auto& [month, totals] : months->second) {
-        if (month > last) break;
-        balance += totals.minutes_given - totals.minutes_received;
-        if (month >= first) {
-          activity.given += totals.exchanges_given;
-          activity.received += totals.exchanges_received;
-        }
-      }
-    }
-    balances.push_back(balance);
-    if (activity.given > 0 && activity.received > 0) {
-      ++period.members_gave_and_received;
-    } else if (activity.given > 0) {
-      ++period.members_only_gave;
-    } else if (activity.received > 0) {
-      ++period.members_only_received;
-    }
-    if (account->joined_on >= period.from_day) {
-      ++period.new_members;
-      auto gifts = view.gift_days.find(id);
-      if (gifts != view.gift_days.end() &&
-          std::any_of(gifts->second.begin(), gifts->second.end(),
-                      [joined_on = account->joined_on](int32_t d) {
-                        return d >= joined_on &&
-                               d <= joined_on + kNewMemberGiveWindowDays;
-                      })) {
-        ++period.new_members_gave_within_90_days;
-      }
-    }
-  }
-  period.active_members = period.members_gave_and_received +
-                          period.members_only_gave + period.members_only_received;
-  period.members_inactive = period.members - period.active_members;
+void FillBalances(std::vector<int64_t>& balances, BalanceDistribution& out) {
   std::sort(balances.begin(), balances.end());
-  period.balances.members = static_cast<int64_t>(balances.size());
-  period.balances.p25_minutes = NearestRank(balances, 25);
-  period.balances.median_minutes = NearestRank(balances, 50);
-  period.balances.p75_minutes = NearestRank(balances, 75);
+  out.members = static_cast<int64_t>(balances.size());
+  out.p25_minutes = NearestRank(balances, 25);
+  out.median_minutes = NearestRank(balances, 50);
+  out.p75_minutes = NearestRank(balances, 75);
   if (!balances.empty()) {
     const auto near_zero = std::count_if(balances.begin(), balances.end(), [](int64_t b) {
       return b >= -kNearZeroBalanceMinutes && b <= kNearZeroBalanceMinutes;
     });
-    period.balances.share_within_5h =
+    out.share_within_5h =
         static_cast<double>(near_zero) / static_cast<double>(balances.size());
   }
+}
 
-  std::map<std::pair<std::string, std::string>, PairTotals> pairs;
-  for (auto it = view.pairs.lower_bound(first);
-       it != view.pairs.end() && it->first <= last; ++it) {
-    for (const auto& [low, high, totals] : it->second) {
-      PairTotals& sum = pairs[{low, high}];
-      sum.low_to_high_exchanges += totals.low_to_high_exchanges;
-      sum.high_to_low_exchanges += totals.high_to_low_exchanges;
-      sum.low_to_high_minutes += totals.low_to_high_minutes;
-      sum.high_to_low_minutes += totals.high_to_low_minutes;
+void FillCategories(const std::map<std::string, MonthTotals>& totals,
+                    int top_categories, PeriodFigures& period) {
+  for (const auto& [name, sum] : totals) {
+    if (sum.exchanges > 0) {
+      period.top_categories.push_back(CategoryFigures{
+          .category = name, .minutes = sum.minutes, .exchanges = sum.exchanges});
     }
-  }
-  const auto kind_of = [&](const std::string& id) {
-    auto it = accounts.find(id);
-    return it == accounts.end() ? AccountKind::kPerson : it->second->kind;
-  };
-  std::map<std::string, int> partners;
-  for (const auto& [key, totals] : pairs) {
-    if (totals.empty()) continue;
-    ++partners[key.first];
-    ++partners[key.second];
-    ++period.distinct_pairs;
-    if (totals.reciprocal()) ++period.reciprocal_pairs;
-    const AccountKind low = kind_of(key.first);
-    const AccountKind high = kind_of(key.second);
-    if (low == AccountKind::kOrganisation && high == AccountKind::kPerson) {
-      period.organisation_to_member_minutes += totals.low_to_high_minutes;
-      period.member_to_organisation_minutes += totals.high_to_low_minutes;
-    } else if (low == AccountKind::kPerson && high == AccountKind::kOrganisation) {
-      period.organisation_to_member_minutes += totals.high_to_low_minutes;
-      period.member_to_organisation_minutes += totals.low_to_high_minutes;
-    }
-  }
-
-  for (const auto& [id, count] : partners) {
-    if (count >= 3 && kind_of(id) == AccountKind::kPerson) {
-      ++period.members_with_three_plus_partners;
-    }
-  }
-
-  std::map<std::string, CategoryFigures> categories;
-  for (auto it = view.categories.lower_bound(first);
-       it != view.categories.end() && it->first <= last; ++it) {
-    for (const auto& [name, totals] : it->second) {
-      CategoryFigures& figures = categories[name];
-      figures.category = name;
-      figures.minutes += totals.minutes;
-      figures.exchanges += totals.exchanges;
-    }
-  }
-  for (auto& [name, figures] : categories) {
-    if (figures.exchanges > 0) period.top_categories.push_back(figures);
   }
   std::sort(period.top_categories.begin(), period.top_categories.end(),
             [](const CategoryFigures& a, const CategoryFigures& b) {
@@ -191,6 +120,36 @@ void FillPeriod(const AggregateView& view,
             });
   if (static_cast<int>(period.top_categories.size()) > top_categories) {
     period.top_categories.resize(static_cast<size_t>(top_categories));
+  }
+}
+
+// Counts one member in one period: `balance` as at the period's end,
+// `activity` inside it.
+void CountMember(const ReportMember& member, const std::vector<int32_t>* gift_days,
+                 int64_t balance, const MemberActivity& activity,
+                 PeriodFigures& period, std::vector<int64_t>& balances) {
+  if (member.joined_on > period.to_day) return;
+  if (member.kind == AccountKind::kOrganisation) ++period.organisations;
+  if (member.kind != AccountKind::kPerson) return;
+  ++period.members;
+  balances.push_back(balance);
+  if (activity.given > 0 && activity.received > 0) {
+    ++period.members_gave_and_received;
+  } else if (activity.given > 0) {
+    ++period.members_only_gave;
+  } else if (activity.received > 0) {
+    ++period.members_only_received;
+  }
+  if (member.joined_on >= period.from_day) {
+    ++period.new_members;
+    if (gift_days != nullptr) {
+      auto gift = std::lower_bound(gift_days->begin(), gift_days->end(),
+                                   member.joined_on);
+      if (gift != gift_days->end() &&
+          *gift <= member.joined_on + kNewMemberGiveWindowDays) {
+        ++period.new_members_gave_within_90_days;
+      }
+    }
   }
 }
 
@@ -204,9 +163,78 @@ std::pair<int32_t, int32_t> WidenToMonths(int32_t from_day, int32_t to_day) {
           LastDayOfMonth(to_year, to_month)};
 }
 
-absl::StatusOr<ReciprocityReport> ComputeReciprocityReport(
-    const std::string& timebank_id, const AggregateView& view, int32_t from_day,
-    int32_t to_day, Granularity granularity, int top_categories) {
+void ReportFigures::ApplyEntry(const JournalEntry& entry) {
+  int sign = 0;
+  switch (entry.kind) {
+    case EntryKind::kRecord:
+      sign = entry.initial_status == ExchangeStatus::kConfirmed ? 1 : 0;
+      break;
+    case EntryKind::kConfirm:
+      sign = 1;
+      break;
+    case EntryKind::kReverse:
+      sign = -1;
+      break;
+    case EntryKind::kReject:
+      break;
+  }
+  if (sign == 0) return;
+  // The writer checked every sum for overflow before the entry committed.
+  const int64_t minutes = sign * entry.minutes;
+  const YearMonth month = MonthOf(entry.occurred_on);
+  const uint32_t giver = Intern(entry.giver_id);
+  const uint32_t receiver = Intern(entry.receiver_id);
+
+  AccountMonthTotals& given = CellFor(accounts_[giver].months, month).totals;
+  given.minutes_given += minutes;
+  given.exchanges_given += sign;
+  AccountMonthTotals& received = CellFor(accounts_[receiver].months, month).totals;
+  received.minutes_received += minutes;
+  received.exchanges_received += sign;
+
+  std::vector<int32_t>& days = accounts_[giver].gift_days;
+  if (sign > 0) {
+    days.insert(std::upper_bound(days.begin(), days.end(), entry.occurred_on),
+                entry.occurred_on);
+  } else if (auto it = std::lower_bound(days.begin(), days.end(), entry.occurred_on);
+             it != days.end() && *it == entry.occurred_on) {
+    days.erase(it);
+  }
+
+  MonthTotals& timebank_month = months_[month];
+  timebank_month.minutes += minutes;
+  timebank_month.exchanges += sign;
+  MonthTotals& category_month = categories_[month][entry.category];
+  category_month.minutes += minutes;
+  category_month.exchanges += sign;
+
+  const bool giver_low = entry.giver_id < entry.receiver_id;
+  const uint32_t low = giver_low ? giver : receiver;
+  const uint32_t high = giver_low ? receiver : giver;
+  const auto [slot, added] = pair_index_.try_emplace(
+      (uint64_t{low} << 32) | high, static_cast<uint32_t>(pairs_.size()));
+  if (added) pairs_.push_back(Pair{.low = low, .high = high});
+  PairTotals& pair = CellFor(pairs_[slot->second].months, month).totals;
+  (giver_low ? pair.low_to_high_exchanges : pair.high_to_low_exchanges) += sign;
+  (giver_low ? pair.low_to_high_minutes : pair.high_to_low_minutes) += minutes;
+}
+
+uint32_t ReportFigures::IndexOf(const std::string& account_id) const {
+  auto it = index_.find(account_id);
+  return it == index_.end() ? kNoFigures : it->second;
+}
+
+uint32_t ReportFigures::Intern(const std::string& account_id) {
+  const auto [it, added] =
+      index_.try_emplace(account_id, static_cast<uint32_t>(accounts_.size()));
+  if (added) accounts_.emplace_back();
+  return it->second;
+}
+
+absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
+    const std::string& timebank_id, const std::vector<ReportMember>& members,
+    int32_t from_day, int32_t to_day, Granularity granularity,
+    int top_categories) const {
   if (from_day > to_day) return FieldInvalid("to", "must not be before from");
   if (top_categories < 1 || top_categories > 50) {
     return FieldInvalid("top_categories", "must be between 1 and 50");
@@ -222,15 +250,138 @@ absl::StatusOr<ReciprocityReport> ComputeReciprocityReport(
                                        "choose a coarser granularity or a "
                                        "shorter range");
   }
-  std::map<std::string, const Account*> accounts;
-  for (const Account& account : view.accounts) accounts[account.id] = &account;
-  for (PeriodFigures& period : report.periods) {
-    FillPeriod(view, accounts, top_categories, period);
-  }
   report.total = PeriodFigures{.label = "total",
                                .from_day = first_day,
                                .to_day = last_day};
-  FillPeriod(view, accounts, top_categories, report.total);
+  // Every figure is counted once per period and once for the total, which
+  // is the last slot of each per-period array below.
+  const size_t n = report.periods.size();
+  const auto period = [&](size_t i) -> PeriodFigures& {
+    return i < n ? report.periods[i] : report.total;
+  };
+  const YearMonth first_month = MonthOf(first_day);
+  const YearMonth last_month = MonthOf(last_day);
+  const int first_number = MonthNumber(first_month);
+  std::vector<uint32_t> period_of_month(
+      static_cast<size_t>(MonthNumber(last_month) - first_number + 1));
+  for (size_t i = 0; i < n; ++i) {
+    for (int m = MonthNumber(MonthOf(report.periods[i].from_day));
+         m <= MonthNumber(MonthOf(report.periods[i].to_day)); ++m) {
+      period_of_month[static_cast<size_t>(m - first_number)] = static_cast<uint32_t>(i);
+    }
+  }
+  const auto period_of = [&](YearMonth month) {
+    return period_of_month[static_cast<size_t>(MonthNumber(month) - first_number)];
+  };
+
+  std::vector<std::map<std::string, MonthTotals>> categories(n + 1);
+  for (auto it = months_.lower_bound(first_month);
+       it != months_.end() && it->first <= last_month; ++it) {
+    for (size_t i : {static_cast<size_t>(period_of(it->first)), n}) {
+      period(i).minutes_exchanged += it->second.minutes;
+      period(i).exchanges += it->second.exchanges;
+    }
+  }
+  for (auto it = categories_.lower_bound(first_month);
+       it != categories_.end() && it->first <= last_month; ++it) {
+    for (size_t i : {static_cast<size_t>(period_of(it->first)), n}) {
+      for (const auto& [name, totals] : it->second) {
+        MonthTotals& sum = categories[i][name];
+        sum.minutes += totals.minutes;
+        sum.exchanges += totals.exchanges;
+      }
+    }
+  }
+
+  std::vector<AccountKind> kinds(accounts_.size(), AccountKind::kPerson);
+  std::vector<std::vector<int64_t>> balances(n + 1);
+  for (const ReportMember& member : members) {
+    const AccountFigures* figures = nullptr;
+    if (member.index != kNoFigures) {
+      figures = &accounts_[member.index];
+      kinds[member.index] = member.kind;
+    }
+    static const std::vector<AccountMonth> kNoMonths;
+    const std::vector<AccountMonth>& months = figures ? figures->months : kNoMonths;
+    const std::vector<int32_t>* gift_days = figures ? &figures->gift_days : nullptr;
+    // Balances need all history; activity only the period's months.
+    int64_t balance = 0;
+    size_t next = 0;
+    const auto take = [&](MemberActivity* activity) {
+      const AccountMonthTotals& totals = months[next++].totals;
+      balance += totals.minutes_given - totals.minutes_received;
+      if (activity != nullptr) {
+        activity->given += totals.exchanges_given;
+        activity->received += totals.exchanges_received;
+      }
+    };
+    while (next < months.size() && months[next].month < first_month) take(nullptr);
+    MemberActivity whole;
+    for (size_t i = 0; i < n; ++i) {
+      MemberActivity activity;
+      const YearMonth last = MonthOf(report.periods[i].to_day);
+      while (next < months.size() && months[next].month <= last) take(&activity);
+      whole.given += activity.given;
+      whole.received += activity.received;
+      CountMember(member, gift_days, balance, activity, report.periods[i], balances[i]);
+    }
+    CountMember(member, gift_days, balance, whole, report.total, balances[n]);
+  }
+
+  std::vector<std::vector<int32_t>> partners(
+      n + 1, std::vector<int32_t>(accounts_.size(), 0));
+  const auto count_pair = [&](size_t i, const Pair& pair, const PairTotals& totals) {
+    if (totals.empty()) return;
+    PeriodFigures& figures = period(i);
+    ++partners[i][pair.low];
+    ++partners[i][pair.high];
+    ++figures.distinct_pairs;
+    if (totals.reciprocal()) ++figures.reciprocal_pairs;
+    const AccountKind low = kinds[pair.low];
+    const AccountKind high = kinds[pair.high];
+    if (low == AccountKind::kOrganisation && high == AccountKind::kPerson) {
+      figures.organisation_to_member_minutes += totals.low_to_high_minutes;
+      figures.member_to_organisation_minutes += totals.high_to_low_minutes;
+    } else if (low == AccountKind::kPerson && high == AccountKind::kOrganisation) {
+      figures.organisation_to_member_minutes += totals.high_to_low_minutes;
+      figures.member_to_organisation_minutes += totals.low_to_high_minutes;
+    }
+  };
+  for (const Pair& pair : pairs_) {
+    // Months ascend, so each period's months are consecutive.
+    PairTotals whole, current;
+    size_t current_period = n;
+    for (const PairMonth& cell : pair.months) {
+      if (cell.month < first_month) continue;
+      if (cell.month > last_month) break;
+      const size_t i = period_of(cell.month);
+      if (i != current_period) {
+        if (current_period != n) count_pair(current_period, pair, current);
+        current_period = i;
+        current = PairTotals{};
+      }
+      AddPair(current, cell.totals);
+      AddPair(whole, cell.totals);
+    }
+    if (current_period != n) {
+      count_pair(current_period, pair, current);
+      count_pair(n, pair, whole);
+    }
+  }
+
+  for (size_t i = 0; i <= n; ++i) {
+    PeriodFigures& figures = period(i);
+    figures.active_members = figures.members_gave_and_received +
+                             figures.members_only_gave + figures.members_only_received;
+    figures.members_inactive = figures.members - figures.active_members;
+    FillBalances(balances[i], figures.balances);
+    for (size_t account = 0; account < accounts_.size(); ++account) {
+      if (partners[i][account] >= 3 && kinds[account] == AccountKind::kPerson) {
+        ++figures.members_with_three_plus_partners;
+      }
+    }
+    FillCategories(categories[i], top_categories, figures);
+  }
   return report;
 }
 

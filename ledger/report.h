@@ -1,7 +1,6 @@
 // The reciprocity report: what a timebank's exchanges say about give and
-// get, per period. Computed from the aggregates the writer keeps (monthly
-// totals per timebank, account, category and pair), never from a scan of the
-// journal. Pure functions over an AggregateView; thread-safe.
+// get, per period. Computed from monthly figures held in memory
+// (ReportFigures), never from a scan of the journal at report time.
 //
 // Definitions (the README repeats them for readers of the report):
 // - Periods are whole calendar months, quarters or years. The range is
@@ -19,11 +18,14 @@
 #ifndef TIMEBANK_LEDGER_REPORT_H_
 #define TIMEBANK_LEDGER_REPORT_H_
 
+#include <cstdint>
 #include <map>
 #include <string>
-#include <tuple>
+#include <deque>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "ledger/types.h"
 
@@ -82,27 +84,70 @@ struct ReciprocityReport {
   PeriodFigures total;
 };
 
-// The aggregates a report reads, gathered by the Ledger.
-struct AggregateView {
-  std::vector<Account> accounts;
-  // Every month up to the end of the range (balances need all history).
-  std::map<std::string, std::map<YearMonth, AccountMonthTotals>> account_months;
-  // Months inside the range only.
-  std::map<YearMonth, MonthTotals> months;
-  std::map<YearMonth, std::map<std::string, MonthTotals>> categories;
-  std::map<YearMonth, std::vector<std::tuple<std::string, std::string, PairTotals>>>
-      pairs;
-  // For accounts that joined inside the range: days of their confirmed gifts.
-  std::map<std::string, std::vector<int32_t>> gift_days;
+// What the report needs to know of an account that exists.
+struct ReportMember {
+  uint32_t index = 0;  // ReportFigures::IndexOf, or kNoFigures.
+  AccountKind kind = AccountKind::kPerson;
+  int32_t joined_on = 0;
+};
+
+// One timebank's report figures, in memory: per account per month, per pair
+// per month, per month and per category per month, and the days of each
+// account's confirmed gifts. Every journal entry says what it adds to them
+// or takes back (ApplyEntry), so the same function builds them from the
+// journal and keeps them current as entries are committed.
+//
+// Thread safety: none; the Ledger guards each instance.
+class ReportFigures {
+ public:
+  static constexpr uint32_t kNoFigures = UINT32_MAX;
+
+  // Counts a confirmed record or confirmation, takes back a reversal;
+  // rejections and pending records change nothing.
+  void ApplyEntry(const JournalEntry& entry);
+
+  // The dense index of an account that has figures, or kNoFigures.
+  uint32_t IndexOf(const std::string& account_id) const;
+
+  // The report over [from_day, to_day]; `members` are the timebank's
+  // accounts as they are now.
+  absl::StatusOr<ReciprocityReport> Compute(
+      const std::string& timebank_id, const std::vector<ReportMember>& members,
+      int32_t from_day, int32_t to_day, Granularity granularity,
+      int top_categories) const;
+
+ private:
+  struct AccountMonth {
+    YearMonth month = 0;
+    AccountMonthTotals totals;
+  };
+  struct AccountFigures {
+    std::vector<AccountMonth> months;  // Ascending, one per month.
+    std::vector<int32_t> gift_days;    // Ascending; confirmed gifts' days.
+  };
+  struct PairMonth {
+    YearMonth month = 0;
+    PairTotals totals;
+  };
+  struct Pair {
+    uint32_t low = 0;  // Account indexes; `low` has the smaller id.
+    uint32_t high = 0;
+    // Ascending, one per month; most pairs trade in one month only.
+    absl::InlinedVector<PairMonth, 1> months;
+  };
+
+  uint32_t Intern(const std::string& account_id);
+
+  absl::flat_hash_map<std::string, uint32_t> index_;
+  std::vector<AccountFigures> accounts_;
+  absl::flat_hash_map<uint64_t, uint32_t> pair_index_;
+  std::deque<Pair> pairs_;  // A deque grows without copying a million pairs.
+  std::map<YearMonth, MonthTotals> months_;
+  std::map<YearMonth, std::map<std::string, MonthTotals>> categories_;
 };
 
 // The first and last day of the whole months covering [from_day, to_day].
 std::pair<int32_t, int32_t> WidenToMonths(int32_t from_day, int32_t to_day);
-
-absl::StatusOr<ReciprocityReport> ComputeReciprocityReport(
-    const std::string& timebank_id, const AggregateView& view,
-    int32_t from_day, int32_t to_day, Granularity granularity,
-    int top_categories);
 
 }  // namespace timebank::ledger
 

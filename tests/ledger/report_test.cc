@@ -6,9 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "ledger/civil_date.h"
 #include "ledger/ledger.h"
@@ -379,6 +381,161 @@ TEST_F(ReportTest, RandomLedgerMatchesBruteForceFromTheJournal) {
   const Expected all = BruteForce(journal, report.from_day, report.to_day);
   EXPECT_EQ(report.total.minutes_exchanged, all.minutes);
   EXPECT_EQ(report.total.distinct_pairs, all.pairs);
+}
+
+// Every figure of two reports, field by field.
+void ExpectSameFigures(const PeriodFigures& a, const PeriodFigures& b) {
+  SCOPED_TRACE(a.label);
+  EXPECT_EQ(a.label, b.label);
+  EXPECT_EQ(a.minutes_exchanged, b.minutes_exchanged);
+  EXPECT_EQ(a.exchanges, b.exchanges);
+  EXPECT_EQ(a.members, b.members);
+  EXPECT_EQ(a.organisations, b.organisations);
+  EXPECT_EQ(a.members_gave_and_received, b.members_gave_and_received);
+  EXPECT_EQ(a.members_only_gave, b.members_only_gave);
+  EXPECT_EQ(a.members_only_received, b.members_only_received);
+  EXPECT_EQ(a.members_inactive, b.members_inactive);
+  EXPECT_EQ(a.balances.median_minutes, b.balances.median_minutes);
+  EXPECT_EQ(a.balances.p25_minutes, b.balances.p25_minutes);
+  EXPECT_EQ(a.balances.p75_minutes, b.balances.p75_minutes);
+  EXPECT_EQ(a.balances.share_within_5h, b.balances.share_within_5h);
+  EXPECT_EQ(a.distinct_pairs, b.distinct_pairs);
+  EXPECT_EQ(a.reciprocal_pairs, b.reciprocal_pairs);
+  EXPECT_EQ(a.members_with_three_plus_partners, b.members_with_three_plus_partners);
+  EXPECT_EQ(a.new_members, b.new_members);
+  EXPECT_EQ(a.new_members_gave_within_90_days, b.new_members_gave_within_90_days);
+  EXPECT_EQ(a.organisation_to_member_minutes, b.organisation_to_member_minutes);
+  EXPECT_EQ(a.member_to_organisation_minutes, b.member_to_organisation_minutes);
+  ASSERT_EQ(a.top_categories.size(), b.top_categories.size());
+  for (size_t i = 0; i < a.top_categories.size(); ++i) {
+    EXPECT_EQ(a.top_categories[i].category, b.top_categories[i].category);
+    EXPECT_EQ(a.top_categories[i].minutes, b.top_categories[i].minutes);
+  }
+}
+
+void ExpectSameReport(const ReciprocityReport& a, const ReciprocityReport& b) {
+  ASSERT_EQ(a.periods.size(), b.periods.size());
+  for (size_t i = 0; i < a.periods.size(); ++i) {
+    ExpectSameFigures(a.periods[i], b.periods[i]);
+  }
+  ExpectSameFigures(a.total, b.total);
+}
+
+// The figures are built from the journal on the first report and then kept
+// current by each commit; after any mix of writes they must equal figures
+// built afresh from the journal (here: by reopening the ledger).
+TEST_F(ReportTest, FiguresKeptCurrentByCommitsEqualAFreshReplay) {
+  std::mt19937 random(1122);
+  constexpr int kAccounts = 10;
+  for (int i = 0; i < kAccounts; ++i) {
+    Open("p" + std::to_string(i), i < 6 ? "2025-01-01" : "2025-06-10");
+  }
+  Open("council", "2025-01-01", AccountKind::kOrganisation);
+  const auto random_exchange = [&](const std::string& request_id) {
+    const int giver = static_cast<int>(random() % (kAccounts + 1));
+    const int receiver =
+        (giver + 1 + static_cast<int>(random() % kAccounts)) % (kAccounts + 1);
+    const auto name = [&](int i) {
+      return i == kAccounts ? std::string("council") : "p" + std::to_string(i);
+    };
+    const int32_t day = *ledger::ParseDate("2025-06-10") +
+                        static_cast<int32_t>(random() % 300);
+    return Gave(request_id, name(giver), name(receiver), 15 + random() % 200,
+                ledger::FormatDate(day), random() % 3 ? "gardening" : "lifts");
+  };
+  const auto report = [&] {
+    absl::StatusOr<ReciprocityReport> r =
+        Report("2025-01-01", "2026-06-30", Granularity::kMonth);
+    EXPECT_OK(r);
+    return r.ok() ? *r : ReciprocityReport{};
+  };
+  for (int i = 0; i < 50; ++i) Record("p0", "p1", 30, "2025-06-12", "lifts");
+  report();  // Builds the figures.
+  std::vector<ledger::Seq> confirmed;
+  for (int i = 0; i < 300; ++i) {
+    const std::string id = "w" + std::to_string(i);
+    switch (random() % 4) {
+      case 0: {  // A member logs it; the other party confirms or rejects.
+        ledger::RecordExchangeInput input = random_exchange(id);
+        if (input.giver_id == "council" || input.receiver_id == "council") break;
+        ASSERT_OK_AND_ASSIGN(ledger::Exchange pending,
+                             ledger_->RecordExchange(kTb, Member(input.giver_id), input));
+        if (random() % 2) {
+          ASSERT_OK(ledger_->ConfirmExchange(kTb, Member(input.receiver_id),
+                                             pending.record.seq, id + "c"));
+          confirmed.push_back(pending.record.seq);
+        } else {
+          ASSERT_OK(ledger_->RejectExchange(kTb, Member(input.receiver_id),
+                                            pending.record.seq, id + "r", "no"));
+        }
+        break;
+      }
+      case 1:  // A coordinator reverses a confirmed exchange.
+        if (!confirmed.empty()) {
+          const size_t pick = random() % confirmed.size();
+          ASSERT_OK(ledger_->ReverseExchange(kTb, Coordinator(), confirmed[pick],
+                                             id, "correction"));
+          confirmed.erase(confirmed.begin() + static_cast<ptrdiff_t>(pick));
+        }
+        break;
+      default: {
+        ASSERT_OK_AND_ASSIGN(ledger::Exchange exchange,
+                             ledger_->RecordExchange(kTb, Coordinator(),
+                                                     random_exchange(id)));
+        confirmed.push_back(exchange.record.seq);
+      }
+    }
+    if (i % 50 == 0) report();
+  }
+  const ReciprocityReport kept = report();
+  ledger_.reset();
+  ASSERT_OK_AND_ASSIGN(ledger_, Ledger::Open(TestOptions(dir_.path())));
+  const ReciprocityReport replayed = report();
+  EXPECT_GT(replayed.total.exchanges, 100);
+  EXPECT_GT(replayed.total.new_members_gave_within_90_days, 0);
+  ExpectSameReport(kept, replayed);
+}
+
+// Reports built while writers commit: the first report of a timebank
+// replays its journal up to a point and takes every later commit from the
+// writer, with nothing counted twice or missed.
+TEST_F(ReportTest, FiguresBuiltDuringWritesMissAndDoubleNothing) {
+  for (int i = 0; i < 8; ++i) Open("p" + std::to_string(i), "2025-01-01");
+  const auto exchange = [](const std::string& prefix, int i) {
+    return Gave(prefix + std::to_string(i), "p" + std::to_string(i % 8),
+                "p" + std::to_string((i + 1 + i % 7) % 8), 10 + i % 50,
+                "2025-0" + std::to_string(1 + i % 9) + "-15", "lifts");
+  };
+  // A journal long enough that replaying it takes a while...
+  constexpr int kBatches = 20, kBatchSize = 1000, kLive = 400;
+  for (int batch = 0; batch < kBatches; ++batch) {
+    std::vector<ledger::RecordExchangeInput> inputs;
+    for (int i = 0; i < kBatchSize; ++i) {
+      inputs.push_back(exchange("b", batch * kBatchSize + i));
+    }
+    ASSERT_OK(ledger_->RecordExchanges(kTb, Coordinator(), inputs));
+  }
+  // ...while a writer keeps committing.
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int i = 0; i < kLive; ++i) {
+      EXPECT_OK(ledger_->RecordExchange(kTb, Coordinator(), exchange("c", i)));
+      ++written;
+    }
+  });
+  while (written < 20) std::this_thread::yield();
+  ASSERT_OK(Report("2025-01-01", "2025-12-31", Granularity::kQuarter));
+  const int during = written;
+  writer.join();
+  EXPECT_LT(during, kLive) << "the build did not overlap the writes";
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport live,
+                       Report("2025-01-01", "2025-12-31", Granularity::kQuarter));
+  EXPECT_EQ(live.total.exchanges, kBatches * kBatchSize + kLive);
+  ledger_.reset();
+  ASSERT_OK_AND_ASSIGN(ledger_, Ledger::Open(TestOptions(dir_.path())));
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport replayed,
+                       Report("2025-01-01", "2025-12-31", Granularity::kQuarter));
+  ExpectSameReport(live, replayed);
 }
 
 }  // namespace
