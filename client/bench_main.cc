@@ -339,7 +339,7 @@ int main(int argc, char** argv) {
   app.add_option("--duration", options.duration_s, "seconds to run")
       ->capture_default_str()->check(CLI::Range(0.1, 86400.0));
   app.add_option("--total", options.total,
-                 "stop after launching this many exchanges (0: run for --duration)")
+                 "stop after launching this many exchanges, or calls in the read modes (0: run for --duration)")
       ->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}));
   app.add_option("--channels", options.channels, "gRPC channels (connections)")
       ->capture_default_str()->check(CLI::Range(1, 64));

@@ -50,14 +50,6 @@ std::vector<PeriodFigures> Periods(int32_t from_day, int32_t to_day,
   return periods;
 }
 
-int64_t NearestRank(const std::vector<int64_t>& sorted, int percent) {
-  if (sorted.empty()) return 0;
-  // Nearest rank: the smallest value with at least `percent`% at or below.
-  size_t rank = (sorted.size() * percent + 99) / 100;
-  rank = std::clamp<size_t>(rank, 1, sorted.size());
-  return sorted[rank - 1];
-}
-
 // Months counted from year 0, so that consecutive months differ by one.
 int MonthNumber(YearMonth month) { return (month / 100) * 12 + month % 100 - 1; }
 
@@ -90,12 +82,22 @@ void AddPair(PairTotals& sum, const PairTotals& add) {
   sum.high_to_low_minutes += add.high_to_low_minutes;
 }
 
+// Nearest rank: the smallest value with at least `percent`% at or below.
+// By selection, in linear time; leaves `values` reordered.
+int64_t SelectNearestRank(std::vector<int64_t>& values, int percent) {
+  if (values.empty()) return 0;
+  size_t rank = (values.size() * percent + 99) / 100;
+  rank = std::clamp<size_t>(rank, 1, values.size());
+  auto nth = values.begin() + static_cast<ptrdiff_t>(rank - 1);
+  std::nth_element(values.begin(), nth, values.end());
+  return *nth;
+}
+
 void FillBalances(std::vector<int64_t>& balances, BalanceDistribution& out) {
-  std::sort(balances.begin(), balances.end());
   out.members = static_cast<int64_t>(balances.size());
-  out.p25_minutes = NearestRank(balances, 25);
-  out.median_minutes = NearestRank(balances, 50);
-  out.p75_minutes = NearestRank(balances, 75);
+  out.p25_minutes = SelectNearestRank(balances, 25);
+  out.median_minutes = SelectNearestRank(balances, 50);
+  out.p75_minutes = SelectNearestRank(balances, 75);
   if (!balances.empty()) {
     const auto near_zero = std::count_if(balances.begin(), balances.end(), [](int64_t b) {
       return b >= -kNearZeroBalanceMinutes && b <= kNearZeroBalanceMinutes;
@@ -293,6 +295,8 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     }
   }
 
+  std::vector<YearMonth> last_months(n);
+  for (size_t i = 0; i < n; ++i) last_months[i] = MonthOf(report.periods[i].to_day);
   std::vector<AccountKind> kinds(accounts_.size(), AccountKind::kPerson);
   std::vector<std::vector<int64_t>> balances(n + 1);
   for (const ReportMember& member : members) {
@@ -319,8 +323,9 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     MemberActivity whole;
     for (size_t i = 0; i < n; ++i) {
       MemberActivity activity;
-      const YearMonth last = MonthOf(report.periods[i].to_day);
-      while (next < months.size() && months[next].month <= last) take(&activity);
+      while (next < months.size() && months[next].month <= last_months[i]) {
+        take(&activity);
+      }
       whole.given += activity.given;
       whole.received += activity.received;
       CountMember(member, gift_days, balance, activity, report.periods[i], balances[i]);
