@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libspdlog-dev libabsl-dev libssl-dev
-  libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
   # clang 14 with its sanitizer and libFuzzer runtimes, for the fuzz targets.
   clang libclang-rt-14-dev
 )

@@ -34,11 +34,13 @@ def log(*args):
 
 def build(build_dir):
     subprocess.run(["cmake", "-S", ROOT, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
-                    "-DTIMEBANK_BUILD_TESTS=OFF"], check=True, stdout=subprocess.DEVNULL)
+                    "-DTIMEBANK_BUILD_TESTS=ON"], check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", build_dir, "-j", "2", "--target", "timebankd",
-                    "timebank-bench"], check=True, stdout=subprocess.DEVNULL)
+                    "timebank-bench", "report_figures_bench"],
+                   check=True, stdout=subprocess.DEVNULL)
     return (os.path.join(build_dir, "services", "timebankd"),
-            os.path.join(build_dir, "client", "timebank-bench"))
+            os.path.join(build_dir, "client", "timebank-bench"),
+            os.path.join(build_dir, "tests", "perf", "report_figures_bench"))
 
 
 class Server:
@@ -164,10 +166,25 @@ def main():
         opts.reps, opts.duration = 1, 2
         opts.report_exchanges, opts.restart_entries = 50_000, 100_000
 
-    timebankd, tool = build(os.path.join(ROOT, "build-release"))
+    timebankd, tool, figures_bench = build(os.path.join(ROOT, "build-release"))
     work = tempfile.mkdtemp(prefix="timebank-bench-")
     results = {"machine": {"cores": os.cpu_count(), "kernel": os.uname().release}}
     try:
+        # The report's in-memory core alone, without gRPC or the server.
+        out = subprocess.run([figures_bench, f"--members={opts.report_members}",
+                              f"--exchanges={opts.report_exchanges}",
+                              f"--benchmark_repetitions={opts.reps}",
+                              "--benchmark_format=json"],
+                             check=True, capture_output=True, text=True).stdout
+        rows = json.loads(out)["benchmarks"]
+        for name in ("BM_ReportYear", "BM_ReportMonth"):
+            times = [r["real_time"] for r in rows
+                     if r["run_name"] == name and r.get("run_type") == "iteration"]
+            results[f"core_{name}_ms"] = spread(times)
+        results["core_replay_per_s"] = spread(
+            [r["entries_per_s"] for r in rows if r["run_name"].startswith("BM_Replay")
+             and r.get("run_type") == "iteration"])
+        log(f"report core: year {results['core_BM_ReportYear_ms']['median']:.1f} ms")
         results["ceiling"] = spread([ceiling(tool, in_flight=16, duration=opts.duration)["per_second"]
                                      for _ in range(opts.reps)])
         log(f"generator ceiling {results['ceiling']['median']:.0f}/s")
@@ -288,6 +305,10 @@ def print_table(r):
          fmt(peer["report_year_ms"], 0) if peer else "–",
          ratio(r["report_year_ms"]["median"], peer.get("report_year_ms", {}).get("median"), False),
          "≤ 10 ms and ≥ 25×"),
+        ("the same year report computed in memory, without gRPC (ms)",
+         fmt(r["core_BM_ReportYear_ms"], 1), "–", "–", "–"),
+        ("journal replay into report figures, in memory (entries/s)",
+         fmt(r["core_replay_per_s"]), "–", "–", "–"),
         ("first report after a start: journal replayed into memory (ms)",
          fmt(r["report_first_ms"], 0), "–", "–", "–"),
         ("reciprocity report, one month (ms)", fmt(r["report_month_ms"], 1),
