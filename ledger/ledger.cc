@@ -127,6 +127,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
 
   auto impl = std::make_unique<Impl>(std::move(options), std::move(db));
   if (absl::Status loaded = impl->Load(); !loaded.ok()) return loaded;
+  if (impl->options_.warm_report_figures) impl->StartWarming();
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
 

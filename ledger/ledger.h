@@ -56,6 +56,10 @@ struct LedgerOptions {
   // The file system RocksDB uses; null means the default. Tests substitute
   // one that injects faults (lost unsynced data, full disk, I/O errors).
   rocksdb::Env* env = nullptr;
+  // Build every timebank's report figures (see report.h) on a background
+  // thread right after opening, so the first report after a start does not
+  // wait for its journal to be replayed. Off: built on first use.
+  bool warm_report_figures = false;
 };
 
 struct Page {

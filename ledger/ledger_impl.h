@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/books.h"
@@ -66,6 +67,8 @@ class Ledger::Impl {
 
   void Close() {
     std::call_once(closed_, [this] {
+      closing_ = true;
+      if (warmer_.joinable()) warmer_.join();
       sequencer_->Stop();
       // Flushing the memtables on a clean stop means the next start reads
       // sorted tables instead of replaying the whole write-ahead log.
@@ -234,6 +237,10 @@ class Ledger::Impl {
         db_.get(), nullptr, JournalPrefix(tb), "",
         [&](std::string_view rest, std::string_view value) {
           if (DecodeBigEndian64(rest) > head) return false;
+          if (closing_) {
+            decode_error = absl::UnavailableError("ledger: shutting down");
+            return false;
+          }
           absl::StatusOr<JournalEntry> entry = DecodeEntry(tb, value);
           if (!entry.ok()) {
             decode_error = entry.status();
@@ -241,7 +248,8 @@ class Ledger::Impl {
           }
           fresh->figures.ApplyEntry(*entry);
           return true;
-        });
+        },
+        /*bulk=*/true);
     if (s.ok()) s = decode_error;
     std::lock_guard lock(reports_mu_);
     ReportSlot& slot = reports_[tb];
@@ -255,6 +263,18 @@ class Ledger::Impl {
     reports_built_.notify_all();
     if (!s.ok()) return s;
     return fresh;
+  }
+
+  // Builds the report figures of every timebank on a background thread;
+  // Close stops it.
+  void StartWarming() {
+    warmer_ = std::thread([this] {
+      for (const Timebank& timebank : books_.AllTimebanks()) {
+        if (closing_) return;
+        // A failure leaves that timebank to be built on first use.
+        (void)FiguresFor(timebank.id);
+      }
+    });
   }
 
   // The number of the write-ahead log file RocksDB writes to now, 0 if it
@@ -282,6 +302,8 @@ class Ledger::Impl {
   std::unique_ptr<rocksdb::DB> db_;
   Books books_;
   std::unique_ptr<Sequencer> sequencer_;
+  std::atomic<bool> closing_{false};
+  std::thread warmer_;
   std::mutex reports_mu_;
   std::condition_variable reports_built_;
   std::map<std::string, ReportSlot> reports_;

@@ -98,7 +98,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   ASSIGN_OR_RETURN(auto credentials, Credentials(options));
   ASSIGN_OR_RETURN(state->ledger,
                    ledger::Ledger::Open({.data_dir = options.data_dir,
-                                         .writer_threads = options.writer_threads}));
+                                         .writer_threads = options.writer_threads,
+                                         .warm_report_figures = true}));
   if (options.compact_on_start) {
     const auto started = std::chrono::steady_clock::now();
     RETURN_IF_ERROR(state->ledger->Compact());

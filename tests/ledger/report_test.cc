@@ -538,5 +538,25 @@ TEST_F(ReportTest, FiguresBuiltDuringWritesMissAndDoubleNothing) {
   ExpectSameReport(live, replayed);
 }
 
+// With warm_report_figures the figures are built in the background at
+// open; reports then equal those of figures built on first use, and
+// closing while the build runs neither hangs nor crashes.
+TEST_F(ReportTest, FiguresWarmedAtOpenEqualFiguresBuiltOnFirstUse) {
+  BuildWorkedExample();
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport lazy,
+                       Report("2026-01-01", "2026-06-30", Granularity::kMonth));
+  ledger::LedgerOptions options = TestOptions(dir_.path());
+  options.warm_report_figures = true;
+  ledger_.reset();
+  ASSERT_OK_AND_ASSIGN(ledger_, Ledger::Open(options));
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport warmed,
+                       Report("2026-01-01", "2026-06-30", Granularity::kMonth));
+  ExpectSameReport(lazy, warmed);
+  for (int i = 0; i < 5; ++i) {
+    ledger_.reset();
+    ASSERT_OK_AND_ASSIGN(ledger_, Ledger::Open(options));
+  }
+}
+
 }  // namespace
 }  // namespace timebank::ledger_test
