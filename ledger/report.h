@@ -99,6 +99,9 @@ struct AggregateView {
 // The first and last day of the whole months covering [from_day, to_day].
 std::pair<int32_t, int32_t> WidenToMonths(int32_t from_day, int32_t to_day);
 
+// Most categories a report lists per period.
+inline constexpr int kTopCategoriesMax = 50;
+
 absl::StatusOr<ReciprocityReport> ComputeReciprocityReport(
     const std::string& timebank_id, const AggregateView& view,
     int32_t from_day, int32_t to_day, Granularity granularity,
