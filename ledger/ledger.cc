@@ -549,7 +549,19 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const std::string& timebank_id) {
   }
   absl::StatusOr<VerifyReport> report =
       VerifyTimebank(impl_->db_.get(), timebank_id);
-  if (report.ok() && !report->ok) impl_->books_.BlockWrites(timebank_id);
+  if (!report.ok() || report->ok) return report;
+  impl_->books_.BlockWrites(timebank_id);
+  // On disk too, so a restart does not quietly lift the block: only
+  // restoring the directory from a backup does.
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (absl::Status s = internal::FromRocks(
+          impl_->db_->Put(sync, VerifyFailedKey(timebank_id),
+                          std::to_string(report->first_bad_seq)),
+          "write");
+      !s.ok()) {
+    return s;
+  }
   return report;
 }
 

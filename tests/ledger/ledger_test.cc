@@ -1868,6 +1868,23 @@ TEST(Ledger, VerifyDetectsAnAlteredJournalEntry) {
   EXPECT_TRUE(other.ok) << other.problem;
 }
 
+// The stop outlives the process: a restart, planned or not, must not let
+// writes pile onto a journal known to be altered.
+TEST(Ledger, FailedVerificationStillRefusesWritesAfterReopen) {
+  TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(WriteFiveAndClose(dir));
+  ASSERT_OK(ChangeStoredEntry(dir.path(), kTb, 3,
+                              [](JournalEntry& e) { e.minutes += 60; }));
+  {
+    ASSERT_OK_AND_ASSIGN(auto ledger, Ledger::Open(TestOptions(dir.path())));
+    ASSERT_OK_AND_ASSIGN(ledger::VerifyReport report, ledger->Verify(kTb));
+    ASSERT_FALSE(report.ok);
+    ledger->Close();
+  }
+  ASSERT_OK_AND_ASSIGN(auto reopened, Ledger::Open(TestOptions(dir.path())));
+  ExpectWritesRefused(*reopened);
+}
+
 TEST(Ledger, VerifyDetectsADeletedMiddleEntry) {
   TempDir dir;
   ASSERT_NO_FATAL_FAILURE(WriteFiveAndClose(dir));
