@@ -65,6 +65,8 @@ class ServerProcess {
   // Sends SIGKILL and reaps the process: a crash at an arbitrary moment.
   void Kill();
   bool running() const { return pid_ > 0; }
+  // The child's process id while it runs, for reading /proc/<pid>.
+  pid_t pid() const { return pid_; }
 
   int port() const { return port_; }
   // "127.0.0.1:<port>".
