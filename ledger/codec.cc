@@ -254,6 +254,7 @@ std::string AccessKey(std::string_view token_id) {
   return Tagged('k', token_id);
 }
 std::string AccessPrefix() { return "k"; }
+std::string VerifyFailedKey(std::string_view tb) { return Tagged('x', tb); }
 
 uint64_t DecodeBigEndian64(std::string_view eight_bytes) {
   uint64_t value = 0;

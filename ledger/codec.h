@@ -73,6 +73,9 @@ std::string ActionVersionPrefix(std::string_view tb);
 std::string ThresholdsKey(std::string_view tb);
 std::string AccessKey(std::string_view token_id);
 std::string AccessPrefix();
+// Present once a verification of the timebank failed: its value is the first
+// bad seq, in decimal. Writes stay refused while it exists.
+std::string VerifyFailedKey(std::string_view tb);
 
 // The trailing big-endian number of a key built above.
 uint64_t DecodeBigEndian64(std::string_view eight_bytes);

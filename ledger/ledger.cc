@@ -28,19 +28,9 @@
 namespace timebank::ledger {
 namespace {
 
-constexpr int kMaxPageSize = 1000;
-constexpr int kDefaultPageSize = 100;
 // A page of a filtered timebank statement stops after this many journal
 // entries even when it found fewer matches, so one call stays bounded.
 constexpr int kMaxScannedPerPage = 100'000;
-
-absl::StatusOr<int> CheckPageSize(int page_size) {
-  if (page_size == 0) return kDefaultPageSize;
-  if (page_size < 0 || page_size > kMaxPageSize) {
-    return FieldInvalid("page_size", "must be between 0 and 1000");
-  }
-  return page_size;
-}
 
 absl::StatusOr<Seq> ParseSeqToken(const std::string& token) {
   if (token.empty()) return Seq{0};
@@ -376,8 +366,8 @@ absl::StatusOr<std::vector<JournalEntry>> Ledger::ReadJournal(
   absl::StatusOr<Timebank> timebank = impl_->KnownTimebank(timebank_id);
   if (!timebank.ok()) return timebank.status();
   if (from_seq == 0) return FieldInvalid("from_seq", "must be 1 or more");
-  if (limit <= 0 || limit > kMaxPageSize) {
-    return FieldInvalid("limit", "must be between 1 and 1000");
+  if (limit <= 0 || limit > kPageSizeMax) {
+    return FieldInvalid("limit", absl::StrCat("must be between 1 and ", kPageSizeMax));
   }
   std::vector<JournalEntry> out;
   absl::Status decode_error;
@@ -493,7 +483,19 @@ absl::StatusOr<VerifyReport> Ledger::Verify(const std::string& timebank_id) {
   }
   absl::StatusOr<VerifyReport> report =
       VerifyTimebank(impl_->db_.get(), timebank_id);
-  if (report.ok() && !report->ok) impl_->books_.BlockWrites(timebank_id);
+  if (!report.ok() || report->ok) return report;
+  impl_->books_.BlockWrites(timebank_id);
+  // On disk too, so a restart does not quietly lift the block: only
+  // restoring the directory from a backup does.
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  if (absl::Status s = internal::FromRocks(
+          impl_->db_->Put(sync, VerifyFailedKey(timebank_id),
+                          std::to_string(report->first_bad_seq)),
+          "write");
+      !s.ok()) {
+    return s;
+  }
   return report;
 }
 

@@ -196,8 +196,9 @@ class Ledger {
 
   // Recomputes the hash chain, statuses, every account's totals and every
   // aggregate from the journal and reports the first discrepancy. A failed
-  // verification also stops writes to the timebank (kFailedPrecondition)
-  // until the database is repaired and reopened.
+  // verification also stops writes to the timebank (kFailedPrecondition),
+  // and records that on disk, so reopening the database does not lift the
+  // stop: only restoring the directory from a backup taken before does.
   absl::StatusOr<VerifyReport> Verify(const std::string& timebank_id);
 
   // Aggregates for reports. Months are YYYYMM, inclusive.

@@ -115,6 +115,16 @@ class Ledger::Impl {
       by_id[timebank.id] = std::move(timebank);
     }
     books_.Publish(by_id, accounts);
+    for (const auto& [id, timebank] : by_id) {
+      std::string first_bad_seq;
+      const rocksdb::Status found = db_->Get(
+          rocksdb::ReadOptions(), VerifyFailedKey(id), &first_bad_seq);
+      if (found.ok()) {
+        books_.BlockWrites(id);
+      } else if (!found.IsNotFound()) {
+        return internal::FromRocks(found, "read");
+      }
+    }
     return absl::OkStatus();
   }
 

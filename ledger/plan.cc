@@ -16,8 +16,6 @@
 namespace timebank::ledger {
 namespace {
 
-constexpr size_t kEvidenceMaxLength = 4000;
-constexpr size_t kPlanTextMaxLength = 1000;
 // A plan is a handful of actions; a bound keeps a listing cheap.
 constexpr uint64_t kMaxActionVersions = 100'000;
 constexpr uint64_t kMaxReflections = 1'000'000;
@@ -153,10 +151,8 @@ absl::StatusOr<PageOf<Reflection>> Ledger::ListReflections(
     const std::string& timebank_id, const ReflectionFilter& filter,
     const Page& page) const {
   RETURN_IF_ERROR(impl_->KnownTimebank(timebank_id).status());
-  if (page.page_size < 0 || page.page_size > 1000) {
-    return FieldInvalid("page_size", "must be between 0 and 1000");
-  }
-  const size_t page_size = page.page_size == 0 ? 100 : page.page_size;
+  ASSIGN_OR_RETURN(const int checked_page_size, CheckPageSize(page.page_size));
+  const auto page_size = static_cast<size_t>(checked_page_size);
   uint64_t after = 0;
   if (!page.page_token.empty()) {
     if (!absl::SimpleAtoi(page.page_token, &after)) {
@@ -362,7 +358,7 @@ absl::StatusOr<AssessmentResult> Ledger::AssessPrinciples(
   std::vector<Reflection> reflections;
   ReflectionFilter filter{.from_date = FormatDate(result.report.from_day),
                           .to_date = FormatDate(result.report.to_day)};
-  Page page{.page_size = 1000};
+  Page page{.page_size = kPageSizeMax};
   do {
     ASSIGN_OR_RETURN(PageOf<Reflection> batch,
                      ListReflections(timebank_id, filter, page));

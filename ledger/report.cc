@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
 #include "ledger/validation.h"
 
@@ -238,8 +239,9 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     int32_t from_day, int32_t to_day, Granularity granularity,
     int top_categories) const {
   if (from_day > to_day) return FieldInvalid("to", "must not be before from");
-  if (top_categories < 1 || top_categories > 50) {
-    return FieldInvalid("top_categories", "must be between 1 and 50");
+  if (top_categories < 1 || top_categories > kTopCategoriesMax) {
+    return FieldInvalid("top_categories",
+                        absl::StrCat("must be between 1 and ", kTopCategoriesMax));
   }
   const auto [first_day, last_day] = WidenToMonths(from_day, to_day);
   ReciprocityReport report{.timebank_id = timebank_id,

@@ -149,6 +149,9 @@ class ReportFigures {
 // The first and last day of the whole months covering [from_day, to_day].
 std::pair<int32_t, int32_t> WidenToMonths(int32_t from_day, int32_t to_day);
 
+// Most categories a report lists per period.
+inline constexpr int kTopCategoriesMax = 50;
+
 }  // namespace timebank::ledger
 
 #endif  // TIMEBANK_LEDGER_REPORT_H_

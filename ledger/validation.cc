@@ -148,6 +148,15 @@ absl::Status CheckSkills(std::string_view field,
   return absl::OkStatus();
 }
 
+absl::StatusOr<int> CheckPageSize(int page_size) {
+  if (page_size == 0) return kPageSizeDefault;
+  if (page_size < 0 || page_size > kPageSizeMax) {
+    return FieldInvalid("page_size",
+                        absl::StrCat("must be between 0 and ", kPageSizeMax));
+  }
+  return page_size;
+}
+
 std::string NormaliseTag(std::string_view tag) {
   size_t begin = 0;
   size_t end = tag.size();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace timebank::ledger {
 
@@ -22,6 +23,12 @@ inline constexpr size_t kDescriptionMaxLength = 1000;
 inline constexpr size_t kExternalRefMaxLength = 200;
 inline constexpr size_t kSkillsMax = 32;
 inline constexpr size_t kActorNameMaxLength = 128;
+inline constexpr size_t kEvidenceMaxLength = 4000;
+inline constexpr size_t kPlanTextMaxLength = 1000;
+
+// Every paged listing: 0 asks for the default page size.
+inline constexpr int kPageSizeDefault = 100;
+inline constexpr int kPageSizeMax = 1000;
 
 // "field: message" statuses, so every error names what was wrong.
 absl::Status FieldInvalid(std::string_view field, std::string_view message);
@@ -47,6 +54,10 @@ absl::Status CheckText(std::string_view field, std::string_view text,
 absl::Status CheckTag(std::string_view field, std::string_view tag);
 absl::Status CheckSkills(std::string_view field,
                          const std::vector<std::string>& skills);
+
+// The page size a listing should use: kPageSizeDefault for 0, the size
+// itself up to kPageSizeMax, and INVALID_ARGUMENT naming page_size otherwise.
+absl::StatusOr<int> CheckPageSize(int page_size);
 
 // Lower-cases and trims a category or skill so "Gardening " == "gardening".
 std::string NormaliseTag(std::string_view tag);

@@ -281,4 +281,20 @@ absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
   return changes;
 }
 
+absl::Status CheckFilter(const v1::ListActionsRequest& request) {
+  // PRINCIPLE_UNSPECIFIED is a real filter here: the overall plan.
+  if (request.has_principle()) {
+    auto principle = InRange<v1::Principle>(
+        "principle", request.principle(), 0, 4,
+        "UNSPECIFIED (the overall plan), " + std::string(kPrinciples));
+    if (!principle.ok()) return principle.status();
+  }
+  for (const int status : request.statuses()) {
+    auto known =
+        InRange<v1::ActionStatus>("statuses", status, 1, 4, kStatuses);
+    if (!known.ok()) return known.status();
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace timebank::services

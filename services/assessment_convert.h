@@ -34,6 +34,9 @@ absl::StatusOr<ledger::ActionUpdate> ToInput(
     const v1::UpdateActionRequest& request);
 absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
     const v1::SetThresholdsRequest& request);
+// A ListActions filter names only principles and statuses that exist; an
+// unknown value is INVALID_ARGUMENT, not a filter that matches nothing.
+absl::Status CheckFilter(const v1::ListActionsRequest& request);
 
 }  // namespace timebank::services
 

@@ -153,10 +153,9 @@ grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.ListActions",
                                             request->timebank_id()));
-    if (request->page_size() < 0 || request->page_size() > 1000) {
-      return ledger::FieldInvalid("page_size", "must be between 0 and 1000");
-    }
-    const int page_size = request->page_size() == 0 ? 100 : request->page_size();
+    ASSIGN_OR_RETURN(const int page_size,
+                     ledger::CheckPageSize(request->page_size()));
+    RETURN_IF_ERROR(CheckFilter(*request));
     uint64_t after = 0;
     if (!request->page_token().empty() &&
         !absl::SimpleAtoi(request->page_token(), &after)) {

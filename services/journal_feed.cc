@@ -41,18 +41,21 @@ bool JournalFeed::shutting_down() const {
 absl::StatusOr<JournalFeed::Slot> JournalFeed::Acquire(
     const std::string& token_id) {
   std::lock_guard lock(mu_);
+  // The token's own cap first: a caller at it should close a stream, not
+  // wait for the server to have room.
+  auto mine = streams_by_token_.find(token_id);
+  if (mine != streams_by_token_.end() &&
+      mine->second >= limits_.streams_per_token_max) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "authorization: this token already has ", limits_.streams_per_token_max,
+        " journal streams open"));
+  }
   if (streams_ >= limits_.streams_max) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "timebank_id: the server already has ", limits_.streams_max,
         " journal streams open; try again later"));
   }
-  int& mine = streams_by_token_[token_id];
-  if (mine >= limits_.streams_per_token_max) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "authorization: this token already has ", limits_.streams_per_token_max,
-        " journal streams open"));
-  }
-  ++mine;
+  ++streams_by_token_[token_id];
   ++streams_;
   return Slot(this, token_id);
 }

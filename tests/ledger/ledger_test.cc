@@ -14,6 +14,7 @@
 
 #include "ledger/civil_date.h"
 #include "ledger/codec.h"
+#include "tests/ledger/database_edit.h"
 #include "tests/ledger/ledger_fixture.h"
 #include "tests/test_util/status_assertions.h"
 #include "tests/test_util/temp_dir.h"
@@ -102,77 +103,6 @@ absl::StatusOr<std::vector<std::vector<Seq>>> StatementPages(
     page.page_token = got->next_page_token;
   }
   return absl::InternalError("statement did not end");
-}
-
-// Direct access to a closed ledger's RocksDB database, to play the part of
-// a disk fault or an attacker.
-absl::Status EditDatabase(
-    const std::string& dir,
-    const std::function<rocksdb::Status(rocksdb::DB&)>& edit) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
-  if (!s.ok()) return absl::InternalError("open: " + s.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  s = edit(*db);
-  if (!s.ok()) return absl::InternalError("edit: " + s.ToString());
-  s = db->Close();
-  if (!s.ok()) return absl::InternalError("close: " + s.ToString());
-  return absl::OkStatus();
-}
-
-rocksdb::WriteOptions Synced() {
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  return options;
-}
-
-// Rewrites the stored value at `key` through `change`.
-absl::Status ChangeStoredValue(
-    const std::string& dir, const std::string& key,
-    const std::function<absl::StatusOr<std::string>(const std::string&)>&
-        change) {
-  absl::Status change_status;
-  absl::Status edited = EditDatabase(dir, [&](rocksdb::DB& db) {
-    std::string value;
-    rocksdb::Status s = db.Get(rocksdb::ReadOptions(), key, &value);
-    if (!s.ok()) return s;
-    absl::StatusOr<std::string> changed = change(value);
-    if (!changed.ok()) {
-      change_status = changed.status();
-      return rocksdb::Status::Aborted("change failed");
-    }
-    return db.Put(Synced(), key, *changed);
-  });
-  if (!change_status.ok()) return change_status;
-  return edited;
-}
-
-absl::Status ChangeStoredEntry(
-    const std::string& dir, const std::string& tb, Seq seq,
-    const std::function<void(JournalEntry&)>& change) {
-  return ChangeStoredValue(
-      dir, ledger::JournalKey(tb, seq),
-      [&](const std::string& bytes) -> absl::StatusOr<std::string> {
-        absl::StatusOr<JournalEntry> entry = ledger::DecodeEntry(tb, bytes);
-        if (!entry.ok()) return entry.status();
-        change(*entry);
-        return ledger::EncodeEntry(*entry);
-      });
-}
-
-absl::Status ChangeStoredAccount(const std::string& dir, const std::string& tb,
-                                 const std::string& account_id,
-                                 const std::function<void(Account&)>& change) {
-  return ChangeStoredValue(
-      dir, ledger::AccountKey(tb, account_id),
-      [&](const std::string& bytes) -> absl::StatusOr<std::string> {
-        absl::StatusOr<Account> account = ledger::DecodeAccount(bytes);
-        if (!account.ok()) return account.status();
-        change(*account);
-        return ledger::EncodeAccount(*account);
-      });
 }
 
 // ---------------------------------------------------------------------------
@@ -1936,6 +1866,23 @@ TEST(Ledger, VerifyDetectsAnAlteredJournalEntry) {
   ExpectWritesRefused(*ledger);
   ASSERT_OK_AND_ASSIGN(ledger::VerifyReport other, ledger->Verify("other"));
   EXPECT_TRUE(other.ok) << other.problem;
+}
+
+// The stop outlives the process: a restart, planned or not, must not let
+// writes pile onto a journal known to be altered.
+TEST(Ledger, FailedVerificationStillRefusesWritesAfterReopen) {
+  TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(WriteFiveAndClose(dir));
+  ASSERT_OK(ChangeStoredEntry(dir.path(), kTb, 3,
+                              [](JournalEntry& e) { e.minutes += 60; }));
+  {
+    ASSERT_OK_AND_ASSIGN(auto ledger, Ledger::Open(TestOptions(dir.path())));
+    ASSERT_OK_AND_ASSIGN(ledger::VerifyReport report, ledger->Verify(kTb));
+    ASSERT_FALSE(report.ok);
+    ledger->Close();
+  }
+  ASSERT_OK_AND_ASSIGN(auto reopened, Ledger::Open(TestOptions(dir.path())));
+  ExpectWritesRefused(*reopened);
 }
 
 TEST(Ledger, VerifyDetectsADeletedMiddleEntry) {

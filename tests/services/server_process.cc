@@ -189,6 +189,54 @@ std::string ServerProcess::ReadLog() const {
   return ReadWholeFile(log_path_).value_or("");
 }
 
+ExitedRun RunTimebankdToExit(const std::vector<std::string>& args,
+                             std::chrono::milliseconds timeout) {
+  TempDir temp_dir;
+  const std::string log_path = temp_dir.Join("output.log");
+  std::vector<std::string> all = {TIMEBANKD_PATH};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : all) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  ExitedRun run;
+  const int log_fd =
+      ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (log_fd < 0) {
+    run.output = "cannot create " + log_path;
+    return run;
+  }
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(126);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  if (pid < 0) {
+    run.output = "fork failed";
+    return run;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int wait_status = 0;
+  while (::waitpid(pid, &wait_status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &wait_status, 0);
+      run.output = ReadWholeFile(log_path).value_or("");
+      return run;
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  if (WIFEXITED(wait_status)) run.exit_code = WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) run.exit_code = 128 + WTERMSIG(wait_status);
+  run.output = ReadWholeFile(log_path).value_or("");
+  return run;
+}
+
 std::shared_ptr<grpc::Channel> ServerProcess::NewChannel(
     std::shared_ptr<grpc::ChannelCredentials> credentials) const {
   if (!credentials) credentials = grpc::InsecureChannelCredentials();

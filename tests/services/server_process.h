@@ -65,6 +65,8 @@ class ServerProcess {
   // Sends SIGKILL and reaps the process: a crash at an arbitrary moment.
   void Kill();
   bool running() const { return pid_ > 0; }
+  // The child's process id while it runs, for reading /proc/<pid>.
+  pid_t pid() const { return pid_; }
 
   int port() const { return port_; }
   // "127.0.0.1:<port>".
@@ -97,6 +99,21 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
 };
+
+// How a timebankd run that was expected to end by itself ended.
+struct ExitedRun {
+  // The exit code; 128 + the signal number if a signal ended it; -1 if it
+  // was still running after the timeout and had to be killed.
+  int exit_code = -1;
+  // Its combined stdout and stderr.
+  std::string output;
+};
+
+// Runs timebankd with `args` (after the program name) and waits at most
+// `timeout` for it to exit: for flags and start-up refusals, where the
+// server never serves.
+ExitedRun RunTimebankdToExit(const std::vector<std::string>& args,
+                             std::chrono::milliseconds timeout);
 
 // Reads a whole file; NOT_FOUND if it cannot be opened.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);

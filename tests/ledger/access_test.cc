@@ -1,0 +1,145 @@
+// Access tokens at rest: only the SHA-256 of a secret is stored, and a
+// presented secret is judged by comparing its hash with the stored one (in
+// constant time, with CRYPTO_memcmp; a test cannot time that, but it can show
+// what is compared).
+
+#include "ledger/access.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <memory>
+#include <string>
+
+#include "ledger/codec.h"
+#include "ledger/ledger.h"
+#include "tests/ledger/database_edit.h"
+#include "tests/ledger/ledger_fixture.h"
+#include "tests/test_util/status_assertions.h"
+#include "tests/test_util/temp_dir.h"
+
+namespace timebank::ledger_test {
+namespace {
+
+using absl::StatusCode;
+using ledger::AccessRegistry;
+using ledger::Role;
+using testing::TempDir;
+
+// "tbk_<id>_<secret>" split at its last underscore.
+struct TokenParts {
+  std::string id;
+  std::string secret;
+};
+TokenParts PartsOf(const std::string& token) {
+  const size_t id_begin = token.find('_') + 1;
+  const size_t separator = token.rfind('_');
+  return {token.substr(id_begin, separator - id_begin),
+          token.substr(separator + 1)};
+}
+
+// Every byte the database holds under the token's key.
+std::string StoredRecord(const std::string& dir, const std::string& token_id) {
+  std::string bytes;
+  EXPECT_OK(EditDatabase(dir, [&](rocksdb::DB& db) {
+    return db.Get(rocksdb::ReadOptions(), ledger::AccessKey(token_id), &bytes);
+  }));
+  return bytes;
+}
+
+struct Created {
+  std::string token;
+  ledger::Token record;
+};
+
+// Makes a coordinator token in a fresh ledger in `dir` and closes it.
+Created CreateCoordinatorToken(const std::string& dir) {
+  auto ledger = Ledger::Open(TestOptions(dir));
+  EXPECT_OK(ledger);
+  if (!ledger.ok()) return {};
+  EXPECT_OK((*ledger)->CreateTimebank("riverside", "Riverside", {}));
+  auto registry = AccessRegistry::Open(ledger->get());
+  EXPECT_OK(registry);
+  if (!registry.ok()) return {};
+  auto created = (*registry)->Create({.role = Role::kCoordinator,
+                                      .timebank_ids = {"riverside"},
+                                      .name = "coordinator"});
+  EXPECT_OK(created);
+  (*ledger)->Close();
+  if (!created.ok()) return {};
+  return {created->first, created->second};
+}
+
+TEST(Access, OnlyTheSha256OfTheSecretIsStored) {
+  TempDir dir;
+  const Created created = CreateCoordinatorToken(dir.path());
+  ASSERT_FALSE(created.token.empty());
+  const TokenParts parts = PartsOf(created.token);
+  ASSERT_EQ(parts.id, created.record.id);
+  ASSERT_FALSE(parts.secret.empty());
+
+  const std::string stored = StoredRecord(dir.path(), parts.id);
+  ASSERT_FALSE(stored.empty());
+  EXPECT_EQ(stored.find(parts.secret), std::string::npos)
+      << "the secret itself is on disk";
+  ASSERT_OK_AND_ASSIGN(ledger::Token decoded, ledger::DecodeToken(stored));
+  const ledger::Hash expected = ledger::Sha256(parts.secret);
+  EXPECT_EQ(Hex(decoded.secret_hash), Hex(expected));
+  const std::string hash_bytes(expected.begin(), expected.end());
+  EXPECT_NE(stored.find(hash_bytes), std::string::npos);
+}
+
+// The presented secret is hashed and compared with the stored hash, not
+// with anything else: replace the stored hash and the old secret stops
+// working while a secret of the new hash starts to.
+TEST(Access, PresentedSecretIsComparedWithTheStoredHash) {
+  TempDir dir;
+  const Created created = CreateCoordinatorToken(dir.path());
+  ASSERT_FALSE(created.token.empty());
+  const TokenParts parts = PartsOf(created.token);
+  const std::string replacement_secret(parts.secret.size(), 'f');
+  ASSERT_OK(ChangeStoredValue(
+      dir.path(), ledger::AccessKey(parts.id),
+      [&](const std::string& bytes) -> absl::StatusOr<std::string> {
+        absl::StatusOr<ledger::Token> token = ledger::DecodeToken(bytes);
+        if (!token.ok()) return token.status();
+        token->secret_hash = ledger::Sha256(replacement_secret);
+        return ledger::EncodeToken(*token);
+      }));
+
+  ASSERT_OK_AND_ASSIGN(auto ledger, Ledger::Open(TestOptions(dir.path())));
+  ASSERT_OK_AND_ASSIGN(auto registry, AccessRegistry::Open(ledger.get()));
+  EXPECT_STATUS(registry->Authenticate(created.token),
+                StatusCode::kUnauthenticated, "authorization:");
+  ASSERT_OK_AND_ASSIGN(
+      ledger::Token token,
+      registry->Authenticate("tbk_" + parts.id + "_" + replacement_secret));
+  EXPECT_EQ(token.id, parts.id);
+  EXPECT_EQ(token.role, Role::kCoordinator);
+}
+
+TEST(Access, ASecretDifferingInAnyOneCharacterIsRefused) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto ledger, Ledger::Open(TestOptions(dir.path())));
+  ASSERT_OK_AND_ASSIGN(auto registry, AccessRegistry::Open(ledger.get()));
+  ASSERT_OK_AND_ASSIGN(auto created,
+                       registry->Create({.role = Role::kAdmin, .name = "root"}));
+  const std::string& token = created.first;
+  ASSERT_OK(registry->Authenticate(token));
+  const size_t secret_begin = token.rfind('_') + 1;
+  for (size_t i = secret_begin; i < token.size(); ++i) {
+    std::string altered = token;
+    altered[i] = altered[i] == '0' ? '1' : '0';
+    EXPECT_STATUS(registry->Authenticate(altered),
+                  StatusCode::kUnauthenticated, "authorization:")
+        << "position " << i;
+  }
+  // Neither a prefix nor a longer string that starts with the secret.
+  EXPECT_STATUS(registry->Authenticate(token.substr(0, token.size() - 1)),
+                StatusCode::kUnauthenticated, "authorization:");
+  EXPECT_STATUS(registry->Authenticate(token + "0"),
+                StatusCode::kUnauthenticated, "authorization:");
+}
+
+}  // namespace
+}  // namespace timebank::ledger_test
