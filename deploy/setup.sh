@@ -8,6 +8,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libspdlog-dev libabsl-dev libssl-dev
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
+  libcpp-httplib-dev
 )
 
 missing=()
