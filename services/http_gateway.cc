@@ -48,9 +48,8 @@ class BoundedWorkers final : public httplib::TaskQueue {
 
   void enqueue(std::function<void()> task) override {
     std::unique_lock lock(mutex_);
-    room_.wait(lock, [this] {
-      return queue_.size() < queued_max_ || shutting_down_;
-    });
+    room_.wait(
+        lock, [this] { return queue_.size() < queued_max_ || shutting_down_; });
     queue_.push_back(std::move(task));
     task_ready_.notify_one();
   }
@@ -73,7 +72,8 @@ class BoundedWorkers final : public httplib::TaskQueue {
       std::function<void()> task;
       {
         std::unique_lock lock(mutex_);
-        task_ready_.wait(lock, [this] { return !queue_.empty() || shutting_down_; });
+        task_ready_.wait(lock,
+                         [this] { return !queue_.empty() || shutting_down_; });
         if (queue_.empty()) return;
         task = std::move(queue_.front());
         queue_.pop_front();
@@ -150,7 +150,8 @@ struct HttpGateway::State {
 bool HttpGateway::State::HeadersTooLarge(const httplib::Request& req) const {
   if (req.headers.size() > options.headers_max) return true;
   size_t bytes = 0;
-  for (const auto& [name, value] : req.headers) bytes += name.size() + value.size();
+  for (const auto& [name, value] : req.headers)
+    bytes += name.size() + value.size();
   return bytes > options.header_bytes_max;
 }
 
@@ -204,7 +205,8 @@ std::string_view HttpGateway::State::Forward(const httplib::Request& req,
     return "none";
   }
   const HttpRoute& route = *match.route;
-  if (!req.body.empty() && !req.get_header_value("Content-Type").starts_with(kJson)) {
+  if (!req.body.empty() &&
+      !req.get_header_value("Content-Type").starts_with(kJson)) {
     SetError(res, 415, grpc::StatusCode::INVALID_ARGUMENT,
              "content_type: send the body as application/json");
     return route.pattern;
@@ -215,7 +217,8 @@ std::string_view HttpGateway::State::Forward(const httplib::Request& req,
       factory->GetPrototype(method->input_type())->New());
   std::unique_ptr<pb::Message> reply(
       factory->GetPrototype(method->output_type())->New());
-  if (absl::Status built = BuildRequest(match, req.params, req.body, request.get());
+  if (absl::Status built =
+          BuildRequest(match, req.params, req.body, request.get());
       !built.ok()) {
     const auto code = static_cast<grpc::StatusCode>(built.code());
     SetError(res, HttpStatusFor(code), code, std::string(built.message()));
@@ -247,9 +250,9 @@ grpc::Status HttpGateway::State::Call(const pb::MethodDescriptor& method,
     context.AddMetadata("authorization", authorization);
   }
   std::promise<grpc::Status> done;
-  stub->UnaryCall(&context, WireMethodName(method), grpc::StubOptions(),
-                  &request, reply,
-                  [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  stub->UnaryCall(
+      &context, WireMethodName(method), grpc::StubOptions(), &request, reply,
+      [&done](grpc::Status status) { done.set_value(std::move(status)); });
   return done.get_future().get();
 }
 
@@ -260,56 +263,62 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   State* s = state.get();
   s->options = options;
   s->channel = std::move(channel);
-  s->stub = std::make_unique<grpc::TemplatedGenericStub<pb::Message, pb::Message>>(
-      s->channel);
+  s->stub =
+      std::make_unique<grpc::TemplatedGenericStub<pb::Message, pb::Message>>(
+          s->channel);
   httplib::Server& http = s->http;
   http.new_task_queue = [s]() -> httplib::TaskQueue* {
-    return new BoundedWorkers(s->options.threads,
-                              static_cast<size_t>(s->options.queued_connections_max));
+    return new BoundedWorkers(
+        s->options.threads,
+        static_cast<size_t>(s->options.queued_connections_max));
   };
   http.set_payload_max_length(options.body_bytes_max);
   http.set_read_timeout(options.read_timeout);
   http.set_write_timeout(options.write_timeout);
   http.set_keep_alive_timeout(options.keep_alive_timeout.count());
-  http.set_keep_alive_max_count(static_cast<size_t>(options.keep_alive_requests_max));
+  http.set_keep_alive_max_count(
+      static_cast<size_t>(options.keep_alive_requests_max));
   // A client that asks before sending a large body hears no before it sends.
   http.set_expect_100_continue_handler(
       [s](const httplib::Request& req, httplib::Response& res) {
         size_t length = 0;
         if (absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) &&
             length > s->options.body_bytes_max) {
-          SetError(res, 413, grpc::StatusCode::RESOURCE_EXHAUSTED, "body: too large");
+          SetError(res, 413, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                   "body: too large");
           return 413;
         }
         return 100;
       });
   http.set_pre_routing_handler(
       [s](const httplib::Request& req, httplib::Response& res) {
-        if (!s->HeadersTooLarge(req)) return httplib::Server::HandlerResponse::Unhandled;
+        if (!s->HeadersTooLarge(req))
+          return httplib::Server::HandlerResponse::Unhandled;
         SetError(res, 431, grpc::StatusCode::INVALID_ARGUMENT,
                  "headers: too many or too large");
         return httplib::Server::HandlerResponse::Handled;
       });
-  http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Content-Security-Policy", kContentSecurityPolicy);
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("X-Frame-Options", "DENY");
-  });
+  http.set_post_routing_handler(
+      [](const httplib::Request&, httplib::Response& res) {
+        res.set_header("Content-Security-Policy", kContentSecurityPolicy);
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_header("Referrer-Policy", "no-referrer");
+        res.set_header("X-Frame-Options", "DENY");
+      });
   // Errors httplib answers itself (413, 414, 400) get the same JSON shape.
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
-    const auto code = res.status == 413 || res.status == 414 || res.status == 431
-                          ? grpc::StatusCode::RESOURCE_EXHAUSTED
-                          : grpc::StatusCode::INVALID_ARGUMENT;
+    const auto code =
+        res.status == 413 || res.status == 414 || res.status == 431
+            ? grpc::StatusCode::RESOURCE_EXHAUSTED
+            : grpc::StatusCode::INVALID_ARGUMENT;
     res.set_content(ErrorJson(res.status, code,
                               res.status == 413 ? "body: too large"
                                                 : "request: not accepted"),
                     kJson);
   });
-  const auto handler = [s](const httplib::Request& req, httplib::Response& res) {
-    s->Serve(req, res);
-  };
+  const auto handler = [s](const httplib::Request& req,
+                           httplib::Response& res) { s->Serve(req, res); };
   http.Get(".*", handler);
   http.Post(".*", handler);
   http.Put(".*", handler);
@@ -317,12 +326,13 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   http.Delete(".*", handler);
   http.Options(".*", handler);
 
-  s->port = address.port == 0 ? http.bind_to_any_port(address.host)
-                              : (http.bind_to_port(address.host, address.port)
-                                     ? address.port
-                                     : -1);
+  s->port =
+      address.port == 0
+          ? http.bind_to_any_port(address.host)
+          : (http.bind_to_port(address.host, address.port) ? address.port : -1);
   if (s->port <= 0) {
-    return ledger::FieldInvalid("http_listen", "cannot listen on " + options.listen);
+    return ledger::FieldInvalid("http_listen",
+                                "cannot listen on " + options.listen);
   }
   s->listener = std::thread([s] { s->http.listen_after_bind(); });
   // stop() only takes effect on a running loop, so Shutdown must not come
@@ -331,12 +341,13 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   while (!s->http.is_running() && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  spdlog::info("event=http_serving listen={} port={} threads={}", options.listen,
-               s->port, options.threads);
+  spdlog::info("event=http_serving listen={} port={} threads={}",
+               options.listen, s->port, options.threads);
   return std::unique_ptr<HttpGateway>(new HttpGateway(std::move(state)));
 }
 
-HttpGateway::HttpGateway(std::unique_ptr<State> state) : state_(std::move(state)) {}
+HttpGateway::HttpGateway(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
 HttpGateway::~HttpGateway() { Shutdown(); }
 int HttpGateway::port() const { return state_->port; }
 

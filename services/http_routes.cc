@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
 #include "ledger/status_macros.h"
@@ -33,9 +33,11 @@ bool IsBlank(std::string_view text) {
 // In the README's order; the README's route table lists the same rows.
 constexpr std::array kRoutes{
     // Ledger.
-    HttpRoute{"POST", "/v1/timebanks", "timebank.v1.Ledger.CreateTimebank", "*"},
+    HttpRoute{"POST", "/v1/timebanks", "timebank.v1.Ledger.CreateTimebank",
+              "*"},
     HttpRoute{"GET", "/v1/timebanks", "timebank.v1.Ledger.ListTimebanks", ""},
-    HttpRoute{"GET", "/v1/timebanks/{timebank_id}", "timebank.v1.Ledger.GetTimebank", ""},
+    HttpRoute{"GET", "/v1/timebanks/{timebank_id}",
+              "timebank.v1.Ledger.GetTimebank", ""},
     HttpRoute{"PUT", "/v1/timebanks/{timebank_id}/settings",
               "timebank.v1.Ledger.UpdateTimebank", "settings"},
     HttpRoute{"POST", "/v1/timebanks/{timebank_id}/accounts",
@@ -48,9 +50,11 @@ constexpr std::array kRoutes{
               "timebank.v1.Ledger.UpdateAccount", "*"},
     HttpRoute{"POST", "/v1/timebanks/{timebank_id}/accounts/{account_id}:erase",
               "timebank.v1.Ledger.EraseAccount", "*"},
-    HttpRoute{"GET", "/v1/timebanks/{timebank_id}/accounts/{account_id}/balance",
+    HttpRoute{"GET",
+              "/v1/timebanks/{timebank_id}/accounts/{account_id}/balance",
               "timebank.v1.Ledger.GetBalance", ""},
-    HttpRoute{"GET", "/v1/timebanks/{timebank_id}/accounts/{account_id}/exchanges",
+    HttpRoute{"GET",
+              "/v1/timebanks/{timebank_id}/accounts/{account_id}/exchanges",
               "timebank.v1.Ledger.ListExchanges", ""},
     HttpRoute{"POST", "/v1/timebanks/{timebank_id}/exchanges",
               "timebank.v1.Ledger.RecordExchange", "*"},
@@ -108,7 +112,8 @@ bool SegmentsMatch(std::string_view pattern, std::string_view path,
     if (!path.ends_with(pattern_verb)) return false;
     path.remove_suffix(pattern_verb.size());
   }
-  const std::vector<absl::string_view> want = absl::StrSplit(ToAbsl(pattern), '/');
+  const std::vector<absl::string_view> want =
+      absl::StrSplit(ToAbsl(pattern), '/');
   const std::vector<absl::string_view> got = absl::StrSplit(ToAbsl(path), '/');
   if (want.size() != got.size()) return false;
   fields->clear();
@@ -154,14 +159,16 @@ absl::Status SetFromText(const pb::FieldDescriptor& field,
       return absl::OkStatus();
     case pb::FieldDescriptor::CPPTYPE_INT32: {
       int32_t value = 0;
-      if (!absl::SimpleAtoi(ToAbsl(text), &value)) return bad("must be a whole number");
+      if (!absl::SimpleAtoi(ToAbsl(text), &value))
+        return bad("must be a whole number");
       repeated ? reflection.AddInt32(message, &field, value)
                : reflection.SetInt32(message, &field, value);
       return absl::OkStatus();
     }
     case pb::FieldDescriptor::CPPTYPE_INT64: {
       int64_t value = 0;
-      if (!absl::SimpleAtoi(ToAbsl(text), &value)) return bad("must be a whole number");
+      if (!absl::SimpleAtoi(ToAbsl(text), &value))
+        return bad("must be a whole number");
       repeated ? reflection.AddInt64(message, &field, value)
                : reflection.SetInt64(message, &field, value);
       return absl::OkStatus();
@@ -186,14 +193,16 @@ absl::Status SetFromText(const pb::FieldDescriptor& field,
     }
     case pb::FieldDescriptor::CPPTYPE_DOUBLE: {
       double value = 0;
-      if (!absl::SimpleAtod(ToAbsl(text), &value)) return bad("must be a number");
+      if (!absl::SimpleAtod(ToAbsl(text), &value))
+        return bad("must be a number");
       repeated ? reflection.AddDouble(message, &field, value)
                : reflection.SetDouble(message, &field, value);
       return absl::OkStatus();
     }
     case pb::FieldDescriptor::CPPTYPE_BOOL: {
       bool value = false;
-      if (!absl::SimpleAtob(ToAbsl(text), &value)) return bad("must be true or false");
+      if (!absl::SimpleAtob(ToAbsl(text), &value))
+        return bad("must be true or false");
       repeated ? reflection.AddBool(message, &field, value)
                : reflection.SetBool(message, &field, value);
       return absl::OkStatus();
@@ -202,10 +211,11 @@ absl::Status SetFromText(const pb::FieldDescriptor& field,
       const pb::EnumValueDescriptor* value =
           field.enum_type()->FindValueByName(std::string(text));
       if (value == nullptr) {
-        return bad(absl::StrCat("must be a value of ",
-                                field.enum_type()->name(), ", e.g. ",
-                                field.enum_type()->value(
-                                    field.enum_type()->value_count() - 1)->name()));
+        return bad(absl::StrCat(
+            "must be a value of ", field.enum_type()->name(), ", e.g. ",
+            field.enum_type()
+                ->value(field.enum_type()->value_count() - 1)
+                ->name()));
       }
       repeated ? reflection.AddEnum(message, &field, value)
                : reflection.SetEnum(message, &field, value);
@@ -234,12 +244,18 @@ std::string ScalarText(const pb::Message& message,
                        const pb::FieldDescriptor& field) {
   const pb::Reflection& r = *message.GetReflection();
   switch (field.cpp_type()) {
-    case pb::FieldDescriptor::CPPTYPE_STRING: return r.GetString(message, &field);
-    case pb::FieldDescriptor::CPPTYPE_INT32: return absl::StrCat(r.GetInt32(message, &field));
-    case pb::FieldDescriptor::CPPTYPE_INT64: return absl::StrCat(r.GetInt64(message, &field));
-    case pb::FieldDescriptor::CPPTYPE_UINT32: return absl::StrCat(r.GetUInt32(message, &field));
-    case pb::FieldDescriptor::CPPTYPE_UINT64: return absl::StrCat(r.GetUInt64(message, &field));
-    default: return {};
+    case pb::FieldDescriptor::CPPTYPE_STRING:
+      return r.GetString(message, &field);
+    case pb::FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(r.GetInt32(message, &field));
+    case pb::FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(r.GetInt64(message, &field));
+    case pb::FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(r.GetUInt32(message, &field));
+    case pb::FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(r.GetUInt64(message, &field));
+    default:
+      return {};
   }
 }
 
@@ -303,7 +319,8 @@ absl::Status BuildRequest(const RouteMatch& match,
   } else if (!route.body.empty()) {
     const pb::FieldDescriptor* field = FindField(type, route.body);
     // The table names real message fields; a test checks every route.
-    if (field == nullptr || field->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
+    if (field == nullptr ||
+        field->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE) {
       return absl::InternalError("route body " + std::string(route.body));
     }
     if (IsBlank(body)) {
@@ -351,32 +368,56 @@ std::string ReplyToJson(const pb::Message& reply) {
 
 int HttpStatusFor(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return 200;
+    case grpc::StatusCode::OK:
+      return 200;
     case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::OUT_OF_RANGE: return 400;
-    case grpc::StatusCode::UNAUTHENTICATED: return 401;
-    case grpc::StatusCode::PERMISSION_DENIED: return 403;
-    case grpc::StatusCode::NOT_FOUND: return 404;
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return 400;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
     case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::ABORTED: return 409;
-    case grpc::StatusCode::FAILED_PRECONDITION: return 412;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
-    case grpc::StatusCode::CANCELLED: return 499;
-    case grpc::StatusCode::UNIMPLEMENTED: return 501;
-    case grpc::StatusCode::UNAVAILABLE: return 503;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
-    default: return 500;
+    case grpc::StatusCode::ABORTED:
+      return 409;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return 412;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::CANCELLED:
+      return 499;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    default:
+      return 500;
   }
 }
 
 std::string_view StatusCodeName(grpc::StatusCode code) {
   static constexpr std::array<std::string_view, 17> kNames{
-      "OK",          "CANCELLED",         "UNKNOWN",
-      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS",   "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",        "OUT_OF_RANGE",
-      "UNIMPLEMENTED",    "INTERNAL",          "UNAVAILABLE",
-      "DATA_LOSS",        "UNAUTHENTICATED"};
+      "OK",
+      "CANCELLED",
+      "UNKNOWN",
+      "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED",
+      "NOT_FOUND",
+      "ALREADY_EXISTS",
+      "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION",
+      "ABORTED",
+      "OUT_OF_RANGE",
+      "UNIMPLEMENTED",
+      "INTERNAL",
+      "UNAVAILABLE",
+      "DATA_LOSS",
+      "UNAUTHENTICATED"};
   const auto index = static_cast<size_t>(code);
   return index < kNames.size() ? kNames[index] : "UNKNOWN";
 }

@@ -44,8 +44,8 @@ std::span<const HttpRoute> HttpRouteTable();
 struct RouteMatch {
   enum class Outcome {
     kFound,
-    kNoRoute,        // No pattern matches the path: 404.
-    kWrongMethod,    // A pattern matches, for other methods: 405.
+    kNoRoute,      // No pattern matches the path: 404.
+    kWrongMethod,  // A pattern matches, for other methods: 405.
   };
   Outcome outcome = Outcome::kNoRoute;
   const HttpRoute* route = nullptr;

@@ -59,7 +59,9 @@ class Http {
  public:
   Http(int port, std::string token) : port_(port), token_(std::move(token)) {}
 
-  Http WithToken(std::string token) const { return Http(port_, std::move(token)); }
+  Http WithToken(std::string token) const {
+    return Http(port_, std::move(token));
+  }
 
   HttpReply Get(const std::string& path) const { return Send("GET", path, ""); }
   HttpReply Post(const std::string& path, const json& body) const {
@@ -73,13 +75,13 @@ class Http {
   }
 
   HttpReply Send(const std::string& method, const std::string& path,
-                 const std::string& body,
-                 httplib::Headers headers = {},
+                 const std::string& body, httplib::Headers headers = {},
                  const std::string& content_type = "application/json") const {
     if (!token_.empty()) headers.emplace("Authorization", "Bearer " + token_);
     {
       const std::string route_path = path.substr(0, path.find('?'));
-      const services::RouteMatch match = services::MatchRoute(method, route_path);
+      const services::RouteMatch match =
+          services::MatchRoute(method, route_path);
       if (match.outcome == services::RouteMatch::Outcome::kFound) {
         std::lock_guard lock(routes_called_mutex);
         RoutesCalled().insert(std::string(match.route->http_method) + " " +
@@ -90,9 +92,11 @@ class Http {
     client.set_connection_timeout(std::chrono::seconds(5));
     client.set_read_timeout(std::chrono::seconds(20));
     httplib::Result result = [&] {
-      if (method == "POST") return client.Post(path, headers, body, content_type);
+      if (method == "POST")
+        return client.Post(path, headers, body, content_type);
       if (method == "PUT") return client.Put(path, headers, body, content_type);
-      if (method == "PATCH") return client.Patch(path, headers, body, content_type);
+      if (method == "PATCH")
+        return client.Patch(path, headers, body, content_type);
       if (method == "DELETE") return client.Delete(path, headers);
       return client.Get(path, headers);
     }();
@@ -113,12 +117,15 @@ class Http {
 class HttpGatewayTest : public SharedServerTest<HttpGatewayTest> {
  public:
   static ServerProcessOptions ServerOptions() {
-    return {.http = true,
-            .extra_args = {"--http-body-bytes-max", std::to_string(kBodyBytesMax)}};
+    return {
+        .http = true,
+        .extra_args = {"--http-body-bytes-max", std::to_string(kBodyBytesMax)}};
   }
 
  protected:
-  Http AdminHttp() const { return Http(server().http_port(), server().admin_token()); }
+  Http AdminHttp() const {
+    return Http(server().http_port(), server().admin_token());
+  }
 
   // A new timebank, opened over gRPC, with PERSON accounts kathy, olga and
   // vera; members may log.
@@ -146,9 +153,9 @@ class HttpGatewayTest : public SharedServerTest<HttpGatewayTest> {
 
 json ExchangeBody(const std::string& request_id, const std::string& giver,
                   const std::string& receiver, int minutes) {
-  return {{"request_id", request_id}, {"giver_id", giver},
-          {"receiver_id", receiver},  {"minutes", std::to_string(minutes)},
-          {"category", "gardening"},  {"description", "Front garden"},
+  return {{"request_id", request_id},   {"giver_id", giver},
+          {"receiver_id", receiver},    {"minutes", std::to_string(minutes)},
+          {"category", "gardening"},    {"description", "Front garden"},
           {"occurred_on", "2024-05-03"}};
 }
 
@@ -192,7 +199,8 @@ TEST_F(HttpGatewayTest, EveryRouteAnswersLikeItsRpc) {
   const std::string tb = UniqueId("walk");
   const std::string base = "/v1/timebanks/" + tb;
 
-  HttpReply r = http.Post("/v1/timebanks", {{"timebank_id", tb}, {"name", "Walk"}});
+  HttpReply r =
+      http.Post("/v1/timebanks", {{"timebank_id", tb}, {"name", "Walk"}});
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_EQ(r.data["timebank_id"], tb);
   EXPECT_EQ(r.data["settings"]["members_may_log"], true);
@@ -208,9 +216,10 @@ TEST_F(HttpGatewayTest, EveryRouteAnswersLikeItsRpc) {
   EXPECT_EQ(r.data["settings"]["max_exchange_minutes"], "600");
 
   for (const char* account : {"kathy", "vera"}) {
-    r = http.Post(base + "/accounts", {{"account_id", account},
-                                       {"display_name", std::string(account) + " B."},
-                                       {"kind", "ACCOUNT_KIND_PERSON"}});
+    r = http.Post(base + "/accounts",
+                  {{"account_id", account},
+                   {"display_name", std::string(account) + " B."},
+                   {"kind", "ACCOUNT_KIND_PERSON"}});
     ASSERT_EQ(r.status, 200) << r;
   }
   r = http.Get(base + "/accounts?page_size=1");
@@ -231,8 +240,9 @@ TEST_F(HttpGatewayTest, EveryRouteAnswersLikeItsRpc) {
   EXPECT_EQ(r.data["minutes"], "90");
   const std::string first_seq = r.data["seq"];
   r = http.Post(base + "/exchanges:batch",
-                {{"items", {ExchangeBody("w-2", "vera", "kathy", 30),
-                            ExchangeBody("w-3", "vera", "vera", 30)}}});
+                {{"items",
+                  {ExchangeBody("w-2", "vera", "kathy", 30),
+                   ExchangeBody("w-3", "vera", "vera", 30)}}});
   ASSERT_EQ(r.status, 200) << r;
   ASSERT_EQ(r.data["results"].size(), 2u);
   EXPECT_TRUE(r.data["results"][0].contains("exchange"));
@@ -259,14 +269,16 @@ TEST_F(HttpGatewayTest, EveryRouteAnswersLikeItsRpc) {
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_EQ(r.data["status"], "EXCHANGE_STATUS_PENDING");
   EXPECT_EQ(r.data["logged_by_account_id"], "kathy");
-  r = http.Post(base + "/exchanges/" + r.data["seq"].get<std::string>() + ":confirm",
-                {{"request_id", "w-5"}});
+  r = http.Post(
+      base + "/exchanges/" + r.data["seq"].get<std::string>() + ":confirm",
+      {{"request_id", "w-5"}});
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_EQ(r.data["status"], "EXCHANGE_STATUS_CONFIRMED");
   r = kathy.Post(base + "/exchanges", ExchangeBody("w-6", "vera", "kathy", 15));
   ASSERT_EQ(r.status, 200) << r;
-  r = http.Post(base + "/exchanges/" + r.data["seq"].get<std::string>() + ":reject",
-                {{"request_id", "w-7"}, {"reason", "not this week"}});
+  r = http.Post(
+      base + "/exchanges/" + r.data["seq"].get<std::string>() + ":reject",
+      {{"request_id", "w-7"}, {"reason", "not this week"}});
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_EQ(r.data["status"], "EXCHANGE_STATUS_REJECTED");
   r = http.Post(base + "/exchanges/" + first_seq + ":reverse",
@@ -277,7 +289,8 @@ TEST_F(HttpGatewayTest, EveryRouteAnswersLikeItsRpc) {
   r = http.Get(base + "/balances");
   ASSERT_EQ(r.status, 200) << r;
   int64_t sum = 0;
-  for (const json& row : r.data["balances"]) sum += std::stoll(row["balance_minutes"].get<std::string>());
+  for (const json& row : r.data["balances"])
+    sum += std::stoll(row["balance_minutes"].get<std::string>());
   EXPECT_EQ(sum, 0);
   EXPECT_EQ(r.data["balances"].size(), 2u);
   r = http.Post(base + "/journal:verify", json::object());
@@ -300,7 +313,8 @@ TEST_F(HttpGatewayTest, EveryRouteAnswersLikeItsRpc) {
   r = http.Get("/v1/tokens");
   ASSERT_EQ(r.status, 200) << r;
   ASSERT_FALSE(r.data["tokens"].empty());
-  for (const json& info : r.data["tokens"]) EXPECT_FALSE(info.contains("token"));
+  for (const json& info : r.data["tokens"])
+    EXPECT_FALSE(info.contains("token"));
   r = http.Post("/v1/tokens/" + token_id + ":revoke", json::object());
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_EQ(r.data["revoked"], true);
@@ -311,7 +325,9 @@ TEST_F(HttpGatewayTest, EveryRouteAnswersLikeItsRpc) {
   EXPECT_EQ(r.data["timebank_ids"], json::array({tb}));
 
   // Assessment.
-  r = http.Get(base + "/reciprocity?from=2024-01-01&to=2024-12-31&granularity=GRANULARITY_QUARTER");
+  r = http.Get(base +
+               "/reciprocity?from=2024-01-01&to=2024-12-31&granularity="
+               "GRANULARITY_QUARTER");
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_EQ(r.data["periods"].size(), 4u);
   EXPECT_EQ(r.data["total"]["exchanges"], "2");
@@ -322,9 +338,10 @@ TEST_F(HttpGatewayTest, EveryRouteAnswersLikeItsRpc) {
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_FALSE(r.data["thresholds"].empty());
   r = http.Patch(base + "/thresholds",
-                 {{"thresholds", {{{"metric", "reciprocity.gave_and_received_share"},
-                                   {"stage", 2},
-                                   {"value", 0.25}}}}});
+                 {{"thresholds",
+                   {{{"metric", "reciprocity.gave_and_received_share"},
+                     {"stage", 2},
+                     {"value", 0.25}}}}});
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_NE(r.body.find("0.25"), std::string::npos);
   r = http.Post(base + "/reflections", {{"request_id", "w-9"},
@@ -362,7 +379,8 @@ TEST_F(HttpGatewayTest, RepliesMatchTheGrpcReplies) {
   Must(admin().RecordExchange(ExchangeRequest(tb, "m-1", "kathy", "vera", 75)),
        "record");
   const v1::Balance balance = Must(admin().GetBalance(tb, "kathy"), "balance");
-  const HttpReply r = AdminHttp().Get("/v1/timebanks/" + tb + "/accounts/kathy/balance");
+  const HttpReply r =
+      AdminHttp().Get("/v1/timebanks/" + tb + "/accounts/kathy/balance");
   ASSERT_EQ(r.status, 200) << r;
   EXPECT_EQ(r.data, json::parse(services::ReplyToJson(balance)));
   EXPECT_EQ(r.Header("Content-Type"), "application/json");
@@ -374,17 +392,21 @@ TEST_F(HttpGatewayTest, RepliesMatchTheGrpcReplies) {
 TEST_F(HttpGatewayTest, AMemberLogsAndTheOtherConfirmsThenBalancesChange) {
   const std::string tb = NewTimebank();
   const std::string base = "/v1/timebanks/" + tb;
-  const Http kathy(server().http_port(), TokenFor(v1::ROLE_MEMBER, tb, "kathy"));
+  const Http kathy(server().http_port(),
+                   TokenFor(v1::ROLE_MEMBER, tb, "kathy"));
   const Http vera(server().http_port(), TokenFor(v1::ROLE_MEMBER, tb, "vera"));
 
-  HttpReply logged = kathy.Post(base + "/exchanges", ExchangeBody("p-1", "kathy", "vera", 90));
+  HttpReply logged =
+      kathy.Post(base + "/exchanges", ExchangeBody("p-1", "kathy", "vera", 90));
   ASSERT_EQ(logged.status, 200) << logged;
   EXPECT_EQ(logged.data["status"], "EXCHANGE_STATUS_PENDING");
   const std::string seq = logged.data["seq"];
-  EXPECT_EQ(kathy.Get(base + "/accounts/kathy/balance").data["balance_minutes"], "0");
+  EXPECT_EQ(kathy.Get(base + "/accounts/kathy/balance").data["balance_minutes"],
+            "0");
 
   // The member who logged it may not confirm it.
-  HttpReply own = kathy.Post(base + "/exchanges/" + seq + ":confirm", {{"request_id", "p-2"}});
+  HttpReply own = kathy.Post(base + "/exchanges/" + seq + ":confirm",
+                             {{"request_id", "p-2"}});
   EXPECT_EQ(own.status, 403) << own;
   EXPECT_EQ(own.Field(), "seq");
 
@@ -392,11 +414,14 @@ TEST_F(HttpGatewayTest, AMemberLogsAndTheOtherConfirmsThenBalancesChange) {
   ASSERT_EQ(waiting.status, 200) << waiting;
   ASSERT_EQ(waiting.data["exchanges"].size(), 1u);
   EXPECT_EQ(waiting.data["exchanges"][0]["logged_by_account_id"], "kathy");
-  HttpReply confirmed = vera.Post(base + "/exchanges/" + seq + ":confirm", {{"request_id", "p-3"}});
+  HttpReply confirmed = vera.Post(base + "/exchanges/" + seq + ":confirm",
+                                  {{"request_id", "p-3"}});
   ASSERT_EQ(confirmed.status, 200) << confirmed;
   EXPECT_EQ(confirmed.data["status"], "EXCHANGE_STATUS_CONFIRMED");
-  EXPECT_EQ(kathy.Get(base + "/accounts/kathy/balance").data["balance_minutes"], "90");
-  EXPECT_EQ(vera.Get(base + "/accounts/vera/balance").data["balance_minutes"], "-90");
+  EXPECT_EQ(kathy.Get(base + "/accounts/kathy/balance").data["balance_minutes"],
+            "90");
+  EXPECT_EQ(vera.Get(base + "/accounts/vera/balance").data["balance_minutes"],
+            "-90");
 }
 
 // ------------------------------------------------------------ errors
@@ -404,19 +429,22 @@ TEST_F(HttpGatewayTest, AMemberLogsAndTheOtherConfirmsThenBalancesChange) {
 TEST_F(HttpGatewayTest, NoOrBadTokenIs401) {
   const std::string tb = NewTimebank();
   const std::string path = "/v1/timebanks/" + tb + "/accounts/kathy/balance";
-  for (const std::string& token : {std::string(), std::string("tbk_nope_nope")}) {
+  for (const std::string& token :
+       {std::string(), std::string("tbk_nope_nope")}) {
     const HttpReply r = Http(server().http_port(), token).Get(path);
     EXPECT_EQ(r.status, 401) << r;
     EXPECT_EQ(r.Field(), "authorization");
     EXPECT_EQ(r.data["error"]["status"], "UNAUTHENTICATED");
     EXPECT_EQ(r.Header("WWW-Authenticate"), "Bearer");
   }
-  const HttpReply basic = Http(server().http_port(), "").Send(
-      "GET", path, "", {{"Authorization", "Basic a2F0aHk6cGFzcw=="}});
+  const HttpReply basic =
+      Http(server().http_port(), "")
+          .Send("GET", path, "", {{"Authorization", "Basic a2F0aHk6cGFzcw=="}});
   EXPECT_EQ(basic.status, 401) << basic;
   const HttpReply revoked_token = [&] {
     const v1::CreateTokenResponse created = Must(
-        admin().CreateToken(v1::ROLE_MEMBER, {tb}, "kathy", UniqueId("gone")), "token");
+        admin().CreateToken(v1::ROLE_MEMBER, {tb}, "kathy", UniqueId("gone")),
+        "token");
     Must(admin().RevokeToken(created.info().token_id()), "revoke");
     return Http(server().http_port(), created.token()).Get(path);
   }();
@@ -427,9 +455,11 @@ TEST_F(HttpGatewayTest, RoleAndScopeChecksAre403NamingTheField) {
   const std::string tb = NewTimebank();
   const std::string other_tb = NewTimebank();
   const std::string base = "/v1/timebanks/" + tb;
-  const Http kathy(server().http_port(), TokenFor(v1::ROLE_MEMBER, tb, "kathy"));
+  const Http kathy(server().http_port(),
+                   TokenFor(v1::ROLE_MEMBER, tb, "kathy"));
   const Http auditor(server().http_port(), TokenFor(v1::ROLE_AUDITOR, tb));
-  const Http coordinator(server().http_port(), TokenFor(v1::ROLE_COORDINATOR, tb));
+  const Http coordinator(server().http_port(),
+                         TokenFor(v1::ROLE_COORDINATOR, tb));
 
   HttpReply r = kathy.Get(base + "/accounts/vera/balance");
   EXPECT_EQ(r.status, 403) << r;
@@ -445,7 +475,8 @@ TEST_F(HttpGatewayTest, RoleAndScopeChecksAre403NamingTheField) {
   r = coordinator.Get("/v1/timebanks/" + other_tb + "/accounts/kathy/balance");
   EXPECT_EQ(r.status, 403) << r;
   EXPECT_EQ(r.Field(), "timebank_id");
-  r = coordinator.Post("/v1/timebanks", {{"timebank_id", UniqueId("x")}, {"name", "X"}});
+  r = coordinator.Post("/v1/timebanks",
+                       {{"timebank_id", UniqueId("x")}, {"name", "X"}});
   EXPECT_EQ(r.status, 403) << r;
   EXPECT_EQ(LastSeq(tb), 0u);
 }
@@ -454,7 +485,8 @@ TEST_F(HttpGatewayTest, BadInputIs400NamingTheFieldAndChangesNothing) {
   const std::string tb = NewTimebank();
   const std::string base = "/v1/timebanks/" + tb;
   const Http http = AdminHttp();
-  HttpReply r = http.Post(base + "/exchanges", ExchangeBody("b-1", "kathy", "vera", 0));
+  HttpReply r =
+      http.Post(base + "/exchanges", ExchangeBody("b-1", "kathy", "vera", 0));
   EXPECT_EQ(r.status, 400) << r;
   EXPECT_EQ(r.Field(), "minutes");
   EXPECT_EQ(r.data["error"]["status"], "INVALID_ARGUMENT");
@@ -468,7 +500,9 @@ TEST_F(HttpGatewayTest, BadInputIs400NamingTheFieldAndChangesNothing) {
   r = http.Post(base + "/exchanges", unknown);
   EXPECT_EQ(r.status, 400) << r;
   EXPECT_EQ(r.Field(), "body");
-  EXPECT_NE(r.data["error"]["message"].get<std::string>().find("colour"), std::string::npos) << r;
+  EXPECT_NE(r.data["error"]["message"].get<std::string>().find("colour"),
+            std::string::npos)
+      << r;
   r = http.Send("POST", base + "/exchanges", "{\"minutes\": ");
   EXPECT_EQ(r.status, 400) << r;
   EXPECT_EQ(r.Field(), "body");
@@ -486,7 +520,8 @@ TEST_F(HttpGatewayTest, BadInputIs400NamingTheFieldAndChangesNothing) {
   EXPECT_EQ(r.status, 400) << r;
   EXPECT_EQ(r.Field(), "timebank_id");
   r = http.Send("POST", base + "/exchanges",
-                ExchangeBody("b-5", "kathy", "vera", 10).dump(), {}, "text/plain");
+                ExchangeBody("b-5", "kathy", "vera", 10).dump(), {},
+                "text/plain");
   EXPECT_EQ(r.status, 415) << r;
   EXPECT_EQ(r.Field(), "content_type");
   EXPECT_EQ(LastSeq(tb), 0u);
@@ -510,7 +545,8 @@ TEST_F(HttpGatewayTest, NotFoundConflictAndPreconditionMapTo404And409And412) {
   ASSERT_EQ(r.status, 200) << r;
   const std::string seq = r.data["seq"];
   // The same request id and content is a retry: the original, unchanged.
-  HttpReply retry = http.Post(base + "/exchanges", ExchangeBody("c-1", "kathy", "vera", 30));
+  HttpReply retry =
+      http.Post(base + "/exchanges", ExchangeBody("c-1", "kathy", "vera", 30));
   ASSERT_EQ(retry.status, 200) << retry;
   EXPECT_EQ(retry.data["seq"], seq);
   r = http.Post(base + "/exchanges", ExchangeBody("c-1", "kathy", "vera", 45));
@@ -521,7 +557,8 @@ TEST_F(HttpGatewayTest, NotFoundConflictAndPreconditionMapTo404And409And412) {
   EXPECT_EQ(r.status, 409) << r;
   EXPECT_EQ(r.Field(), "timebank_id");
 
-  r = http.Post(base + "/exchanges/" + seq + ":confirm", {{"request_id", "c-2"}});
+  r = http.Post(base + "/exchanges/" + seq + ":confirm",
+                {{"request_id", "c-2"}});
   EXPECT_EQ(r.status, 412) << r;
   EXPECT_EQ(r.Field(), "seq");
   EXPECT_EQ(r.data["error"]["status"], "FAILED_PRECONDITION");
@@ -547,7 +584,8 @@ TEST_F(HttpGatewayTest, AnOversizedBodyIs413AndChangesNothing) {
   const std::string tb = NewTimebank();
   json big = ExchangeBody("o-1", "kathy", "vera", 10);
   big["description"] = std::string(kBodyBytesMax + 1, 'x');
-  const HttpReply r = AdminHttp().Post("/v1/timebanks/" + tb + "/exchanges", big);
+  const HttpReply r =
+      AdminHttp().Post("/v1/timebanks/" + tb + "/exchanges", big);
   EXPECT_EQ(r.status, 413) << r.status;
   EXPECT_EQ(r.Field(), "body");
   EXPECT_EQ(LastSeq(tb), 0u);
@@ -558,13 +596,15 @@ TEST_F(HttpGatewayTest, AnOversizedBodyIs413AndChangesNothing) {
 TEST_F(HttpGatewayTest, TooManyOrTooLargeHeadersAreRefused) {
   const std::string path = "/v1/whoami";
   httplib::Headers many;
-  for (int i = 0; i < 80; ++i) many.emplace("X-Extra-" + std::to_string(i), "1");
+  for (int i = 0; i < 80; ++i)
+    many.emplace("X-Extra-" + std::to_string(i), "1");
   HttpReply r = AdminHttp().Send("GET", path, "", many);
   EXPECT_EQ(r.status, 431) << r;
   EXPECT_EQ(r.Field(), "headers");
 
   httplib::Headers large;
-  for (int i = 0; i < 4; ++i) large.emplace("X-Large-" + std::to_string(i), std::string(6000, 'y'));
+  for (int i = 0; i < 4; ++i)
+    large.emplace("X-Large-" + std::to_string(i), std::string(6000, 'y'));
   r = AdminHttp().Send("GET", path, "", large);
   EXPECT_EQ(r.status, 431) << r;
 

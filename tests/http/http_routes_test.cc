@@ -28,7 +28,8 @@ using Query = std::multimap<std::string, std::string>;
 std::vector<std::string_view> Segments(std::string_view path) {
   std::vector<std::string_view> segments;
   size_t start = 0;
-  for (size_t slash; (slash = path.find('/', start)) != path.npos; start = slash + 1) {
+  for (size_t slash; (slash = path.find('/', start)) != path.npos;
+       start = slash + 1) {
     segments.push_back(path.substr(start, slash - start));
   }
   segments.push_back(path.substr(start));
@@ -37,7 +38,8 @@ std::vector<std::string_view> Segments(std::string_view path) {
 
 RouteMatch Found(std::string_view method, std::string_view path) {
   RouteMatch match = MatchRoute(method, path);
-  EXPECT_EQ(match.outcome, RouteMatch::Outcome::kFound) << method << " " << path;
+  EXPECT_EQ(match.outcome, RouteMatch::Outcome::kFound)
+      << method << " " << path;
   return match;
 }
 
@@ -72,7 +74,8 @@ TEST(HttpRoutes, EveryRouteNamesARealRpcAndRealFields) {
 
 TEST(HttpRoutes, EveryUnaryRpcHasARouteAndWatchJournalHasNone) {
   std::set<std::string> routed;
-  for (const HttpRoute& route : HttpRouteTable()) routed.insert(std::string(route.rpc));
+  for (const HttpRoute& route : HttpRouteTable())
+    routed.insert(std::string(route.rpc));
   for (const char* name :
        {"timebank.v1.Ledger", "timebank.v1.Access", "timebank.v1.Assessment"}) {
     const pb::ServiceDescriptor* service =
@@ -152,12 +155,11 @@ TEST(HttpRoutes, BuildRequestFillsPathQueryAndBody) {
   EXPECT_EQ(list.page_size(), 5);
 
   v1::ListActionsRequest actions;
-  ASSERT_OK(BuildRequest(
-      Found("GET", "/v1/timebanks/riverside/actions"),
-      Query{{"statuses", "ACTION_STATUS_PLANNED"},
-            {"statuses", "ACTION_STATUS_DONE"},
-            {"principle", "PRINCIPLE_RECIPROCITY"}},
-      "", &actions));
+  ASSERT_OK(BuildRequest(Found("GET", "/v1/timebanks/riverside/actions"),
+                         Query{{"statuses", "ACTION_STATUS_PLANNED"},
+                               {"statuses", "ACTION_STATUS_DONE"},
+                               {"principle", "PRINCIPLE_RECIPROCITY"}},
+                         "", &actions));
   ASSERT_EQ(actions.statuses_size(), 2);
   EXPECT_EQ(actions.statuses(1), v1::ACTION_STATUS_DONE);
   EXPECT_TRUE(actions.has_principle());
@@ -190,12 +192,12 @@ TEST(HttpRoutes, BuildRequestNamesTheFieldOfBadInput) {
   v1::ListExchangesRequest list;
   fails("GET", "/v1/timebanks/r/exchanges", Query{{"page_size", "many"}}, "",
         &list, "page_size");
-  fails("GET", "/v1/timebanks/r/exchanges", Query{{"colour", "red"}}, "",
-        &list, "colour");
-  fails("GET", "/v1/timebanks/r/exchanges", Query{{"timebank_id", "other"}},
-        "", &list, "timebank_id");
-  fails("GET", "/v1/timebanks/r/exchanges", {}, R"({"account_id": "k"})",
-        &list, "body");
+  fails("GET", "/v1/timebanks/r/exchanges", Query{{"colour", "red"}}, "", &list,
+        "colour");
+  fails("GET", "/v1/timebanks/r/exchanges", Query{{"timebank_id", "other"}}, "",
+        &list, "timebank_id");
+  fails("GET", "/v1/timebanks/r/exchanges", {}, R"({"account_id": "k"})", &list,
+        "body");
   v1::ListActionsRequest actions;
   fails("GET", "/v1/timebanks/r/actions", Query{{"statuses", "FINISHED"}}, "",
         &actions, "statuses");
@@ -258,8 +260,9 @@ TEST(HttpRoutes, ErrorBodyNamesTheField) {
   EXPECT_EQ(error["message"], "minutes: must be greater than 0");
   EXPECT_EQ(error["field"], "minutes");
 
-  error = nlohmann::json::parse(ErrorJson(
-      503, grpc::StatusCode::UNAVAILABLE, "Server shutting down: try later"))["error"];
+  error = nlohmann::json::parse(
+      ErrorJson(503, grpc::StatusCode::UNAVAILABLE,
+                "Server shutting down: try later"))["error"];
   EXPECT_EQ(error["status"], "UNAVAILABLE");
   EXPECT_FALSE(error.contains("field"));
 }
