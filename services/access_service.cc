@@ -81,4 +81,15 @@ grpc::Status AccessService::ListTokens(grpc::ServerContext* context,
   });
 }
 
+grpc::Status AccessService::WhoAmI(grpc::ServerContext* context,
+                                   const v1::WhoAmIRequest*,
+                                   v1::TokenInfo* reply) {
+  return Serve("Access.WhoAmI", [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Principal caller,
+                     authorizer_->Authorize(*context, "Access.WhoAmI"));
+    ToProto(caller.token, reply);
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace timebank::services

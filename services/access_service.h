@@ -1,6 +1,6 @@
 // The Access gRPC service: tokens. ADMIN tokens manage every token; a
 // COORDINATOR may create, list and revoke MEMBER tokens of its timebanks,
-// which is how members get their sign-in.
+// which is how members get their sign-in. Any token may ask who it is.
 // Thread safety: handlers run concurrently on gRPC's threads.
 
 #ifndef TIMEBANK_SERVICES_ACCESS_SERVICE_H_
@@ -26,6 +26,9 @@ class AccessService final : public v1::Access::Service {
   grpc::Status ListTokens(grpc::ServerContext* context,
                           const v1::ListTokensRequest* request,
                           v1::ListTokensResponse* reply) override;
+  grpc::Status WhoAmI(grpc::ServerContext* context,
+                      const v1::WhoAmIRequest* request,
+                      v1::TokenInfo* reply) override;
 
  private:
   ledger::AccessRegistry* registry_;

@@ -36,6 +36,7 @@ constexpr std::array kPolicy{
     MethodPolicy{"Access.CreateToken", true, true, false, false, kAny},
     MethodPolicy{"Access.RevokeToken", true, true, false, false, kAny},
     MethodPolicy{"Access.ListTokens", true, true, false, false, kAny},
+    MethodPolicy{"Access.WhoAmI", true, true, true, true, kAny},
     MethodPolicy{"Assessment.GetReciprocityReport", true, true, false, true, kTimebank},
     MethodPolicy{"Assessment.AssessPrinciples", true, true, false, true, kTimebank},
     MethodPolicy{"Assessment.GetThresholds", true, true, false, true, kTimebank},

@@ -81,6 +81,7 @@ void ToProto(const ledger::Exchange& exchange, v1::Exchange* out) {
   out->set_recorded_by(r.recorded_by);
   out->set_request_id(r.request_id);
   out->set_closed_by_seq(exchange.closed_by_seq);
+  out->set_logged_by_account_id(r.recorder_account);
 }
 
 void ToProto(const ledger::JournalEntry& e, v1::JournalEntry* out) {

@@ -87,6 +87,7 @@ struct Server::State {
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<AssessmentService> assessment_service;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<HttpGateway> http;
   int listener_id = 0;
   int port = 0;
   std::once_flag shutdown_once;
@@ -149,6 +150,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   if (!state->server || state->port == 0) {
     return ledger::FieldInvalid("listen", "cannot listen on " + options.listen);
   }
+  if (!options.http.listen.empty()) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(options.max_message_bytes);
+    args.SetMaxSendMessageSize(options.max_message_bytes);
+    absl::StatusOr<std::unique_ptr<HttpGateway>> http =
+        HttpGateway::Start(options.http, state->server->InProcessChannel(args));
+    if (!http.ok()) {
+      state->server->Shutdown();
+      state->ledger->RemoveCommitListener(state->listener_id);
+      state->ledger->Close();
+      return http.status();
+    }
+    state->http = *std::move(http);
+  }
   state->server->GetHealthCheckService()->SetServingStatus(true);
   spdlog::info("event=serving listen={} port={} data_dir={} tls={} mtls={}",
                options.listen, state->port, options.data_dir,
@@ -160,12 +175,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
 Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Server::~Server() { Shutdown(); }
 int Server::port() const { return state_->port; }
+int Server::http_port() const { return state_->http ? state_->http->port() : 0; }
 
 void Server::Shutdown() {
   std::call_once(state_->shutdown_once, [this] {
     spdlog::info("event=draining timeout_s={}",
                  state_->options.drain_timeout.count());
     state_->server->GetHealthCheckService()->SetServingStatus(false);
+    // HTTP requests are gRPC calls over the in-process channel: finish them
+    // while the server still takes calls.
+    if (state_->http) state_->http->Shutdown();
     state_->feed->Shutdown();
     state_->server->Shutdown(std::chrono::system_clock::now() +
                              state_->options.drain_timeout);

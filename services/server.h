@@ -1,6 +1,7 @@
 // The timebankd server: opens the ledger in a data directory, makes the
-// first admin token, and serves Ledger, Access, health and reflection over
-// gRPC until Shutdown.
+// first admin token, and serves Ledger, Access, Assessment, health and
+// reflection over gRPC until Shutdown; optionally also the JSON/HTTP gateway
+// and member page (http_gateway.h) over the same services.
 //
 // Thread safety: Start and Shutdown from one thread; everything else runs on
 // gRPC's threads.
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "services/http_gateway.h"
 
 namespace timebank::services {
 
@@ -33,6 +35,8 @@ struct ServerOptions {
   std::chrono::seconds drain_timeout{10};
   // Compact the database before serving (after bulk imports; benchmarks).
   bool compact_on_start = false;
+  // The JSON/HTTP gateway and member page; off while `http.listen` is empty.
+  HttpGatewayOptions http;
 };
 
 class Server {
@@ -42,8 +46,11 @@ class Server {
 
   // The port actually bound (useful with port 0).
   int port() const;
-  // Stops taking calls, lets in-flight calls finish (up to the drain
-  // timeout), ends journal streams and closes the ledger.
+  // The HTTP port actually bound; 0 when the gateway is off.
+  int http_port() const;
+  // Stops the HTTP gateway, then stops taking calls, lets in-flight calls
+  // finish (up to the drain timeout), ends journal streams and closes the
+  // ledger.
   void Shutdown();
 
  private:

@@ -65,10 +65,24 @@ int main(int argc, char** argv) {
   app.add_option("--drain-seconds", drain_seconds,
                  "how long SIGTERM waits for in-flight calls")
       ->capture_default_str()->check(CLI::Range(0, 600));
+  app.add_option("--http-listen", options.http.listen,
+                 "host:port to serve the JSON/HTTP gateway and member page on "
+                 "(off unless given)");
+  app.add_option("--http-threads", options.http.threads,
+                 "HTTP worker threads, one connection each")
+      ->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--http-queued-connections-max",
+                 options.http.queued_connections_max,
+                 "accepted HTTP connections waiting for a worker")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--http-body-bytes-max", options.http.body_bytes_max,
+                 "largest HTTP request body in bytes")
+      ->capture_default_str()->check(CLI::Range(1024, 64 * 1024 * 1024));
   app.add_flag("--compact", options.compact_on_start,
                "compact the database before serving (after a bulk import)");
   app.add_option("--ready-file", ready_file,
-                 "write the bound port here once serving (for scripts)");
+                 "write the bound gRPC port here once serving, and the HTTP "
+                 "port on a second line with --http-listen (for scripts)");
   CLI11_PARSE(app, argc, argv);
   options.drain_timeout = std::chrono::seconds(drain_seconds);
 
@@ -83,8 +97,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (!ready_file.empty()) {
-    if (auto s = timebank::services::WritePrivateFile(
-            ready_file, std::to_string((*server)->port()) + "\n");
+    std::string ports = std::to_string((*server)->port()) + "\n";
+    if ((*server)->http_port() > 0) {
+      ports += std::to_string((*server)->http_port()) + "\n";
+    }
+    if (auto s = timebank::services::WritePrivateFile(ready_file, ports);
         !s.ok()) {
       spdlog::error("event=ready_file_failed path={}", ready_file);
     }

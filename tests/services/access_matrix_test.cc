@@ -300,6 +300,10 @@ const std::map<std::string, CallInScope, std::less<>>& CallsInScope() {
        [](const Client& c, const World&) {
          return c.Call(&A::ListTokens, v1::ListTokensRequest()).status;
        }},
+      {"Access.WhoAmI",
+       [](const Client& c, const World&) {
+         return c.Call(&A::WhoAmI, v1::WhoAmIRequest()).status;
+       }},
       {"Assessment.GetReciprocityReport",
        [](const Client& c, const World&) {
          v1::GetReciprocityReportRequest request;
@@ -767,6 +771,35 @@ TEST_F(SensitiveAccessTest, CreateTokenReturnsTheSecretOnceAndListTokensNever) {
     EXPECT_EQ(admin_view.find(secret), std::string::npos);
     EXPECT_EQ(coordinator_view.find(secret), std::string::npos);
   }
+}
+
+// access.proto: WhoAmI describes the caller's own token and nothing more.
+TEST_F(SensitiveAccessTest, WhoAmIDescribesTheCallersOwnTokenWithoutItsSecret) {
+  Rpc<v1::TokenInfo> member =
+      world().member.Call(&v1::Access::Stub::WhoAmI, v1::WhoAmIRequest());
+  ASSERT_RPC_OK(member);
+  EXPECT_EQ(member->role(), v1::ROLE_MEMBER);
+  EXPECT_EQ(member->name(), "member-kathy");
+  EXPECT_EQ(member->account_id(), "kathy");
+  ASSERT_EQ(member->timebank_ids_size(), 1);
+  EXPECT_EQ(member->timebank_ids(0), kTimebank);
+  const std::string& secret_of_kathy = world().tokens[2];
+  EXPECT_EQ(member->SerializeAsString().find(
+                secret_of_kathy.substr(secret_of_kathy.rfind('_') + 1)),
+            std::string::npos);
+
+  Rpc<v1::TokenInfo> auditor =
+      world().auditor.Call(&v1::Access::Stub::WhoAmI, v1::WhoAmIRequest());
+  ASSERT_RPC_OK(auditor);
+  EXPECT_EQ(auditor->SerializeAsString(),
+            world().auditor_info.SerializeAsString());
+
+  Rpc<v1::TokenInfo> admin =
+      world().admin.Call(&v1::Access::Stub::WhoAmI, v1::WhoAmIRequest());
+  ASSERT_RPC_OK(admin);
+  EXPECT_EQ(admin->role(), v1::ROLE_ADMIN);
+  EXPECT_EQ(admin->timebank_ids_size(), 0);
+  EXPECT_EQ(admin->account_id(), "");
 }
 
 // access.proto: expires_at_unix_us "Must be in the future".

@@ -319,6 +319,7 @@ TEST_F(LedgerApiTest, CoordinatorRecordIsConfirmedAtOnce) {
   EXPECT_FALSE(recorded->recorded_by().empty());
   EXPECT_EQ(recorded->request_id(), "rec-1");
   EXPECT_EQ(recorded->closed_by_seq(), 0u);
+  EXPECT_EQ(recorded->logged_by_account_id(), "");
 
   Rpc<v1::Exchange> got = admin().GetExchange(tb, 1);
   ASSERT_RPC_OK(got);
@@ -340,6 +341,7 @@ TEST_F(LedgerApiTest, MemberLoggedExchangeIsPendingUntilTheOtherPartyConfirms) {
       kathy.RecordExchange(ExchangeRequest(tb, "log-1", "kathy", "vera", 60));
   ASSERT_RPC_OK(logged);
   EXPECT_EQ(logged->status(), v1::EXCHANGE_STATUS_PENDING);
+  EXPECT_EQ(logged->logged_by_account_id(), "kathy");
   EXPECT_EQ(BalanceOf(tb, "kathy"), 0);
   EXPECT_EQ(BalanceOf(tb, "vera"), 0);
 
@@ -353,6 +355,8 @@ TEST_F(LedgerApiTest, MemberLoggedExchangeIsPendingUntilTheOtherPartyConfirms) {
   EXPECT_EQ(confirmed->seq(), logged->seq());
   EXPECT_EQ(confirmed->status(), v1::EXCHANGE_STATUS_CONFIRMED);
   EXPECT_EQ(confirmed->closed_by_seq(), logged->seq() + 1);
+  // Who logged it stays on the exchange once it is confirmed.
+  EXPECT_EQ(confirmed->logged_by_account_id(), "kathy");
   EXPECT_EQ(BalanceOf(tb, "kathy"), 60);
   EXPECT_EQ(BalanceOf(tb, "vera"), -60);
   Rpc<v1::Exchange> got = kathy.GetExchange(tb, logged->seq());

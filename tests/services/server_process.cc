@@ -29,16 +29,25 @@ std::string TailOf(const std::string& text) {
              : text.substr(text.size() - kLogTailBytes);
 }
 
-// A port number followed by the newline that ends the file; nullopt while
-// the server is still writing it.
-std::optional<int> ParseReadyFile(const std::string& contents) {
-  if (contents.empty() || contents.back() != '\n') return std::nullopt;
-  try {
-    const int port = std::stoi(contents);
-    if (port > 0 && port < 65536) return port;
-  } catch (const std::exception&) {
+// The ports of the ready file, one a line (gRPC, then HTTP when served);
+// nullopt until `lines` complete lines are there.
+std::optional<std::vector<int>> ParseReadyFile(const std::string& contents,
+                                               size_t lines) {
+  std::vector<int> ports;
+  std::istringstream in(contents);
+  std::string line;
+  while (ports.size() < lines && std::getline(in, line)) {
+    if (in.eof()) return std::nullopt;  // No newline yet: still being written.
+    try {
+      const int port = std::stoi(line);
+      if (port <= 0 || port >= 65536) return std::nullopt;
+      ports.push_back(port);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
   }
-  return std::nullopt;
+  if (ports.size() < lines) return std::nullopt;
+  return ports;
 }
 
 }  // namespace
@@ -71,6 +80,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (!options.tls_client_ca_file.empty()) {
     args.insert(args.end(), {"--tls-client-ca", options.tls_client_ca_file});
   }
+  if (options.http) args.insert(args.end(), {"--http-listen", "127.0.0.1:0"});
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
 
   // Everything the child needs is prepared before fork: between fork and
@@ -106,8 +116,10 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   while (true) {
     if (absl::StatusOr<std::string> contents = ReadWholeFile(ready_file);
         contents.ok()) {
-      if (std::optional<int> port = ParseReadyFile(*contents)) {
-        server->port_ = *port;
+      if (std::optional<std::vector<int>> ports =
+              ParseReadyFile(*contents, options.http ? 2 : 1)) {
+        server->port_ = (*ports)[0];
+        if (options.http) server->http_port_ = (*ports)[1];
         break;
       }
     }

@@ -40,6 +40,9 @@ struct ServerProcessOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string tls_client_ca_file;
+  // Also serve the JSON/HTTP gateway and member page on 127.0.0.1 with an
+  // ephemeral port (--http-listen).
+  bool http = false;
   // More command-line flags, e.g. {"--log-level", "debug"}.
   std::vector<std::string> extra_args;
   // How long to wait for the ready file.
@@ -69,6 +72,8 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
 
   int port() const { return port_; }
+  // The HTTP gateway's port; 0 unless started with `http`.
+  int http_port() const { return http_port_; }
   // "127.0.0.1:<port>".
   std::string address() const;
   const std::string& data_dir() const { return data_dir_; }
@@ -98,6 +103,7 @@ class ServerProcess {
   std::string admin_token_;
   pid_t pid_ = -1;
   int port_ = 0;
+  int http_port_ = 0;
 };
 
 // How a timebankd run that was expected to end by itself ended.

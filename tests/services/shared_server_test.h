@@ -7,6 +7,9 @@
 //
 //   class WatchJournalTest : public SharedServerTest<WatchJournalTest> {};
 //
+// A suite that needs other server flags declares its own
+// `static ServerProcessOptions ServerOptions()`.
+//
 // Thread safety: as gtest fixtures; admin() may be used from any thread.
 
 #ifndef TIMEBANK_TESTS_SERVICES_SHARED_SERVER_TEST_H_
@@ -28,9 +31,11 @@ namespace timebank::testing {
 template <typename Suite>
 class SharedServerTest : public ::testing::Test {
  protected:
+  static ServerProcessOptions ServerOptions() { return {}; }
+
   static void SetUpTestSuite() {
     absl::StatusOr<std::unique_ptr<ServerProcess>> started =
-        ServerProcess::Start();
+        ServerProcess::Start(Suite::ServerOptions());
     if (started.ok()) {
       server_ = *std::move(started);
     } else {
