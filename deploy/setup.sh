@@ -1,14 +1,36 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Timebank builds and tests with. Safe to run
+# Installs the Debian 12 packages Timebank needs; the one list of them, used
+# by the README's commands, CI and the container build alike. Safe to run
 # again: it installs only what is missing and asks nothing.
+#
+#   deploy/setup.sh            build and test (the default: developers, CI)
+#   deploy/setup.sh --build    build only (the container's build stage)
+#   deploy/setup.sh --runtime  the shared libraries timebankd and timebank
+#                              run with (the container's final stage)
 set -euo pipefail
 
-packages=(
+build_packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libspdlog-dev libabsl-dev libssl-dev
-  libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev libmicrohttpd-dev
 )
+# Tests: GoogleTest, and the tools the deployment-file checks run
+# (systemd-analyze verify, YAML parsing).
+test_packages=(
+  libgtest-dev libgmock-dev systemd python3 python3-yaml
+)
+runtime_packages=(
+  ca-certificates libgrpc++1.51 libprotobuf32 librocksdb7.8 libspdlog1.10
+  libmicrohttpd12 libssl3
+)
+
+case "${1:-}" in
+  "") packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+  --build) packages=("${build_packages[@]}") ;;
+  --runtime) packages=("${runtime_packages[@]}") ;;
+  *) echo "usage: $0 [--build|--runtime]" >&2; exit 2 ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

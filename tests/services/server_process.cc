@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -39,6 +40,18 @@ std::optional<int> ParseReadyFile(const std::string& contents) {
   } catch (const std::exception&) {
   }
   return std::nullopt;
+}
+
+// The `metrics_port=N` line a server with --metrics-listen adds; 0 if none.
+int MetricsPortOf(const std::string& contents) {
+  constexpr std::string_view kKey = "\nmetrics_port=";
+  const size_t at = contents.find(kKey);
+  if (at == std::string::npos) return 0;
+  try {
+    return std::stoi(contents.substr(at + kKey.size()));
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 }  // namespace
@@ -108,6 +121,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
         contents.ok()) {
       if (std::optional<int> port = ParseReadyFile(*contents)) {
         server->port_ = *port;
+        server->metrics_port_ = MetricsPortOf(*contents);
         break;
       }
     }

@@ -67,6 +67,8 @@ class ServerProcess {
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }
+  // The Prometheus port, when started with --metrics-listen; else 0.
+  int metrics_port() const { return metrics_port_; }
   // "127.0.0.1:<port>".
   std::string address() const;
   const std::string& data_dir() const { return data_dir_; }
@@ -96,6 +98,7 @@ class ServerProcess {
   std::string admin_token_;
   pid_t pid_ = -1;
   int port_ = 0;
+  int metrics_port_ = 0;
 };
 
 // Reads a whole file; NOT_FOUND if it cannot be opened.
