@@ -141,6 +141,17 @@ absl::Status CheckEmptyTarget(const std::string& data_dir) {
   return absl::OkStatus();
 }
 
+// RocksDB opens a backup read-only only by an absolute path.
+absl::StatusOr<std::string> Absolute(std::string_view field,
+                                     const std::string& path) {
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) {
+    return FieldInvalid(field, absl::StrCat(path, ": ", error.message()));
+  }
+  return absolute.lexically_normal().string();
+}
+
 }  // namespace
 
 absl::StatusOr<BackupInfo> Ledger::CreateBackup(const BackupOptions& options) {
@@ -152,9 +163,11 @@ absl::StatusOr<BackupInfo> Ledger::CreateBackup(const BackupOptions& options) {
     return FieldPrecondition("backup", "another backup is running; try later");
   }
   const auto started = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(const std::string backup_dir,
+                   Absolute("backup_dir", options.backup_dir));
   rocksdb::BackupEngine* raw = nullptr;
   RETURN_IF_ERROR(FromBackupEngine(
-      rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(options.backup_dir),
+      rocksdb::BackupEngine::Open(rocksdb::BackupEngineOptions(backup_dir),
                                   rocksdb::Env::Default(), &raw),
       "open"));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);

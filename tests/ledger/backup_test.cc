@@ -171,6 +171,27 @@ TEST(Backup, KeepMaxDeletesTheOldest) {
   EXPECT_EQ(kept[1].backup_id, ids[2]);
 }
 
+TEST(Backup, RelativeDirectoriesWork) {
+  TempDir data, backups, target;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger,
+                       OpenWithAccounts(data.path(), TestOptions(data.path())));
+  ASSERT_OK(ledger->RecordExchange(
+      kTb, Coordinator(), Gave("relative", AccountName(0), AccountName(1), 30)));
+  const std::string relative =
+      std::filesystem::relative(backups.path()).string();
+  ASSERT_NE(relative.front(), '/');
+  ASSERT_OK_AND_ASSIGN(BackupInfo info,
+                       ledger->CreateBackup({.backup_dir = relative}));
+  EXPECT_TRUE(info.verified);
+  ASSERT_OK_AND_ASSIGN(
+      BackupInfo restored,
+      ledger::RestoreBackup(
+          {.backup_dir = relative,
+           .data_dir = std::filesystem::relative(target.Join("r")).string()}));
+  ASSERT_EQ(restored.journal_heads.size(), 1u);
+  EXPECT_EQ(restored.journal_heads[0].last_seq, 1u);
+}
+
 TEST(Restore, RefusesANonEmptyDirectoryAndChangesNothing) {
   TempDir data, backups, other;
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger,
