@@ -56,7 +56,7 @@ std::string FormatValue(double value) {
   if (value == std::floor(value) && std::fabs(value) < 1e15) {
     return absl::StrCat(static_cast<int64_t>(value));
   }
-  return absl::StrFormat("%.9g", value);
+  return absl::StrFormat("%.15g", value);
 }
 
 double NowSeconds() {
