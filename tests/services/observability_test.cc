@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "services/server.h"
+#include "tests/services/command.h"
 #include "tests/services/rpc_client.h"
 #include "tests/services/server_process.h"
 #include "tests/test_util/temp_dir.h"
@@ -326,6 +327,33 @@ TEST(Health, NotServingWhileStorageFailsAndServingOnceItRecovers) {
   EXPECT_EQ(recorded->seq(), 1u);
   (*server)->Shutdown();
   EXPECT_EQ(HealthOf(channel), 0);
+}
+
+// `timebank health`, which the container's health check runs: no token, and
+// exit 0 only when SERVING.
+TEST(HealthCli, ExitsZeroOnlyWhenTheServerIsServing) {
+  TempDir work;
+  absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start();
+  ASSERT_TRUE(started.ok()) << started.status();
+  const std::string address = (*started)->address();
+  const CommandRun serving =
+      RunCommand({TIMEBANK_CLI_PATH, "health", "--server", address}, work.path());
+  EXPECT_EQ(serving.exit_code, 0) << serving;
+  EXPECT_EQ(serving.out, "SERVING\n");
+  const CommandRun alive = RunCommand(
+      {TIMEBANK_CLI_PATH, "health", "--service", "liveness", "--server", address},
+      work.path());
+  EXPECT_EQ(alive.exit_code, 0) << alive;
+  const CommandRun unknown = RunCommand(
+      {TIMEBANK_CLI_PATH, "health", "--service", "no.such.Service", "--server", address},
+      work.path());
+  EXPECT_EQ(unknown.exit_code, 3) << unknown;
+  ASSERT_EQ((*started)->Stop(), 0);
+  const CommandRun gone = RunCommand(
+      {TIMEBANK_CLI_PATH, "health", "--server", address, "--timeout", "2"},
+      work.path());
+  EXPECT_EQ(gone.exit_code, 1) << gone;
+  EXPECT_NE(gone.err.find("UNAVAILABLE"), std::string::npos) << gone;
 }
 
 }  // namespace
