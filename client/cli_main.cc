@@ -55,6 +55,7 @@ int Run(int argc, char** argv) {
   AddPlanCommands(app, registry);
   AddTokenCommands(app, registry);
   AddDemoCommand(app, registry);
+  AddAdminCommands(app, registry);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -26,6 +26,7 @@
 #include "client/connection.h"
 #include "client/output.h"
 #include "timebank/v1/access.grpc.pb.h"
+#include "timebank/v1/admin.grpc.pb.h"
 #include "timebank/v1/assessment.grpc.pb.h"
 #include "timebank/v1/ledger.grpc.pb.h"
 
@@ -50,6 +51,12 @@ class Session {
   // mistakes never need a token. The connection lives as long as the
   // session.
   absl::StatusOr<const Connection*> Connect();
+  // A channel without a token, for the health check; and the deadline of
+  // one call.
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ConnectWithoutToken();
+  std::chrono::seconds call_timeout() const {
+    return std::chrono::seconds(flags_.timeout_seconds);
+  }
 
   Printer& printer() { return printer_; }
   std::ostream& out() { return out_; }
@@ -86,6 +93,11 @@ void AddBalanceCommands(CLI::App& app, CommandRegistry& registry);
 void AddJournalCommands(CLI::App& app, CommandRegistry& registry);
 void AddTokenCommands(CLI::App& app, CommandRegistry& registry);
 void AddDemoCommand(CLI::App& app, CommandRegistry& registry);
+// `journal export` and `journal import` (commands_archive.cc), added to the
+// `journal` group.
+void AddArchiveCommands(CLI::App& journal, CommandRegistry& registry);
+// `admin backup`, `admin backups` and `health` (commands_admin.cc).
+void AddAdminCommands(CLI::App& app, CommandRegistry& registry);
 // `report` and `assess` (commands_report.cc).
 void AddReportCommands(CLI::App& app, CommandRegistry& registry);
 // `reflect`, `reflections`, `action` and `thresholds` (commands_plan.cc).
@@ -121,6 +133,15 @@ absl::StatusOr<Reply> CallAccess(
                                                       const Request&, Reply*),
     const Request& request) {
   return CallUnary(connection, connection.access(), method, request);
+}
+
+template <typename Request, typename Reply>
+absl::StatusOr<Reply> CallAdmin(
+    const Connection& connection,
+    grpc::Status (v1::Admin::StubInterface::*method)(grpc::ClientContext*,
+                                                     const Request&, Reply*),
+    const Request& request) {
+  return CallUnary(connection, connection.admin(), method, request);
 }
 
 template <typename Request, typename Reply>

@@ -268,7 +268,8 @@ absl::Status RunVerify(Session& session, const std::string& timebank_id) {
 
 void AddJournalCommands(CLI::App& app, CommandRegistry& registry) {
   CLI::App* group =
-      app.add_subcommand("journal", "Follow or verify a timebank's journal");
+      app.add_subcommand("journal",
+                         "Follow, verify, export or import a timebank's journal");
   group->require_subcommand(1);
 
   auto watch = std::make_shared<WatchFlags>();
@@ -286,6 +287,7 @@ void AddJournalCommands(CLI::App& app, CommandRegistry& registry) {
   AddTimebankOption(verify_command, verify.get());
   registry.Bind(verify_command,
                 [verify](Session& s) { return RunVerify(s, *verify); });
+  AddArchiveCommands(*group, registry);
 }
 
 }  // namespace timebank::client

@@ -118,6 +118,14 @@ absl::Status FromGrpc(const grpc::Status& status) {
                       status.error_message());
 }
 
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(
+    const ConnectionOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeCredentials(options);
+  if (!credentials.ok()) return credentials.status();
+  return grpc::CreateChannel(options.server, *credentials);
+}
+
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     const ConnectionOptions& options) {
   if (options.token_file.empty()) {
@@ -143,7 +151,8 @@ Connection::Connection(std::shared_ptr<grpc::Channel> channel,
       deadline_(deadline),
       ledger_(timebank::v1::Ledger::NewStub(channel_)),
       access_(timebank::v1::Access::NewStub(channel_)),
-      assessment_(timebank::v1::Assessment::NewStub(channel_)) {}
+      assessment_(timebank::v1::Assessment::NewStub(channel_)),
+      admin_(timebank::v1::Admin::NewStub(channel_)) {}
 
 std::unique_ptr<Connection> Connection::WithToken(std::string token) const {
   return std::unique_ptr<Connection>(

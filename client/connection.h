@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "timebank/v1/access.grpc.pb.h"
+#include "timebank/v1/admin.grpc.pb.h"
 #include "timebank/v1/assessment.grpc.pb.h"
 #include "timebank/v1/ledger.grpc.pb.h"
 
@@ -80,6 +81,11 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 // numeric codes are the same by design.
 absl::Status FromGrpc(const grpc::Status& status);
 
+// A channel to the server with no token, for calls that need none (the
+// health check). INVALID_ARGUMENT for unreadable or half-given TLS files.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(
+    const ConnectionOptions& options);
+
 class Connection {
  public:
   // Creates the channel and stubs. Fails with UNAUTHENTICATED when no token
@@ -98,6 +104,9 @@ class Connection {
   timebank::v1::Assessment::StubInterface& assessment() const {
     return *assessment_;
   }
+  timebank::v1::Admin::StubInterface& admin() const { return *admin_; }
+  // The channel itself, for services without generated stubs here (health).
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
   // A context for one unary call: the bearer token and the deadline.
   std::unique_ptr<grpc::ClientContext> NewCallContext() const;
@@ -116,6 +125,7 @@ class Connection {
   std::unique_ptr<timebank::v1::Ledger::StubInterface> ledger_;
   std::unique_ptr<timebank::v1::Access::StubInterface> access_;
   std::unique_ptr<timebank::v1::Assessment::StubInterface> assessment_;
+  std::unique_ptr<timebank::v1::Admin::StubInterface> admin_;
 };
 
 }  // namespace timebank::client

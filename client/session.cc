@@ -41,6 +41,10 @@ absl::StatusOr<const Connection*> Session::Connect() {
   return connection_.get();
 }
 
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Session::ConnectWithoutToken() {
+  return OpenChannel(ResolveOptions(flags_.connection, ProcessEnv));
+}
+
 void CommandRegistry::Bind(CLI::App* command, Action action) {
   command->callback([this, action = std::move(action)] { chosen_ = action; });
 }

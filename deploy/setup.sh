@@ -1,22 +1,45 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Timebank builds and tests with, and the
-# browser test's npm packages (tests/browser, pinned by its package-lock.json).
-# Safe to run again: it installs only what is missing and asks nothing.
+# Installs the Debian 12 packages Timebank needs; the one list of them, used
+# by the README's commands, CI and the container build alike, and (for the
+# tests) the browser test's npm packages, pinned by tests/browser's
+# package-lock.json. Safe to run again: it installs only what is missing and
+# asks nothing.
+#
+#   deploy/setup.sh            build and test (the default: developers, CI)
+#   deploy/setup.sh --build    build only (the container's build stage)
+#   deploy/setup.sh --runtime  the shared libraries timebankd and timebank
+#                              run with (the container's final stage)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-packages=(
+build_packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libspdlog-dev libabsl-dev libssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
-  libcpp-httplib-dev chromium
-  # clang 14 with its sanitizer and libFuzzer runtimes, for the fuzz targets.
-  clang libclang-rt-14-dev
+  libcli11-dev nlohmann-json3-dev libmicrohttpd-dev libcpp-httplib-dev
 )
+# Tests: GoogleTest and Google Benchmark; clang 14 with its sanitizer and
+# libFuzzer runtimes for the fuzz targets; chromium for the browser test;
+# the tools the deployment-file checks run (systemd-analyze verify, YAML).
+test_packages=(
+  libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium
+  systemd python3 python3-yaml
+)
+runtime_packages=(
+  ca-certificates libgrpc++1.51 libprotobuf32 librocksdb7.8 libspdlog1.10
+  libmicrohttpd12 libcpp-httplib0.11 libssl3
+)
+
+mode=${1:-}
+case "$mode" in
+  "") packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+  --build) packages=("${build_packages[@]}") ;;
+  --runtime) packages=("${runtime_packages[@]}") ;;
+  *) echo "usage: $0 [--build|--runtime]" >&2; exit 2 ;;
+esac
 # Node for the browser test. A machine may already have a newer node from
 # elsewhere, whose npm comes with it; Debian's npm would conflict with it.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+if [[ -z "$mode" ]] && { ! command -v node >/dev/null || ! command -v npm >/dev/null; }; then
   packages+=(nodejs npm)
 fi
 
@@ -37,6 +60,8 @@ else
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+if [[ -n "$mode" ]]; then exit 0; fi
 
 # playwright-core drives Debian's chromium; it downloads no browser of its own.
 browser_dir="$root/tests/browser"

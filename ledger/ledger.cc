@@ -447,6 +447,31 @@ absl::Status Ledger::Compact() {
       impl_->db_->CompactRange(options, nullptr, nullptr), "compaction");
 }
 
+absl::Status Ledger::StorageStatus() const { return impl_->StorageStatus(); }
+
+absl::Status Ledger::CheckStorage() {
+  if (!impl_->write_failed_) return absl::OkStatus();
+  return impl_->Resume();
+}
+
+StorageProperties Ledger::GetStorageProperties() const {
+  const auto read = [this](const std::string& name) -> int64_t {
+    uint64_t value = 0;
+    if (!impl_->db_->GetIntProperty(name, &value)) return -1;
+    return static_cast<int64_t>(value);
+  };
+  return StorageProperties{
+      .pending_compaction_bytes = read("rocksdb.estimate-pending-compaction-bytes"),
+      .running_compactions = read("rocksdb.num-running-compactions"),
+      .running_flushes = read("rocksdb.num-running-flushes"),
+      .write_stopped = read("rocksdb.is-write-stopped"),
+      .delayed_write_rate = read("rocksdb.actual-delayed-write-rate"),
+      .live_sst_bytes = read("rocksdb.live-sst-files-size"),
+      .memtable_bytes = read("rocksdb.cur-size-all-mem-tables"),
+      .estimated_keys = read("rocksdb.estimate-num-keys"),
+  };
+}
+
 absl::Status Ledger::StoreAccessRecord(const std::string& id,
                                        const std::string& bytes) {
   rocksdb::WriteOptions sync;

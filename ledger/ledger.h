@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ledger/assessment.h"
+#include "ledger/backup.h"
 #include "ledger/report.h"
 #include "ledger/types.h"
 
@@ -42,6 +43,31 @@ class Env;
 }
 
 namespace timebank::ledger {
+
+// What one group commit did, for metrics: how many commands it carried, how
+// many journal entries it appended, and how long the synced write took.
+struct CommitStats {
+  size_t commands = 0;
+  size_t entries = 0;
+  int64_t write_us = 0;  // The RocksDB write with its WAL sync.
+  bool ok = true;
+};
+
+// Called on the writer thread after every commit that wrote something, OK or
+// failed. It must be quick and must not call back into the ledger.
+using CommitObserver = std::function<void(const CommitStats& stats)>;
+
+// RocksDB figures an operator watches; -1 where RocksDB could not say.
+struct StorageProperties {
+  int64_t pending_compaction_bytes = -1;  // Estimate of bytes to compact.
+  int64_t running_compactions = -1;
+  int64_t running_flushes = -1;
+  int64_t write_stopped = -1;      // 1 while RocksDB stops writes.
+  int64_t delayed_write_rate = -1;  // Bytes/s while writes are slowed; 0 if not.
+  int64_t live_sst_bytes = -1;
+  int64_t memtable_bytes = -1;
+  int64_t estimated_keys = -1;
+};
 
 struct LedgerOptions {
   std::string data_dir;
@@ -60,6 +86,8 @@ struct LedgerOptions {
   // thread right after opening, so the first report after a start does not
   // wait for its journal to be replayed. Off: built on first use.
   bool warm_report_figures = false;
+  // Told about every commit; may be empty.
+  CommitObserver commit_observer;
 };
 
 struct Page {
@@ -249,6 +277,23 @@ class Ledger {
   // the same database so one backup holds everything.
   absl::Status StoreAccessRecord(const std::string& id, const std::string& bytes);
   absl::StatusOr<std::vector<std::string>> LoadAccessRecords() const;
+
+  // OK while writes go through; kUnavailable, with RocksDB's reason, after a
+  // write failed (a full disk, an I/O error) until a later write or
+  // CheckStorage gets RocksDB going again. Reads keep working meanwhile.
+  absl::Status StorageStatus() const;
+  // As StorageStatus, but first asks RocksDB to resume when a write had
+  // failed, so the ledger recovers once the disk does even when no writes
+  // come (a load balancer sends none to an instance that reports itself
+  // unhealthy).
+  absl::Status CheckStorage();
+  StorageProperties GetStorageProperties() const;
+
+  // Takes an online backup into `options.backup_dir` (see backup.h) while
+  // writers go on: one consistent point of the journal, since every commit
+  // is a single WriteBatch. Checks the backup before returning it. One
+  // backup runs at a time; another caller gets kFailedPrecondition.
+  absl::StatusOr<BackupInfo> CreateBackup(const BackupOptions& options);
 
   // Compacts the whole database (flushes memtables, rewrites every level).
   // Slow on a large ledger; for operators and benchmarks, not the hot path.

@@ -60,7 +60,9 @@ class Ledger::Impl {
         [this] {
           return std::make_unique<Draft>(db_.get(), &books_, options_.clock_us());
         },
-        [this](Draft& draft) { return Commit(draft); });
+        [this](Draft& draft, size_t commands) {
+          return Commit(draft, commands);
+        });
   }
 
   ~Impl() { Close(); }
@@ -70,6 +72,8 @@ class Ledger::Impl {
       closing_ = true;
       if (warmer_.joinable()) warmer_.join();
       sequencer_->Stop();
+      // A backup reads the database to the end; let it finish first.
+      std::lock_guard backup(backup_mu_);
       // Flushing the memtables on a clean stop means the next start reads
       // sorted tables instead of replaying the whole write-ahead log.
       rocksdb::FlushOptions flush;
@@ -158,25 +162,17 @@ class Ledger::Impl {
     return future.get();
   }
 
-  absl::Status Commit(Draft& draft) {
+  absl::Status Commit(Draft& draft, size_t commands) {
     if (draft.puts().empty()) return absl::OkStatus();
     // After a failed write RocksDB refuses every write until resumed; try
     // once per commit, so the ledger recovers by itself when the disk does
     // (space freed, device back). Nothing failed is ever half written: a
     // WriteBatch is all or nothing.
     if (write_failed_) {
-      if (absl::Status s = internal::FromRocks(db_->Resume(), "resume"); !s.ok()) {
+      if (absl::Status s = Resume(); !s.ok()) {
+        Observe({.commands = commands, .ok = false});
         return s;
       }
-      // RocksDB 7.8 may resume without replacing a write-ahead log writer
-      // that failed (when there was no memtable to flush), and the next
-      // write to that writer aborts the process. Only a new log is safe.
-      if (CurrentWalNumber() == failed_wal_number_) {
-        return absl::UnavailableError(
-            "storage: the write-ahead log failed and cannot be resumed; "
-            "restart the server to recover");
-      }
-      write_failed_ = false;
     }
     rocksdb::WriteBatch batch;
     for (const auto& [key, value] : draft.puts()) {
@@ -185,11 +181,14 @@ class Ledger::Impl {
     }
     rocksdb::WriteOptions write_options;
     write_options.sync = true;
-    if (absl::Status s = internal::FromRocks(db_->Write(write_options, &batch), "write");
-        !s.ok()) {
-      failed_wal_number_ = CurrentWalNumber();
-      write_failed_ = true;
-      return s;
+    const int64_t write_started_us = internal::SystemClockUs();
+    absl::Status written =
+        internal::FromRocks(db_->Write(write_options, &batch), "write");
+    const int64_t write_us = internal::SystemClockUs() - write_started_us;
+    if (!written.ok()) {
+      MarkWriteFailed(written);
+      Observe({.commands = commands, .write_us = write_us, .ok = false});
+      return written;
     }
     {
       // Books and report figures change together, so a report build sees
@@ -211,6 +210,9 @@ class Ledger::Impl {
       std::lock_guard lock(listeners_mu_);
       for (const auto& [id, listener] : listeners_) listener(draft.entries());
     }
+    Observe({.commands = commands,
+             .entries = draft.entries().size(),
+             .write_us = write_us});
     return absl::OkStatus();
   }
 
@@ -295,6 +297,43 @@ class Ledger::Impl {
     return wal->LogNumber();
   }
 
+  void Observe(const CommitStats& stats) const {
+    if (options_.commit_observer) options_.commit_observer(stats);
+  }
+
+  void MarkWriteFailed(const absl::Status& status) {
+    std::lock_guard lock(storage_mu_);
+    storage_status_ = status;
+    failed_wal_number_ = CurrentWalNumber();
+    write_failed_ = true;
+  }
+
+  // Asks RocksDB to take writes again after a failed one.
+  absl::Status Resume() {
+    absl::Status s = internal::FromRocks(db_->Resume(), "resume");
+    // RocksDB 7.8 may resume without replacing a write-ahead log writer
+    // that failed (when there was no memtable to flush), and the next write
+    // to that writer aborts the process. Only a new log is safe.
+    if (s.ok() && CurrentWalNumber() == failed_wal_number_) {
+      s = absl::UnavailableError(
+          "storage: the write-ahead log failed and cannot be resumed; "
+          "restart the server to recover");
+    }
+    std::lock_guard lock(storage_mu_);
+    if (!s.ok()) {
+      storage_status_ = s;
+      return s;
+    }
+    storage_status_ = absl::OkStatus();
+    write_failed_ = false;
+    return s;
+  }
+
+  absl::Status StorageStatus() const {
+    std::lock_guard lock(storage_mu_);
+    return storage_status_;
+  }
+
   // A Draft used only to read committed state through the same code as the
   // writer.
   Draft Reader() const {
@@ -321,10 +360,15 @@ class Ledger::Impl {
   std::map<int, CommitListener> listeners_;
   int next_listener_id_ = 1;
   std::once_flag closed_;
-  // Set by any writer thread whose write failed; the next commit resumes.
+  // Set by any writer thread whose write failed; the next commit (or
+  // CheckStorage) resumes.
   std::atomic<bool> write_failed_{false};
   // The log that was current when a write failed (see Commit).
   std::atomic<uint64_t> failed_wal_number_{0};
+  mutable std::mutex storage_mu_;
+  absl::Status storage_status_;  // Why writes fail; OK while they work.
+  // Held while a backup runs: one at a time.
+  std::mutex backup_mu_;
 };
 
 }  // namespace timebank::ledger

@@ -75,7 +75,7 @@ void Sequencer::Run(Writer& writer) {
 void Sequencer::CommitBatch(std::vector<Command>& batch) {
   std::unique_ptr<Draft> draft = make_draft_();
   for (Command& command : batch) command.apply(*draft);
-  const absl::Status commit = commit_(*draft);
+  const absl::Status commit = commit_(*draft, batch.size());
   for (Command& command : batch) command.done(commit);
 }
 

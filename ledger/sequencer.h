@@ -41,8 +41,9 @@ class Sequencer {
  public:
   // Makes a draft for one commit.
   using DraftFactory = std::function<std::unique_ptr<Draft>()>;
-  // Writes and publishes a draft; OK only if durable.
-  using Committer = std::function<absl::Status(Draft&)>;
+  // Writes and publishes a draft built from `commands` commands; OK only if
+  // durable.
+  using Committer = std::function<absl::Status(Draft&, size_t commands)>;
 
   struct Options {
     int writer_threads = 1;

@@ -46,6 +46,8 @@ constexpr std::array kPolicy{
     MethodPolicy{"Assessment.AddAction", true, true, false, false, kTimebank},
     MethodPolicy{"Assessment.ListActions", true, true, false, true, kTimebank},
     MethodPolicy{"Assessment.UpdateAction", true, true, false, false, kTimebank},
+    MethodPolicy{"Admin.CreateBackup", true, false, false, false, kAny},
+    MethodPolicy{"Admin.ListBackups", true, false, false, false, kAny},
 };
 
 std::string_view BearerOf(const grpc::ServerContext& context) {

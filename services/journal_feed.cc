@@ -38,6 +38,11 @@ bool JournalFeed::shutting_down() const {
   return shutting_down_;
 }
 
+int JournalFeed::open_streams() const {
+  std::lock_guard lock(mu_);
+  return streams_;
+}
+
 absl::StatusOr<JournalFeed::Slot> JournalFeed::Acquire(
     const std::string& token_id) {
   std::lock_guard lock(mu_);

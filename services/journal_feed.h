@@ -40,6 +40,8 @@ class JournalFeed {
   // Wakes and ends every stream.
   void Shutdown();
   bool shutting_down() const;
+  // Streams holding a slot now.
+  int open_streams() const;
 
   // A stream's place; released when destroyed.
   class Slot {

@@ -1,5 +1,6 @@
-// Runs one rpc body and turns its absl::Status into the reply status,
-// logging client mistakes at debug and server faults at error.
+// Runs one rpc body and turns its absl::Status into the reply status. The
+// call's log line and metrics come from the interceptor in call_log.h, which
+// sees every call with its final status.
 // Thread safety: stateless.
 
 #ifndef TIMEBANK_SERVICES_SERVE_H_
@@ -10,25 +11,14 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-
-namespace timebank::services {
-
-void LogFailure(std::string_view method, const absl::Status& status);
-
-template <typename Body>
-grpc::Status Serve(std::string_view method, Body&& body);
-
-}  // namespace timebank::services
-
 #include "services/grpc_status.h"
 
 namespace timebank::services {
 
+// `method` names the rpc as the policy table does ("Ledger.GetBalance").
 template <typename Body>
-grpc::Status Serve(std::string_view method, Body&& body) {
-  const absl::Status status = body();
-  if (!status.ok()) LogFailure(method, status);
-  return ToGrpcStatus(status);
+grpc::Status Serve(std::string_view /*method*/, Body&& body) {
+  return ToGrpcStatus(body());
 }
 
 }  // namespace timebank::services

@@ -9,9 +9,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/access.h"
@@ -19,10 +21,14 @@
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "services/access_service.h"
+#include "services/admin_service.h"
 #include "services/assessment_service.h"
 #include "services/authorizer.h"
+#include "services/call_log.h"
 #include "services/journal_feed.h"
 #include "services/ledger_service.h"
+#include "services/metrics.h"
+#include "services/metrics_http.h"
 
 namespace timebank::services {
 namespace {
@@ -61,6 +67,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
   return grpc::SslServerCredentials(ssl);
 }
 
+// Health names that follow readiness: the whole server ("") and each of
+// its services.
+constexpr const char* kReadinessServices[] = {
+    "", "timebank.v1.Ledger", "timebank.v1.Access", "timebank.v1.Assessment",
+    "timebank.v1.Admin"};
+
 }  // namespace
 
 absl::Status WritePrivateFile(const std::string& path,
@@ -79,6 +91,7 @@ absl::Status WritePrivateFile(const std::string& path,
 
 struct Server::State {
   ServerOptions options;
+  std::unique_ptr<Metrics> metrics;
   std::unique_ptr<ledger::Ledger> ledger;
   std::unique_ptr<ledger::AccessRegistry> registry;
   std::unique_ptr<Authorizer> authorizer;
@@ -86,110 +99,226 @@ struct Server::State {
   std::unique_ptr<LedgerService> ledger_service;
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<AssessmentService> assessment_service;
+  std::unique_ptr<AdminService> admin_service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<HttpGateway> http;
+  std::unique_ptr<MetricsHttpServer> metrics_server;
   int listener_id = 0;
   int port = 0;
   std::once_flag shutdown_once;
+
+  // Health: SERVING only once started, not draining and with storage
+  // taking writes. The monitor thread re-checks storage on an interval.
+  std::mutex health_mu;
+  std::condition_variable health_changed;
+  bool started = false;
+  bool draining = false;
+  bool serving = false;
+  std::thread health_monitor;
+
+  void UpdateHealth(const absl::Status& storage) {
+    std::lock_guard lock(health_mu);
+    const bool now = started && !draining && storage.ok();
+    if (now == serving) return;
+    serving = now;
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    for (const char* service : kReadinessServices) {
+      health->SetServingStatus(service, now);
+    }
+    if (now) {
+      spdlog::info("event=health status=SERVING");
+    } else if (!storage.ok()) {
+      spdlog::error("event=health status=NOT_SERVING reason=storage error=\"{}\"",
+                    storage.ToString());
+    } else {
+      spdlog::info("event=health status=NOT_SERVING reason={}",
+                   draining ? "draining" : "starting");
+    }
+  }
+
+  void MonitorHealth() {
+    for (;;) {
+      {
+        std::unique_lock lock(health_mu);
+        if (health_changed.wait_for(lock, options.storage_check_interval,
+                                    [this] { return draining; })) {
+          return;
+        }
+      }
+      UpdateHealth(ledger->CheckStorage());
+    }
+  }
+
+  absl::Status OpenLedger() {
+    metrics = std::make_unique<Metrics>();
+    ASSIGN_OR_RETURN(
+        ledger, ledger::Ledger::Open(
+                    {.data_dir = options.data_dir,
+                     .writer_threads = options.writer_threads,
+                     .env = options.env,
+                     .warm_report_figures = true,
+                     .commit_observer = [m = metrics.get()](
+                                            const ledger::CommitStats& stats) {
+                       m->ObserveCommit(stats);
+                     }}));
+    ASSIGN_OR_RETURN(registry, ledger::AccessRegistry::Open(ledger.get()));
+    if (registry->Empty()) {
+      ASSIGN_OR_RETURN(auto admin,
+                       registry->Create({.role = ledger::Role::kAdmin, .name = "admin"}));
+      const std::string path = options.data_dir + "/admin.token";
+      RETURN_IF_ERROR(WritePrivateFile(path, admin.first + "\n"));
+      spdlog::info("event=admin_token_created path={} token_id={}", path,
+                   admin.second.id);
+    }
+    return absl::OkStatus();
+  }
+
+  void MakeServices() {
+    authorizer = std::make_unique<Authorizer>(registry.get());
+    feed = std::make_unique<JournalFeed>(
+        JournalFeed::Limits{.streams_max = options.watch_streams_max,
+                            .streams_per_token_max = options.watch_streams_per_token_max});
+    listener_id = ledger->AddCommitListener(
+        [f = feed.get()](const std::vector<ledger::JournalEntry>& entries) {
+          f->OnCommit(entries);
+        });
+    ledger_service =
+        std::make_unique<LedgerService>(ledger.get(), authorizer.get(), feed.get());
+    access_service = std::make_unique<AccessService>(registry.get(), authorizer.get());
+    assessment_service =
+        std::make_unique<AssessmentService>(ledger.get(), authorizer.get());
+    admin_service = std::make_unique<AdminService>(
+        ledger.get(), authorizer.get(), metrics.get(),
+        BackupSettings{.backup_dir = options.backup_dir,
+                       .keep_max = options.backup_keep});
+  }
+
+  absl::Status Listen(std::shared_ptr<grpc::ServerCredentials> credentials) {
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder builder;
+    grpc::ResourceQuota quota("timebankd");
+    quota.SetMaxThreads(options.max_threads);
+    builder.SetResourceQuota(quota);
+    builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+    builder.SetMaxSendMessageSize(options.max_message_bytes);
+    builder.AddListeningPort(options.listen, credentials, &port);
+    builder.RegisterService(ledger_service.get());
+    builder.RegisterService(access_service.get());
+    builder.RegisterService(assessment_service.get());
+    builder.RegisterService(admin_service.get());
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(std::make_unique<CallLogFactory>(metrics.get()));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+    server = builder.BuildAndStart();
+    if (!server || port == 0) {
+      return ledger::FieldInvalid("listen", "cannot listen on " + options.listen);
+    }
+    // The default health service starts out SERVING; not until start-up ends.
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    for (const char* service : kReadinessServices) {
+      health->SetServingStatus(service, false);
+    }
+    // The process answers: alive, whatever else is going on.
+    health->SetServingStatus(kLivenessService, true);
+    return absl::OkStatus();
+  }
+
+  // The JSON/HTTP gateway and member page, when asked for: each request a
+  // gRPC call over the in-process channel, so the same code serves both.
+  absl::Status ServeHttp() {
+    if (options.http.listen.empty()) return absl::OkStatus();
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(options.max_message_bytes);
+    args.SetMaxSendMessageSize(options.max_message_bytes);
+    ASSIGN_OR_RETURN(http, HttpGateway::Start(options.http, server->InProcessChannel(args)));
+    return absl::OkStatus();
+  }
+
+  absl::Status ServeMetrics() {
+    if (options.metrics_listen.empty()) return absl::OkStatus();
+    metrics->AddCollector([this](Exposition& out) {
+      CollectLedger(*ledger, out);
+      out.Gauge("timebank_watch_streams", "Open WatchJournal streams.",
+                feed->open_streams());
+      std::lock_guard lock(health_mu);
+      out.Gauge("timebank_serving",
+                "1 while the gRPC health service reports SERVING.",
+                serving ? 1 : 0);
+    });
+    ASSIGN_OR_RETURN(metrics_server,
+                     MetricsHttpServer::Start(options.metrics_listen, [this] {
+                       return metrics->Render();
+                     }));
+    return absl::OkStatus();
+  }
 };
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   auto state = std::make_unique<State>();
   state->options = options;
   ASSIGN_OR_RETURN(auto credentials, Credentials(options));
-  ASSIGN_OR_RETURN(state->ledger,
-                   ledger::Ledger::Open({.data_dir = options.data_dir,
-                                         .writer_threads = options.writer_threads,
-                                         .warm_report_figures = true}));
+  RETURN_IF_ERROR(state->OpenLedger());
+  state->MakeServices();
+  RETURN_IF_ERROR(state->Listen(credentials));
+  // From here on a failed start must stop what runs: Shutdown does.
+  auto server = std::unique_ptr<Server>(new Server(std::move(state)));
+  State& s = *server->state_;
   if (options.compact_on_start) {
     const auto started = std::chrono::steady_clock::now();
-    RETURN_IF_ERROR(state->ledger->Compact());
+    RETURN_IF_ERROR(s.ledger->Compact());
     spdlog::info("event=compacted seconds={:.1f}",
                  std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                                started)
                      .count());
   }
-  ASSIGN_OR_RETURN(state->registry,
-                   ledger::AccessRegistry::Open(state->ledger.get()));
-  if (state->registry->Empty()) {
-    ASSIGN_OR_RETURN(auto admin, state->registry->Create(
-                                     {.role = ledger::Role::kAdmin, .name = "admin"}));
-    const std::string path = options.data_dir + "/admin.token";
-    RETURN_IF_ERROR(WritePrivateFile(path, admin.first + "\n"));
-    spdlog::info("event=admin_token_created path={} token_id={}", path,
-                 admin.second.id);
+  RETURN_IF_ERROR(s.ServeMetrics());
+  RETURN_IF_ERROR(s.ServeHttp());
+  {
+    std::lock_guard lock(s.health_mu);
+    s.started = true;
   }
-  state->authorizer = std::make_unique<Authorizer>(state->registry.get());
-  state->feed = std::make_unique<JournalFeed>(
-      JournalFeed::Limits{.streams_max = options.watch_streams_max,
-                          .streams_per_token_max = options.watch_streams_per_token_max});
-  state->listener_id = state->ledger->AddCommitListener(
-      [feed = state->feed.get()](const std::vector<ledger::JournalEntry>& entries) {
-        feed->OnCommit(entries);
-      });
-  state->ledger_service = std::make_unique<LedgerService>(
-      state->ledger.get(), state->authorizer.get(), state->feed.get());
-  state->access_service = std::make_unique<AccessService>(
-      state->registry.get(), state->authorizer.get());
-  state->assessment_service = std::make_unique<AssessmentService>(
-      state->ledger.get(), state->authorizer.get());
-
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  grpc::ResourceQuota quota("timebankd");
-  quota.SetMaxThreads(options.max_threads);
-  builder.SetResourceQuota(quota);
-  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
-  builder.SetMaxSendMessageSize(options.max_message_bytes);
-  builder.AddListeningPort(options.listen, credentials, &state->port);
-  builder.RegisterService(state->ledger_service.get());
-  builder.RegisterService(state->access_service.get());
-  builder.RegisterService(state->assessment_service.get());
-  state->server = builder.BuildAndStart();
-  if (!state->server || state->port == 0) {
-    return ledger::FieldInvalid("listen", "cannot listen on " + options.listen);
-  }
-  if (!options.http.listen.empty()) {
-    grpc::ChannelArguments args;
-    args.SetMaxReceiveMessageSize(options.max_message_bytes);
-    args.SetMaxSendMessageSize(options.max_message_bytes);
-    absl::StatusOr<std::unique_ptr<HttpGateway>> http =
-        HttpGateway::Start(options.http, state->server->InProcessChannel(args));
-    if (!http.ok()) {
-      state->server->Shutdown();
-      state->ledger->RemoveCommitListener(state->listener_id);
-      state->ledger->Close();
-      return http.status();
-    }
-    state->http = *std::move(http);
-  }
-  state->server->GetHealthCheckService()->SetServingStatus(true);
-  spdlog::info("event=serving listen={} port={} data_dir={} tls={} mtls={}",
-               options.listen, state->port, options.data_dir,
-               !options.tls_cert_file.empty(),
-               !options.tls_client_ca_file.empty());
-  return std::unique_ptr<Server>(new Server(std::move(state)));
+  s.UpdateHealth(s.ledger->CheckStorage());
+  s.health_monitor = std::thread([&s] { s.MonitorHealth(); });
+  spdlog::info(
+      "event=serving listen={} port={} data_dir={} tls={} mtls={} "
+      "http_port={} metrics_port={} backup_dir={}",
+      options.listen, s.port, options.data_dir, !options.tls_cert_file.empty(),
+      !options.tls_client_ca_file.empty(), s.http ? s.http->port() : 0,
+      s.metrics_server ? s.metrics_server->port() : 0,
+      options.backup_dir.empty() ? "-" : options.backup_dir);
+  return server;
 }
 
 Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Server::~Server() { Shutdown(); }
 int Server::port() const { return state_->port; }
 int Server::http_port() const { return state_->http ? state_->http->port() : 0; }
+int Server::metrics_port() const {
+  return state_->metrics_server ? state_->metrics_server->port() : 0;
+}
 
 void Server::Shutdown() {
   std::call_once(state_->shutdown_once, [this] {
-    spdlog::info("event=draining timeout_s={}",
-                 state_->options.drain_timeout.count());
-    state_->server->GetHealthCheckService()->SetServingStatus(false);
+    State& s = *state_;
+    spdlog::info("event=draining timeout_s={}", s.options.drain_timeout.count());
+    {
+      std::lock_guard lock(s.health_mu);
+      s.draining = true;
+    }
+    s.health_changed.notify_all();
+    s.UpdateHealth(absl::OkStatus());
+    if (s.health_monitor.joinable()) s.health_monitor.join();
     // HTTP requests are gRPC calls over the in-process channel: finish them
     // while the server still takes calls.
-    if (state_->http) state_->http->Shutdown();
-    state_->feed->Shutdown();
-    state_->server->Shutdown(std::chrono::system_clock::now() +
-                             state_->options.drain_timeout);
-    state_->ledger->RemoveCommitListener(state_->listener_id);
-    state_->ledger->Close();
+    if (s.http) s.http->Shutdown();
+    s.feed->Shutdown();
+    s.server->Shutdown(std::chrono::system_clock::now() + s.options.drain_timeout);
+    // Scrapes read the ledger: stop them before it closes.
+    s.metrics_server.reset();
+    s.ledger->RemoveCommitListener(s.listener_id);
+    s.ledger->Close();
     spdlog::info("event=stopped");
   });
 }

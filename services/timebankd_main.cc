@@ -1,4 +1,11 @@
-// timebankd: the Timebank server. See README.md for the flags.
+// timebankd: the Timebank server. See README.md for the flags, and
+// deploy/timebankd.conf for a configuration file that explains each one.
+//
+//   timebankd [flags]                 serve until SIGTERM or SIGINT
+//   timebankd --config FILE           the same flags from a file (TOML)
+//   timebankd --check-config [...]    print the settings in force and exit
+//   timebankd restore --backup-dir DIR [--backup-id N] --data-dir NEW_DIR
+//                                     rebuild a data directory from a backup
 
 #include <signal.h>
 #include <spdlog/cfg/env.h>
@@ -6,7 +13,12 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <string>
 
+#include "ledger/backup.h"
 #include "services/server.h"
 
 namespace {
@@ -23,24 +35,27 @@ sigset_t BlockStopSignals() {
   return signals;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  const sigset_t stop_signals = BlockStopSignals();
-  timebank::services::ServerOptions options;
+struct MainFlags {
+  timebank::services::ServerOptions server;
   std::string log_level = "info";
   std::string ready_file;
-  int drain_seconds = static_cast<int>(options.drain_timeout.count());
+  int drain_seconds = 10;
+  int storage_check_ms = 1000;
+  bool check_config = false;
+};
 
-  CLI::App app{"timebankd: the Timebank ledger server"};
+void AddServerFlags(CLI::App& app, MainFlags& flags) {
+  timebank::services::ServerOptions& options = flags.server;
   app.add_option("--listen", options.listen, "host:port to serve gRPC on")
       ->capture_default_str();
   app.add_option("--data-dir", options.data_dir,
                  "directory for the RocksDB data and admin.token")
       ->capture_default_str();
-  app.add_option("--log-level", log_level,
+  app.add_option("--log-level", flags.log_level,
                  "trace, debug, info, warn, error (SPDLOG_LEVEL overrides)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical",
+                             "off"}));
   app.add_option("--tls-cert", options.tls_cert_file, "server certificate chain (PEM)")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", options.tls_key_file, "server private key (PEM)")
@@ -62,7 +77,7 @@ int main(int argc, char** argv) {
   app.add_option("--watch-streams-per-token-max", options.watch_streams_per_token_max,
                  "most WatchJournal streams one token may hold")
       ->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_option("--drain-seconds", drain_seconds,
+  app.add_option("--drain-seconds", flags.drain_seconds,
                  "how long SIGTERM waits for in-flight calls")
       ->capture_default_str()->check(CLI::Range(0, 600));
   app.add_option("--http-listen", options.http.listen,
@@ -79,15 +94,127 @@ int main(int argc, char** argv) {
                  "largest HTTP request body in bytes")
       ->capture_default_str()->check(CLI::Range(1024, 64 * 1024 * 1024));
   app.add_flag("--compact", options.compact_on_start,
-               "compact the database before serving (after a bulk import)");
-  app.add_option("--ready-file", ready_file,
-                 "write the bound gRPC port here once serving, and the HTTP "
-                 "port on a second line with --http-listen (for scripts)");
+               "compact the database before reporting SERVING (after a bulk import)");
+  app.add_option("--ready-file", flags.ready_file,
+                 "write the bound gRPC port here once serving; the HTTP port "
+                 "on a second line with --http-listen, and metrics_port=N "
+                 "with --metrics-listen (for scripts)");
+  app.add_option("--backup-dir", options.backup_dir,
+                 "where Admin.CreateBackup writes backups; empty refuses them");
+  app.add_option("--backup-keep", options.backup_keep,
+                 "backups kept in --backup-dir; older ones are deleted (0 keeps all)")
+      ->capture_default_str()->check(CLI::Range(0, 100000));
+  app.add_option("--metrics-listen", options.metrics_listen,
+                 "host:port for Prometheus metrics at /metrics; empty serves none");
+  app.add_option("--storage-check-ms", flags.storage_check_ms,
+                 "how often health re-checks storage after a failed write")
+      ->capture_default_str()->check(CLI::Range(50, 60000));
+}
+
+struct RestoreFlags {
+  std::string backup_dir;
+  uint32_t backup_id = 0;
+  std::string data_dir;
+};
+
+int RunRestore(const RestoreFlags& flags) {
+  absl::StatusOr<timebank::ledger::BackupInfo> restored =
+      timebank::ledger::RestoreBackup({.backup_dir = flags.backup_dir,
+                                       .backup_id = flags.backup_id,
+                                       .data_dir = flags.data_dir});
+  if (!restored.ok()) {
+    std::fprintf(stderr, "timebankd restore: %s\n",
+                 restored.status().ToString().c_str());
+    return 1;
+  }
+  std::printf("Restored backup %u (taken at %lld, unix seconds) into %s in %lld ms.\n",
+              restored->backup_id,
+              static_cast<long long>(restored->created_at_unix_s),
+              flags.data_dir.c_str(), static_cast<long long>(restored->duration_ms));
+  for (const timebank::ledger::JournalHead& head : restored->journal_heads) {
+    std::printf("  %-48s journal up to seq %llu, verified\n",
+                head.timebank_id.c_str(),
+                static_cast<unsigned long long>(head.last_seq));
+  }
+  std::printf(
+      "Copy admin.token (or your own token files) next to it if you need them: "
+      "tokens are in the backup, their secrets are not.\n");
+  return 0;
+}
+
+// Written whole under another name, then renamed, so a reader never sees
+// half of it.
+void WriteReadyFile(const std::string& path, const timebank::services::Server& server) {
+  std::string contents = std::to_string(server.port()) + "\n";
+  if (server.http_port() != 0) {
+    contents += std::to_string(server.http_port()) + "\n";
+  }
+  if (server.metrics_port() != 0) {
+    contents += "metrics_port=" + std::to_string(server.metrics_port()) + "\n";
+  }
+  const std::string temporary = path + ".tmp";
+  std::error_code error;
+  if (!timebank::services::WritePrivateFile(temporary, contents).ok() ||
+      (std::filesystem::rename(temporary, path, error), error)) {
+    spdlog::error("event=ready_file_failed path={}", path);
+  }
+}
+
+// The settings in force as a configuration file timebankd reads back: unset
+// options, this flag itself and the restore subcommand's left out.
+void PrintSettings(const CLI::App& app) {
+  std::istringstream settings(
+      app.config_to_str(/*default_also=*/true, /*write_description=*/false));
+  std::string line;
+  while (std::getline(settings, line)) {
+    if (line.ends_with("=\"\"") || line.starts_with("check-config=") ||
+        line.starts_with("restore.")) {
+      continue;
+    }
+    std::cout << line << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const sigset_t stop_signals = BlockStopSignals();
+  MainFlags flags;
+  CLI::App app{"timebankd: the Timebank ledger server"};
+  app.set_config("--config", "", "read flags from this TOML file (see deploy/timebankd.conf)");
+  // A misspelt key in a configuration file is an error, never ignored.
+  app.allow_config_extras(CLI::config_extras_mode::error);
+  AddServerFlags(app, flags);
+  app.add_flag("--check-config", flags.check_config,
+               "print the settings in force (flags and --config) and exit");
+  app.require_subcommand(0, 1);
+
+  RestoreFlags restore;
+  CLI::App* restore_command = app.add_subcommand(
+      "restore",
+      "rebuild a data directory from a backup (server stopped; target must be "
+      "empty or missing), verify every journal and exit");
+  restore_command->add_option("--backup-dir", restore.backup_dir,
+                              "the backup directory")
+      ->required();
+  restore_command->add_option("--backup-id", restore.backup_id,
+                              "which backup (default: the newest)");
+  restore_command->add_option("--data-dir", restore.data_dir,
+                              "the new data directory")
+      ->required();
   CLI11_PARSE(app, argc, argv);
-  options.drain_timeout = std::chrono::seconds(drain_seconds);
+
+  if (*restore_command) return RunRestore(restore);
+  if (flags.check_config) {
+    PrintSettings(app);
+    return 0;
+  }
+  timebank::services::ServerOptions& options = flags.server;
+  options.drain_timeout = std::chrono::seconds(flags.drain_seconds);
+  options.storage_check_interval = std::chrono::milliseconds(flags.storage_check_ms);
 
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(spdlog::level::from_str(flags.log_level));
   spdlog::cfg::load_env_levels();
 
   auto server = timebank::services::Server::Start(options);
@@ -96,16 +223,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "timebankd: %s\n", server.status().ToString().c_str());
     return 1;
   }
-  if (!ready_file.empty()) {
-    std::string ports = std::to_string((*server)->port()) + "\n";
-    if ((*server)->http_port() > 0) {
-      ports += std::to_string((*server)->http_port()) + "\n";
-    }
-    if (auto s = timebank::services::WritePrivateFile(ready_file, ports);
-        !s.ok()) {
-      spdlog::error("event=ready_file_failed path={}", ready_file);
-    }
-  }
+  if (!flags.ready_file.empty()) WriteReadyFile(flags.ready_file, **server);
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("event=signal signal={}", signal_number);

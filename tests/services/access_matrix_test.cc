@@ -1,7 +1,7 @@
 // Who may call what, checked against a running server in two ways:
 //
-//  - A matrix generated from services::PolicyTable(): every Ledger, Access
-//    and Assessment method is called by an ADMIN, a COORDINATOR of tb-a, the
+//  - A matrix generated from services::PolicyTable(): every Ledger, Access,
+//    Assessment and Admin method is called by an ADMIN, a COORDINATOR of tb-a, the
 //    MEMBER kathy of tb-a and an AUDITOR of tb-a, with a request inside the
 //    token's scope. A role the table forbids must get PERMISSION_DENIED; a role
 //    it allows must get past authorisation (any other error is fine: the matrix
@@ -167,6 +167,7 @@ const std::map<std::string, CallInScope, std::less<>>& CallsInScope() {
   using L = v1::Ledger::Stub;
   using A = v1::Access::Stub;
   using S = v1::Assessment::Stub;
+  using D = v1::Admin::Stub;
   static const auto* const calls = new std::map<std::string, CallInScope,
                                                 std::less<>>{
       {"Ledger.CreateTimebank",
@@ -383,6 +384,16 @@ const std::map<std::string, CallInScope, std::less<>>& CallsInScope() {
          request.set_status(v1::ACTION_STATUS_IN_PROGRESS);
          return c.Call(&S::UpdateAction, request).status;
        }},
+      // The matrix server has no --backup-dir: an admin gets
+      // FAILED_PRECONDITION, which is past the gate.
+      {"Admin.CreateBackup",
+       [](const Client& c, const World&) {
+         return c.Call(&D::CreateBackup, v1::CreateBackupRequest()).status;
+       }},
+      {"Admin.ListBackups",
+       [](const Client& c, const World&) {
+         return c.Call(&D::ListBackups, v1::ListBackupsRequest()).status;
+       }},
   };
   return *calls;
 }
@@ -456,7 +467,8 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(PolicyTable, HasOneRowForEveryRpc) {
   std::vector<std::string> rpcs;
   for (const char* service :
-       {"timebank.v1.Ledger", "timebank.v1.Access", "timebank.v1.Assessment"}) {
+       {"timebank.v1.Ledger", "timebank.v1.Access", "timebank.v1.Assessment",
+        "timebank.v1.Admin"}) {
     const google::protobuf::ServiceDescriptor* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
             service);

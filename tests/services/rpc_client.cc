@@ -55,7 +55,8 @@ Client::Client(std::shared_ptr<grpc::Channel> channel, std::string token)
       token_(std::move(token)),
       ledger_(v1::Ledger::NewStub(channel_)),
       access_(v1::Access::NewStub(channel_)),
-      assessment_(v1::Assessment::NewStub(channel_)) {}
+      assessment_(v1::Assessment::NewStub(channel_)),
+      admin_(v1::Admin::NewStub(channel_)) {}
 
 Client Client::WithToken(std::string token) const {
   return Client(channel_, std::move(token));

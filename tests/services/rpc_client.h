@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "timebank/v1/access.grpc.pb.h"
+#include "timebank/v1/admin.grpc.pb.h"
 #include "timebank/v1/assessment.grpc.pb.h"
 #include "timebank/v1/ledger.grpc.pb.h"
 
@@ -79,6 +80,7 @@ class Client {
   v1::Ledger::Stub& ledger() const { return *ledger_; }
   v1::Access::Stub& access() const { return *access_; }
   v1::Assessment::Stub& assessment() const { return *assessment_; }
+  v1::Admin::Stub& admin() const { return *admin_; }
 
   // Any unary method of any service, e.g.
   // client.Call(&v1::Ledger::Stub::GetBalance, request).
@@ -107,6 +109,16 @@ class Client {
     Rpc<Reply> rpc;
     rpc.status =
         ((*assessment_).*method)(NewContext().get(), request, &rpc.reply);
+    return rpc;
+  }
+  template <typename Request, typename Reply>
+  Rpc<Reply> Call(grpc::Status (v1::Admin::Stub::*method)(grpc::ClientContext*,
+                                                          const Request&,
+                                                          Reply*),
+                  const Request& request,
+                  std::chrono::milliseconds timeout = kCallTimeout) const {
+    Rpc<Reply> rpc;
+    rpc.status = ((*admin_).*method)(NewContext(timeout).get(), request, &rpc.reply);
     return rpc;
   }
 
@@ -168,6 +180,7 @@ class Client {
   std::shared_ptr<v1::Ledger::Stub> ledger_;
   std::shared_ptr<v1::Access::Stub> access_;
   std::shared_ptr<v1::Assessment::Stub> assessment_;
+  std::shared_ptr<v1::Admin::Stub> admin_;
 };
 
 // A RecordExchangeRequest with a plausible category and description.

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -48,6 +49,18 @@ std::optional<std::vector<int>> ParseReadyFile(const std::string& contents,
   }
   if (ports.size() < lines) return std::nullopt;
   return ports;
+}
+
+// The `metrics_port=N` line a server with --metrics-listen adds; 0 if none.
+int MetricsPortOf(const std::string& contents) {
+  constexpr std::string_view kKey = "\nmetrics_port=";
+  const size_t at = contents.find(kKey);
+  if (at == std::string::npos) return 0;
+  try {
+    return std::stoi(contents.substr(at + kKey.size()));
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 }  // namespace
@@ -120,6 +133,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
               ParseReadyFile(*contents, options.http ? 2 : 1)) {
         server->port_ = (*ports)[0];
         if (options.http) server->http_port_ = (*ports)[1];
+        server->metrics_port_ = MetricsPortOf(*contents);
         break;
       }
     }

@@ -74,6 +74,8 @@ class ServerProcess {
   int port() const { return port_; }
   // The HTTP gateway's port; 0 unless started with `http`.
   int http_port() const { return http_port_; }
+  // The Prometheus port, when started with --metrics-listen; else 0.
+  int metrics_port() const { return metrics_port_; }
   // "127.0.0.1:<port>".
   std::string address() const;
   const std::string& data_dir() const { return data_dir_; }
@@ -104,6 +106,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   int http_port_ = 0;
+  int metrics_port_ = 0;
 };
 
 // How a timebankd run that was expected to end by itself ended.
