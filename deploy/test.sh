@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine, builds everything and runs the whole default
 # test suite. Long and benchmark tests carry the labels "long" and "perf" and
-# are left out; run them with: ctest --test-dir build -L long
+# are left out; run them with: ctest --test-dir build-asan -L long
 #
-# Then, unless TIMEBANK_SANITIZERS=0: the same default test set built with
-# AddressSanitizer + UndefinedBehaviorSanitizer (preset "asan", build-asan/),
-# and the libFuzzer targets (preset "fuzz", build-fuzz/): every seed and saved
-# crasher once, then each fuzzer for TIMEBANK_FUZZ_SECONDS (default 20).
+# The suite is built once, with AddressSanitizer + UndefinedBehaviorSanitizer
+# (preset "asan", build-asan/), so every test also checks for memory errors
+# and undefined behaviour. Then the libFuzzer targets (preset "fuzz",
+# build-fuzz/): every seed and saved crasher once, then each fuzzer for
+# TIMEBANK_FUZZ_SECONDS (default 20).
+#
+# TIMEBANK_SANITIZERS=0 builds the plain RelWithDebInfo tree (build/, as
+# deploy/run.sh does) and runs the suite there instead, without fuzzing.
 # Each step prints how long it took.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,23 +30,23 @@ step "set-up"
 "$root/deploy/setup.sh"
 step_done
 
-step "build"
-"$root/deploy/build.sh"
-step_done
+if [[ ${TIMEBANK_SANITIZERS:-1} == 0 ]]; then
+  step "build"
+  "$root/deploy/build.sh"
+  step_done
+  step "tests"
+  ctest --test-dir "${TIMEBANK_BUILD_DIR:-$root/build}" --output-on-failure -j 2 \
+    -LE 'long|perf' "$@"
+  step_done
+  exit 0
+fi
 
-step "tests"
-build_dir=${TIMEBANK_BUILD_DIR:-$root/build}
-ctest --test-dir "$build_dir" --output-on-failure -j 2 -LE 'long|perf' "$@"
-step_done
-
-if [[ ${TIMEBANK_SANITIZERS:-1} == 0 ]]; then exit 0; fi
-
-step "asan build"
+step "build (asan preset)"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 step_done
 
-step "asan tests"
+step "tests (asan preset)"
 ctest --preset asan "$@"
 step_done
 
