@@ -8,13 +8,8 @@
 // TIMEBANK_* variable of the test's own, so the CLI finds the server and
 // the token only where a test puts them.
 
-#include <fcntl.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -25,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/services/command.h"
 #include "tests/services/rpc_client.h"
 #include "tests/services/shared_server_test.h"
 #include "tests/test_util/temp_dir.h"
@@ -33,7 +29,6 @@
 #error "TIMEBANK_CLI_PATH must name the timebank CLI binary"
 #endif
 
-extern char** environ;
 
 namespace timebank::testing {
 namespace {
@@ -46,89 +41,14 @@ constexpr int kExitNotFound = 3;
 constexpr int kExitDenied = 4;
 constexpr int kExitConflict = 5;
 
-struct CliRun {
-  // The exit code; -1 if the CLI did not finish in time or a signal ended it.
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::ostream& operator<<(std::ostream& os, const CliRun& run) {
-  return os << "exit " << run.exit_code << "\n--- stdout:\n"
-            << run.out << "--- stderr:\n"
-            << run.err;
-}
+using CliRun = CommandRun;
 
 // Runs the CLI with `args` in `work_dir`, with the parent's environment minus
 // every TIMEBANK_* variable, plus `env` ("NAME=value").
 CliRun RunCli(const std::string& work_dir, std::vector<std::string> args,
               const std::vector<std::string>& env) {
-  static std::atomic<int> runs{0};
-  const std::string stem = work_dir + "/.run-" + std::to_string(++runs);
-  const std::string out_path = stem + ".out";
-  const std::string err_path = stem + ".err";
-
   args.insert(args.begin(), TIMEBANK_CLI_PATH);
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> variables;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (!std::string_view(*e).starts_with("TIMEBANK_")) variables.push_back(*e);
-  }
-  variables.insert(variables.end(), env.begin(), env.end());
-  std::vector<char*> envp;
-  for (std::string& v : variables) envp.push_back(v.data());
-  envp.push_back(nullptr);
-
-  // Prepared before fork: between fork and exec a multithreaded parent's
-  // child may only make async-signal-safe calls.
-  const int out_fd =
-      ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  const int err_fd =
-      ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  const int in_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  CliRun run;
-  if (out_fd < 0 || err_fd < 0 || in_fd < 0) {
-    run.err = "cannot open the output files";
-    return run;
-  }
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(126);
-    if (::chdir(work_dir.c_str()) != 0) ::_exit(126);
-    ::dup2(in_fd, STDIN_FILENO);
-    ::dup2(out_fd, STDOUT_FILENO);
-    ::dup2(err_fd, STDERR_FILENO);
-    ::execve(argv[0], argv.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(out_fd);
-  ::close(err_fd);
-  ::close(in_fd);
-  if (pid < 0) {
-    run.err = "fork failed";
-    return run;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + kCliTimeout;
-  int wait_status = 0;
-  while (::waitpid(pid, &wait_status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &wait_status, 0);
-      wait_status = -1;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  if (wait_status != -1 && WIFEXITED(wait_status)) {
-    run.exit_code = WEXITSTATUS(wait_status);
-  }
-  run.out = ReadWholeFile(out_path).value_or("");
-  run.err = ReadWholeFile(err_path).value_or("");
-  return run;
+  return RunCommand(std::move(args), work_dir, kCliTimeout, env);
 }
 
 // Splits CSV text (RFC 4180: quoted fields, doubled quotes) into records.

@@ -23,7 +23,8 @@ std::ostream& operator<<(std::ostream& os, const CommandRun& run) {
 }
 
 CommandRun RunCommand(std::vector<std::string> args, const std::string& work_dir,
-                      std::chrono::seconds timeout) {
+                      std::chrono::seconds timeout,
+                      const std::vector<std::string>& env) {
   static std::atomic<int> runs{0};
   const std::string stem = work_dir + "/.command-" + std::to_string(++runs);
   const std::string out_path = stem + ".out";
@@ -35,6 +36,7 @@ CommandRun RunCommand(std::vector<std::string> args, const std::string& work_dir
   for (char** e = environ; *e != nullptr; ++e) {
     if (!std::string_view(*e).starts_with("TIMEBANK_")) variables.push_back(*e);
   }
+  variables.insert(variables.end(), env.begin(), env.end());
   std::vector<char*> envp;
   for (std::string& variable : variables) envp.push_back(variable.data());
   envp.push_back(nullptr);

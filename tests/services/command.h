@@ -1,7 +1,8 @@
 // Runs one of the project's programs (the timebank CLI, `timebankd restore`,
 // `timebankd --check-config`) to completion as a subprocess, as an operator
 // or a script would, and captures what it printed. The child gets the
-// parent's environment without any TIMEBANK_* variable, stdin from
+// parent's environment without any TIMEBANK_* variable (plus what the
+// caller adds), stdin from
 // /dev/null, and is killed if it outlives its timeout.
 //
 // Thread safety: RunCommand may be called from any thread.
@@ -27,8 +28,10 @@ struct CommandRun {
 std::ostream& operator<<(std::ostream& os, const CommandRun& run);
 
 // `argv[0]` is the program's path. Output goes through files in `work_dir`.
+// `env` ("NAME=value") is added to the child's environment.
 CommandRun RunCommand(std::vector<std::string> argv, const std::string& work_dir,
-                      std::chrono::seconds timeout = std::chrono::seconds(120));
+                      std::chrono::seconds timeout = std::chrono::seconds(120),
+                      const std::vector<std::string>& env = {});
 
 }  // namespace timebank::testing
 
