@@ -11,6 +11,8 @@
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -33,6 +35,22 @@ sigset_t BlockStopSignals() {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return signals;
+}
+
+// The protobuf runtime logs through its own handler to stderr. Its lines in a
+// server are about bytes a peer sent ("String field ... contains invalid
+// UTF-8"), which the call's status and the call log already report, so they
+// go to our log at debug level, in our format.
+void LogProtobufThroughSpdlog() {
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel level,
+                                     const char* filename, int line,
+                                     const std::string& message) {
+    const spdlog::level::level_enum our_level =
+        level == google::protobuf::LOGLEVEL_FATAL ? spdlog::level::critical
+                                                  : spdlog::level::debug;
+    spdlog::log(our_level, "event=protobuf_log at={}:{} message=\"{}\"",
+                filename, line, message);
+  });
 }
 
 struct MainFlags {
@@ -216,6 +234,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
   spdlog::cfg::load_env_levels();
+  LogProtobufThroughSpdlog();
 
   auto server = timebank::services::Server::Start(options);
   if (!server.ok()) {

@@ -1,6 +1,6 @@
-// Writes the seed corpora of fuzz_entry_decode and fuzz_validation: a few
-// small valid inputs, so the fuzzers start from values that get past the
-// first checks. The seeds are committed under tests/fuzz/corpus; run this
+// Writes the seed corpora of fuzz_entry_decode, fuzz_validation and
+// fuzz_request_parse: a few small inputs, so the fuzzers start from values
+// that get past the first checks. The seeds are committed under tests/fuzz/corpus; run this
 // again when the stored format or the protos change:
 //   build-fuzz/tests/fuzz/fuzz_make_seeds tests/fuzz/corpus
 // (fuzz_hours's seeds are plain text, written by hand.)
@@ -22,11 +22,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The selector bytes of the two targets (see their LLVMFuzzerTestOneInput).
+// The selector bytes of the targets (see their LLVMFuzzerTestOneInput).
 enum DecodeSelector : char {
   kEntry = 0, kAccount, kTimebank, kToken, kReflection, kAction, kThresholds,
   kRequestRecord, kExchangeState, kMonthTotals, kAccountMonthTotals,
   kPairTotals,
+};
+enum RequestParseSelector : char {
+  kParseBulk = 0, kParseCreateToken, kParseOpenAccount, kParseUpdateAccount,
 };
 enum ValidationSelector : char {
   kIds = 0, kTexts, kTags, kDates, kRecordRequest, kRecordItem, kOpenAccount,
@@ -103,8 +106,20 @@ bool WriteDecodeSeeds(const fs::path& dir) {
                                  .low_to_high_minutes = 90}));
 }
 
-bool WriteValidationSeeds(const fs::path& dir) {
+// Requests that the validation checks accept, for the seeds of
+// fuzz_validation and fuzz_request_parse.
+struct SeedRequests {
   v1::RecordExchangeRequest record;
+  v1::RecordExchangeItem item;
+  v1::OpenAccountRequest open;
+  v1::UpdateAccountRequest update;
+  v1::CreateTokenRequest token;
+  v1::CreateTimebankRequest timebank;
+};
+
+SeedRequests MakeSeedRequests() {
+  SeedRequests seeds;
+  v1::RecordExchangeRequest& record = seeds.record;
   record.set_timebank_id("riverside");
   record.set_request_id("req-7");
   record.set_giver_id("kathy");
@@ -113,14 +128,14 @@ bool WriteValidationSeeds(const fs::path& dir) {
   record.set_category("Gardening ");
   record.set_description("Front garden\nand hedge");
   record.set_occurred_on("2026-03-14");
-  v1::RecordExchangeItem item;
+  v1::RecordExchangeItem& item = seeds.item;
   item.set_request_id("req-8");
   item.set_giver_id("vera");
   item.set_receiver_id("kathy");
   item.set_minutes(30);
   item.set_category("it help");
   item.set_occurred_on("2026-03-15");
-  v1::OpenAccountRequest open;
+  v1::OpenAccountRequest& open = seeds.open;
   open.set_timebank_id("riverside");
   open.set_account_id("kathy");
   open.set_kind(v1::ACCOUNT_KIND_PERSON);
@@ -128,23 +143,34 @@ bool WriteValidationSeeds(const fs::path& dir) {
   open.add_skills("gardening");
   open.add_skills("IT help");
   open.set_joined_on("2026-01-02");
-  v1::UpdateAccountRequest update;
+  v1::UpdateAccountRequest& update = seeds.update;
   update.set_account_id("kathy");
   update.set_display_name("Kathy O.");
   update.set_status(v1::ACCOUNT_STATUS_SUSPENDED);
   update.set_replace_skills(true);
   update.add_skills("baking");
-  v1::CreateTokenRequest token;
+  v1::CreateTokenRequest& token = seeds.token;
   token.set_role(v1::ROLE_MEMBER);
   token.add_timebank_ids("riverside");
   token.set_account_id("kathy");
   token.set_name("kathy-member");
-  v1::CreateTimebankRequest timebank;
+  v1::CreateTimebankRequest& timebank = seeds.timebank;
   timebank.set_timebank_id("riverside");
   timebank.set_name("Riverside Timebank");
   timebank.mutable_settings()->set_has_balance_floor(true);
   timebank.mutable_settings()->set_balance_floor_minutes(-1200);
   timebank.mutable_settings()->set_max_exchange_minutes(480);
+  return seeds;
+}
+
+bool WriteValidationSeeds(const fs::path& dir) {
+  const SeedRequests seeds = MakeSeedRequests();
+  const v1::RecordExchangeRequest& record = seeds.record;
+  const v1::RecordExchangeItem& item = seeds.item;
+  const v1::OpenAccountRequest& open = seeds.open;
+  const v1::UpdateAccountRequest& update = seeds.update;
+  const v1::CreateTokenRequest& token = seeds.token;
+  const v1::CreateTimebankRequest& timebank = seeds.timebank;
   return Write(dir, "ids", kIds, "kathy.o@riverside-1") &&
          Write(dir, "text", kTexts, "Front garden \xC3\xA9\n\t\xF0\x9F\x8C\xB1") &&
          Write(dir, "tags", kTags, " Gardening ,it help,diy & repairs") &&
@@ -160,6 +186,24 @@ bool WriteValidationSeeds(const fs::path& dir) {
                timebank.SerializeAsString());
 }
 
+// fuzz_request_parse: a bulk request whose last item is not UTF-8, and
+// whole requests of the other types.
+bool WriteRequestParseSeeds(const fs::path& dir) {
+  const SeedRequests seeds = MakeSeedRequests();
+  v1::RecordExchangesRequest bulk;
+  bulk.set_timebank_id("riverside");
+  *bulk.add_items() = seeds.item;
+  *bulk.add_items() = seeds.item;
+  bulk.mutable_items(1)->set_description("Hedge \xC3\x28");
+  return Write(dir, "bulk-not-utf8", kParseBulk, bulk.SerializeAsString()) &&
+         Write(dir, "create-token", kParseCreateToken,
+               seeds.token.SerializeAsString()) &&
+         Write(dir, "open-account", kParseOpenAccount,
+               seeds.open.SerializeAsString()) &&
+         Write(dir, "update-account", kParseUpdateAccount,
+               seeds.update.SerializeAsString());
+}
+
 }  // namespace
 }  // namespace timebank
 
@@ -171,10 +215,13 @@ int main(int argc, char** argv) {
   const std::filesystem::path root = argv[1];
   const std::filesystem::path decode = root / "fuzz_entry_decode";
   const std::filesystem::path validation = root / "fuzz_validation";
+  const std::filesystem::path request_parse = root / "fuzz_request_parse";
   std::filesystem::create_directories(decode);
   std::filesystem::create_directories(validation);
+  std::filesystem::create_directories(request_parse);
   if (!timebank::WriteDecodeSeeds(decode) ||
-      !timebank::WriteValidationSeeds(validation)) {
+      !timebank::WriteValidationSeeds(validation) ||
+      !timebank::WriteRequestParseSeeds(request_parse)) {
     std::fprintf(stderr, "could not write the seeds under %s\n", argv[1]);
     return 1;
   }

@@ -19,7 +19,7 @@ seconds=${1:-20}
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(fuzz_entry_decode fuzz_validation fuzz_hours)
+  targets=(fuzz_entry_decode fuzz_validation fuzz_hours fuzz_request_parse)
 fi
 build_dir=${TIMEBANK_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${TIMEBANK_FUZZ_JOBS:-1}

@@ -524,6 +524,22 @@ TEST_F(HttpGatewayTest, BadInputIs400NamingTheFieldAndChangesNothing) {
                 "text/plain");
   EXPECT_EQ(r.status, 415) << r;
   EXPECT_EQ(r.Field(), "content_type");
+  // Text that is not UTF-8: in a path or query parameter the field is named
+  // when the server parses the forwarded request; in a body it makes the body
+  // no JSON at all.
+  r = http.Get(base + "/accounts/k%C3%28/balance");
+  EXPECT_EQ(r.status, 400) << r;
+  EXPECT_EQ(r.Field(), "account_id");
+  r = http.Get(base + "/exchanges?account_id=%ED%A0%80");
+  EXPECT_EQ(r.status, 400) << r;
+  EXPECT_EQ(r.Field(), "account_id");
+  json not_utf8 = ExchangeBody("b-6", "kathy", "vera", 10);
+  not_utf8["description"] = "placeholder";
+  std::string body = not_utf8.dump();
+  body.replace(body.find("placeholder"), 11, "place\xC3\x28older");
+  r = http.Send("POST", base + "/exchanges", body);
+  EXPECT_EQ(r.status, 400) << r;
+  EXPECT_EQ(r.Field(), "body");
   EXPECT_EQ(LastSeq(tb), 0u);
 }
 

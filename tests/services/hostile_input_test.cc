@@ -10,6 +10,8 @@
 //
 // The limits are read from the headers that define them, never typed here.
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
@@ -19,6 +21,7 @@
 #include <functional>
 #include <future>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,7 @@
 #include "tests/services/shared_server_test.h"
 #include "tests/test_util/status_assertions.h"
 #include "tests/test_util/temp_dir.h"
+#include "timebank/v1/admin.grpc.pb.h"
 
 namespace timebank::testing {
 namespace {
@@ -62,8 +66,8 @@ std::string Repeat(std::string_view unit, size_t times) {
 }
 
 // Bytes that are not UTF-8, or are UTF-8 only in forms the standard forbids.
-// The protobuf runtime refuses them in any string field before a handler
-// runs (see InvalidUtf8IsRefusedBeforeAnyHandler), so the tables below,
+// They are refused while the request is parsed, before any handler runs
+// (see InvalidUtf8IsRefusedByFieldNameInEveryRpc), so the tables below,
 // which go through the generated stubs, leave them out.
 std::vector<Bad> NotUtf8() {
   return {{"invalid UTF-8", "a\xC3\x28"},
@@ -1156,20 +1160,10 @@ TEST_F(HostileInputTest, ActionPlanRpcsRefuseEveryBadField) {
   ExpectRefusedChangingNothing(cases);
 }
 
-// Sends `request` as raw bytes, with the run of 'Q's it holds replaced by
-// `bytes` of the same length (so every length prefix still holds): what a
-// client that does not check UTF-8 could send.
-grpc::Status SendRaw(const ServerProcess& server, const std::string& token,
-                     const std::string& method,
-                     const google::protobuf::Message& request,
-                     const std::string& bytes) {
-  std::string wire = request.SerializeAsString();
-  const std::string placeholder(bytes.size(), 'Q');
-  const size_t at = wire.find(placeholder);
-  if (at == std::string::npos) {
-    return grpc::Status(StatusCode::INTERNAL, "test: no placeholder");
-  }
-  wire.replace(at, placeholder.size(), bytes);
+// Sends `wire` as the request of `method` through a generic stub: what a
+// client that does not check UTF-8, or a broken one, could send.
+grpc::Status SendBytes(const ServerProcess& server, const std::string& token,
+                       const std::string& method, const std::string& wire) {
   grpc::Slice slice(wire);
   const grpc::ByteBuffer sent(&slice, 1);
   grpc::ByteBuffer received;
@@ -1183,75 +1177,120 @@ grpc::Status SendRaw(const ServerProcess& server, const std::string& token,
   return done.get_future().get();
 }
 
-// proto3 string fields must hold UTF-8, and the protobuf runtime enforces
-// it when the server parses a request: such a request is refused before any
-// handler runs (gRPC answers INTERNAL with no message, since the parser
-// cannot say which field), and nothing changes. The ledger checks UTF-8 as
-// well (Validation.*), for what reaches it by other paths.
-TEST_F(HostileInputTest, InvalidUtf8IsRefusedBeforeAnyHandler) {
-  const std::string token = server().admin_token();
-  struct Target {
-    std::string method;
-    std::function<std::unique_ptr<google::protobuf::Message>(std::string)>
-        request;
-  };
-  const std::vector<Target> targets = {
-      {"/timebank.v1.Ledger/CreateTimebank",
-       [](std::string text) {
-         auto r = std::make_unique<v1::CreateTimebankRequest>();
-         r->set_timebank_id("utf8-timebank");
-         r->set_name(text);
-         return r;
-       }},
-      {"/timebank.v1.Ledger/OpenAccount",
-       [](std::string text) {
-         auto r = std::make_unique<v1::OpenAccountRequest>();
-         r->set_timebank_id(kTimebank);
-         r->set_account_id("utf8-account");
-         r->set_display_name(text);
-         return r;
-       }},
-      {"/timebank.v1.Ledger/RecordExchange",
-       [](std::string text) {
-         auto r = std::make_unique<v1::RecordExchangeRequest>(
-             ExchangeRequest(kTimebank, "h-utf8", "kathy", "vera", 30));
-         r->set_description(text);
-         return r;
-       }},
-      {"/timebank.v1.Access/CreateToken",
-       [](std::string text) {
-         auto r = std::make_unique<v1::CreateTokenRequest>();
-         r->set_role(v1::ROLE_COORDINATOR);
-         r->add_timebank_ids(kTimebank);
-         r->set_name(text);
-         return r;
-       }},
-      {"/timebank.v1.Assessment/AddAction",
-       [](std::string text) {
-         auto r = std::make_unique<v1::AddActionRequest>(BaseAction());
-         r->set_request_id("h-utf8");
-         r->set_what(text);
-         return r;
-       }},
-  };
-  const std::string before = Books();
-  for (const Target& target : targets) {
-    for (const Bad& bad : NotUtf8()) {
-      SCOPED_TRACE(target.method + " with " + bad.label);
-      const std::string placeholder(bad.value.size(), 'Q');
-      const grpc::Status status = SendRaw(
-          server(), token, target.method, *target.request(placeholder),
-          bad.value);
-      EXPECT_FALSE(status.ok());
-      EXPECT_NE(status.error_message(), "test: no placeholder");
-      EXPECT_TRUE(Books() == before) << "the books changed";
+// One string field somewhere in a request type, reached through singular or
+// repeated message fields, and the name a refusal gives it.
+struct StringField {
+  std::vector<const google::protobuf::FieldDescriptor*> path;
+  std::string name;
+};
+
+// Every string field of `type` and of the messages it holds, `depth` deep.
+void CollectStringFields(const google::protobuf::Descriptor& type,
+                         StringField prefix, int depth,
+                         std::vector<StringField>* out) {
+  using google::protobuf::FieldDescriptor;
+  for (int i = 0; i < type.field_count(); ++i) {
+    const FieldDescriptor* field = type.field(i);
+    StringField here = prefix;
+    here.path.push_back(field);
+    here.name += field->name();
+    if (field->type() == FieldDescriptor::TYPE_STRING) {
+      out->push_back(here);
+    } else if (field->type() == FieldDescriptor::TYPE_MESSAGE && depth > 0) {
+      if (field->is_repeated()) here.name += "[0]";
+      here.name += ".";
+      CollectStringFields(*field->message_type(), here, depth - 1, out);
     }
   }
-  // The raw path itself works: the same bytes made valid are served.
+}
+
+// A request of `type` whose only set field is `field`, holding `value`.
+std::string RequestWith(const google::protobuf::Descriptor& type,
+                        const StringField& field, const std::string& value) {
+  std::unique_ptr<google::protobuf::Message> request(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(&type)
+          ->New());
+  google::protobuf::Message* at = request.get();
+  for (size_t i = 0; i + 1 < field.path.size(); ++i) {
+    const google::protobuf::Reflection* r = at->GetReflection();
+    at = field.path[i]->is_repeated() ? r->AddMessage(at, field.path[i])
+                                      : r->MutableMessage(at, field.path[i]);
+  }
+  const google::protobuf::FieldDescriptor* leaf = field.path.back();
+  if (leaf->is_repeated()) {
+    at->GetReflection()->AddString(at, leaf, value);
+  } else {
+    at->GetReflection()->SetString(at, leaf, value);
+  }
+  std::string wire;
+  EXPECT_TRUE(request->SerializePartialToString(&wire));
+  return wire;
+}
+
+// Every service of the API, from the files that define them.
+std::vector<const google::protobuf::ServiceDescriptor*> EveryService() {
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  for (const google::protobuf::FileDescriptor* file :
+       {v1::GetTimebankRequest::descriptor()->file(),
+        v1::WhoAmIRequest::descriptor()->file(),
+        v1::AddActionRequest::descriptor()->file(),
+        v1::CreateBackupRequest::descriptor()->file()}) {
+    for (int i = 0; i < file->service_count(); ++i) {
+      services.push_back(file->service(i));
+    }
+  }
+  return services;
+}
+
+// proto3 string fields must hold UTF-8. The protobuf parser refuses a request
+// where one does not before any handler runs; the server then names the
+// field (proto/request_traits.h). Every string field of every rpc, at any
+// depth, is refused with INVALID_ARGUMENT and its name, and nothing changes.
+TEST_F(HostileInputTest, InvalidUtf8IsRefusedByFieldNameInEveryRpc) {
+  const std::string token = server().admin_token();
+  const std::string before = Books();
+  int refusals = 0;
+  for (const google::protobuf::ServiceDescriptor* service : EveryService()) {
+    for (int m = 0; m < service->method_count(); ++m) {
+      const google::protobuf::MethodDescriptor& method = *service->method(m);
+      const std::string path =
+          "/" + service->full_name() + "/" + method.name();
+      std::vector<StringField> fields;
+      CollectStringFields(*method.input_type(), {}, 3, &fields);
+      for (const StringField& field : fields) {
+        for (const Bad& bad : NotUtf8()) {
+          SCOPED_TRACE(path + " " + field.name + " with " + bad.label);
+          const grpc::Status status = SendBytes(
+              server(), token, path,
+              RequestWith(*method.input_type(), field, bad.value));
+          EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+          EXPECT_EQ(status.error_message(),
+                    field.name + ": must be valid UTF-8");
+          ++refusals;
+        }
+      }
+    }
+  }
+  EXPECT_TRUE(Books() == before) << "the books changed";
+  // Every service has string fields; a walk that found none proves nothing.
+  EXPECT_GE(refusals, static_cast<int>(EveryService().size() * NotUtf8().size()));
+}
+
+// Bytes that are no request at all are refused as the request.
+TEST_F(HostileInputTest, BytesThatAreNoRequestAreRefused) {
+  const grpc::Status status =
+      SendBytes(server(), server().admin_token(),
+                "/timebank.v1.Ledger/RecordExchange", "\x0A\x0C" "riverside");
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(),
+            "request: is not a serialised timebank.v1.RecordExchangeRequest");
+  // The same path with whole bytes is served.
   v1::GetTimebankRequest get;
-  get.set_timebank_id(std::string(std::string_view(kTimebank).size(), 'Q'));
-  EXPECT_RPC_OK(SendRaw(server(), token, "/timebank.v1.Ledger/GetTimebank", get,
-                        kTimebank));
+  get.set_timebank_id(kTimebank);
+  EXPECT_RPC_OK(SendBytes(server(), server().admin_token(),
+                          "/timebank.v1.Ledger/GetTimebank",
+                          get.SerializeAsString()));
 }
 
 // The tables above would prove nothing if the base requests were refused
