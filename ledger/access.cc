@@ -15,7 +15,7 @@ namespace timebank::ledger {
 namespace {
 
 constexpr std::string_view kTokenPrefix = "tbk_";
-constexpr size_t kIdBytes = 8;
+constexpr size_t kIdBytes = kTokenIdLength / 2;
 constexpr size_t kSecretBytes = 32;
 constexpr size_t kMaxTokens = 100'000;
 
@@ -156,7 +156,21 @@ absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
   return std::pair{std::string(kTokenPrefix) + *id + "_" + *secret, token};
 }
 
+absl::Status CheckTokenId(std::string_view field, std::string_view id) {
+  if (id.empty()) return FieldInvalid(field, "is required");
+  const bool hex = std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  if (id.size() != kTokenIdLength || !hex) {
+    return FieldInvalid(field, absl::StrCat("must be ", kTokenIdLength,
+                                            " lower-case hexadecimal characters, "
+                                            "as ListTokens shows"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Token> AccessRegistry::Revoke(const std::string& token_id) {
+  if (absl::Status s = CheckTokenId("token_id", token_id); !s.ok()) return s;
   std::lock_guard lock(mu_);
   auto it = tokens_.find(token_id);
   if (it == tokens_.end()) return FieldNotFound("token_id", "no such token");

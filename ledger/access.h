@@ -55,6 +55,8 @@ class AccessRegistry {
 
   // Returns the secret token string (shown once) and the stored record.
   absl::StatusOr<std::pair<std::string, Token>> Create(const NewToken& request);
+  // INVALID_ARGUMENT naming token_id for an id that no token could have
+  // (CheckTokenId), NOT_FOUND for one no token has.
   absl::StatusOr<Token> Revoke(const std::string& token_id);
   std::vector<Token> List() const;
   bool Empty() const;
@@ -70,6 +72,11 @@ class AccessRegistry {
   mutable std::mutex mu_;
   std::map<std::string, Token> tokens_;  // By id.
 };
+
+// A token id is kTokenIdLength lower-case hexadecimal characters; anything
+// else is INVALID_ARGUMENT naming `field`.
+inline constexpr size_t kTokenIdLength = 16;
+absl::Status CheckTokenId(std::string_view field, std::string_view id);
 
 std::string_view RoleName(Role role);
 

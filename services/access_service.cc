@@ -49,6 +49,7 @@ grpc::Status AccessService::RevokeToken(grpc::ServerContext* context,
   return Serve("Access.RevokeToken", [&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Access.RevokeToken"));
+    RETURN_IF_ERROR(ledger::CheckTokenId("token_id", request->token_id()));
     for (const ledger::Token& token : registry_->List()) {
       if (token.id != request->token_id()) continue;
       if (!MayManage(caller.token, token.role, token.timebank_ids)) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <cctype>
 #include <memory>
 #include <string>
 
@@ -139,6 +140,37 @@ TEST(Access, ASecretDifferingInAnyOneCharacterIsRefused) {
                 StatusCode::kUnauthenticated, "authorization:");
   EXPECT_STATUS(registry->Authenticate(token + "0"),
                 StatusCode::kUnauthenticated, "authorization:");
+}
+
+// An id no token could have is bad input naming the field; a well-formed id
+// that no token has is NOT_FOUND.
+TEST(Access, RevokeRefusesMalformedIdsAndFindsNoUnknownOne) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger,
+                       Ledger::Open(TestOptions(dir.path())));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<AccessRegistry> registry,
+                       AccessRegistry::Open(ledger.get()));
+  ASSERT_OK_AND_ASSIGN(auto created,
+                       registry->Create({.role = Role::kAdmin, .name = "root"}));
+  const std::string id = created.second.id;
+  ASSERT_OK(ledger::CheckTokenId("token_id", id));
+  std::string upper = id;
+  for (char& c : upper) c = static_cast<char>(std::toupper(c));
+  upper[0] = 'A';
+  for (const std::string& bad :
+       {std::string(), id.substr(1), id + "0", upper, "../" + id.substr(3),
+        id.substr(0, 15) + std::string(1, '\0')}) {
+    EXPECT_STATUS(registry->Revoke(bad), StatusCode::kInvalidArgument,
+                  "token_id:")
+        << "id " << bad;
+  }
+  std::string unknown = id;
+  unknown[0] = unknown[0] == '0' ? '1' : '0';
+  EXPECT_STATUS(registry->Revoke(unknown), StatusCode::kNotFound, "token_id:");
+  // Refusals revoked nothing; the real id still revokes.
+  EXPECT_OK(registry->Authenticate(created.first));
+  ASSERT_OK_AND_ASSIGN(ledger::Token revoked, registry->Revoke(id));
+  EXPECT_TRUE(revoked.revoked);
 }
 
 }  // namespace

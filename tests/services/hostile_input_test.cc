@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "ledger/access.h"
 #include "ledger/civil_date.h"
 #include "ledger/report.h"
 #include "ledger/rules.h"
@@ -876,7 +877,16 @@ TEST_F(HostileInputTest, TokenRpcsRefuseEveryBadField) {
       {{"empty", ""},
        {"../x", "../x"},
        {"NUL", std::string(1, '\0')},
+       {"one short", std::string(ledger::kTokenIdLength - 1, 'f')},
+       {"one over", std::string(ledger::kTokenIdLength + 1, 'f')},
+       {"upper case", std::string(ledger::kTokenIdLength, 'F')},
+       {"not hexadecimal", std::string(ledger::kTokenIdLength, 'g')},
        {"over-long", std::string(ledger::kRequestIdMaxLength + 1, 'f')}},
+      revoke, [](auto& r, const Bad& b) { r.set_token_id(b.value); },
+      Via(&v1::Access::Stub::RevokeToken));
+  AddCases<v1::RevokeTokenRequest, Bad>(
+      &cases, "RevokeToken", "token_id",
+      {{"well-formed, no such token", std::string(ledger::kTokenIdLength, 'f')}},
       revoke, [](auto& r, const Bad& b) { r.set_token_id(b.value); },
       Via(&v1::Access::Stub::RevokeToken), StatusCode::NOT_FOUND);
   ExpectRefusedChangingNothing(cases);
