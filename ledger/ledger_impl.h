@@ -40,10 +40,15 @@ inline int64_t SystemClockUs() {
       .count();
 }
 
+// A RocksDB error of fatal severity (a failed write-ahead log write or sync,
+// in 7.8) leaves the database refusing writes until it is reopened, so the
+// message says so.
 inline absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat("storage: ", std::string(what),
-                                             " failed: ", s.ToString()));
+  const bool fatal = s.severity() >= rocksdb::Status::Severity::kFatalError;
+  return absl::UnavailableError(
+      absl::StrCat("storage: ", std::string(what), " failed: ", s.ToString(),
+                   fatal ? "; restart the server to recover" : ""));
 }
 
 }  // namespace internal

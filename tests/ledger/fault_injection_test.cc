@@ -780,7 +780,8 @@ ledger::OpenAccountInput RefusedAccount() {
 }
 
 // Every write fails with kUnavailable naming storage.
-void ExpectWritesRefused(Ledger& ledger) {
+// Returns the last refusal, for its message.
+absl::Status ExpectWritesRefused(Ledger& ledger) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     // The first meets the fault, later ones the ledger's Resume.
     EXPECT_STATUS(
@@ -790,8 +791,9 @@ void ExpectWritesRefused(Ledger& ledger) {
   }
   EXPECT_STATUS(ledger.RecordExchanges(kFaultTb, Coordinator(), RefusedBulk()),
                 absl::StatusCode::kUnavailable, "storage:");
-  EXPECT_STATUS(ledger.OpenAccount(kFaultTb, RefusedAccount()),
-                absl::StatusCode::kUnavailable, "storage:");
+  absl::Status last = ledger.OpenAccount(kFaultTb, RefusedAccount()).status();
+  EXPECT_STATUS(last, absl::StatusCode::kUnavailable, "storage:");
+  return last;
 }
 
 // Every read answers as it did before the refused writes.
@@ -913,7 +915,9 @@ TEST(LedgerStorageFault, FullDiskRefusesWritesServesReadsThenRecovers) {
   ASSERT_OK_AND_ASSIGN(BooksState before, ReadBooksState(*ledger, kFaultTb));
 
   env.fs().SetFault(WriteFault::kNoSpace);
-  ExpectWritesRefused(*ledger);
+  // Freeing space is what helps here, not a restart.
+  const absl::Status full = ExpectWritesRefused(*ledger);
+  EXPECT_EQ(full.message().find("restart"), std::string_view::npos) << full;
   ExpectReadsUnchanged(*ledger, before);
   EXPECT_GT(env.fs().faults_injected(), 0u);
 
@@ -944,7 +948,7 @@ void FullDiskOnAnEmptyMemtable() {
   ASSERT_FALSE(::testing::Test::HasFatalFailure());
   ASSERT_OK_AND_ASSIGN(BooksState before, ReadBooksState(*ledger, kFaultTb));
   env.fs().SetFault(WriteFault::kNoSpace);
-  ExpectWritesRefused(*ledger);
+  static_cast<void>(ExpectWritesRefused(*ledger));
   env.fs().SetFault(WriteFault::kNone);
   // Longer than RocksDB's 5 s retry period.
   const bool recovered =
@@ -998,7 +1002,7 @@ enum class Ending {
     ASSERT_OK_AND_ASSIGN(ledger, Ledger::Open(FaultOptions(data_dir, env)));
     ASSERT_OK_AND_ASSIGN(BooksState before, ReadBooksState(*ledger, kFaultTb));
     env.fs().SetFault(fault);
-    ExpectWritesRefused(*ledger);
+    static_cast<void>(ExpectWritesRefused(*ledger));
     ExpectReadsUnchanged(*ledger, before);
     if (ending == Ending::kPowerLossAtOnce) {
       env.fs().CutPower();
@@ -1011,7 +1015,10 @@ enum class Ending {
     // The disk is well again; RocksDB 7.8 treats a failed WAL write or sync
     // as fatal, so the database is not.
     env.fs().SetFault(WriteFault::kNone);
-    ExpectWritesRefused(*ledger);
+    // The refusal says what will help.
+    const absl::Status refused = ExpectWritesRefused(*ledger);
+    EXPECT_NE(refused.message().find("restart the server"), std::string_view::npos)
+        << refused;
     ExpectReadsUnchanged(*ledger, before);
   }();
   // A crash, not a close: closing here aborts (CloseAfterAFailedWriteReturns).
