@@ -366,6 +366,11 @@ TEST_F(LimitsTest, StalledReadersAndAFloodOfCallsKeepMemoryBounded) {
   std::atomic<int> failures{0};
   std::mutex first_failure_mu;
   std::string first_failure;
+  auto fail = [&](const std::string& what) {
+    if (failures++ != 0) return;
+    std::lock_guard lock(first_failure_mu);
+    first_failure = what;
+  };
   std::vector<std::thread> flood;
   for (int t = 0; t < kFloodThreads; ++t) {
     flood.emplace_back([&, t] {
@@ -376,9 +381,7 @@ TEST_F(LimitsTest, StalledReadersAndAFloodOfCallsKeepMemoryBounded) {
       const std::shared_ptr<grpc::Channel> channel = server_->NewChannel();
       if (!channel->WaitForConnected(std::chrono::system_clock::now() +
                                      std::chrono::seconds(10))) {
-        std::lock_guard lock(first_failure_mu);
-        ++failures;
-        first_failure = "could not connect within 10 s";
+        fail("could not connect within 10 s");
         return;
       }
       const Client client(channel, server_->admin_token());
@@ -409,11 +412,7 @@ TEST_F(LimitsTest, StalledReadersAndAFloodOfCallsKeepMemoryBounded) {
                               "kathy", "vera", 1),
               &reply);
         }
-        if (!status.ok() && failures++ == 0) {
-          std::lock_guard lock(first_failure_mu);
-          first_failure = std::to_string(status.error_code()) + " " +
-                          status.error_message();
-        }
+        if (!status.ok()) fail(Describe(status));
       }
     });
   }
