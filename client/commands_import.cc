@@ -84,6 +84,13 @@ struct RowError {
   absl::Status status;
 };
 
+// A row whose request id had already recorded its exchange: an earlier run
+// of the same import, or another coordinator's, recorded it.
+struct RowAlreadyRecorded {
+  int line = 0;
+  uint64_t seq = 0;
+};
+
 // A row ready to send, and where it came from.
 struct Row {
   int line = 0;
@@ -215,17 +222,39 @@ void ReportErrors(Session& session, const std::vector<RowError>& errors) {
   }
 }
 
+// Rows already recorded, on stdout, at most kMaxNoteLines of them.
+void ReportAlreadyRecorded(Session& session,
+                           const std::vector<RowAlreadyRecorded>& rows) {
+  constexpr size_t kMaxNoteLines = 50;
+  if (session.printer().format() == OutputFormat::kJson) return;
+  for (size_t i = 0; i < rows.size() && i < kMaxNoteLines; ++i) {
+    session.out() << "line " << rows[i].line << ": already recorded as #"
+                  << rows[i].seq << "; not recorded again\n";
+  }
+  if (rows.size() > kMaxNoteLines) {
+    session.out() << "... and " << rows.size() - kMaxNoteLines
+                  << " more already recorded; use --json to see them all.\n";
+  }
+}
+
 absl::Status Summarise(Session& session, const ImportFlags& flags, size_t rows,
                        size_t recorded, size_t skipped,
-                       const std::vector<RowError>& errors) {
+                       const std::vector<RowError>& errors,
+                       const std::vector<RowAlreadyRecorded>& already = {}) {
   if (session.printer().format() == OutputFormat::kJson) {
     Json report = {{"timebank_id", flags.timebank_id},
                    {"rows", rows},
                    {"recorded", recorded},
                    {"failed", errors.size()},
                    {"skipped_not_confirmed", skipped},
+                   {"already_recorded", already.size()},
                    {"dry_run", flags.dry_run},
-                   {"errors", Json::array()}};
+                   {"errors", Json::array()},
+                   {"already_recorded_rows", Json::array()}};
+    for (const RowAlreadyRecorded& row : already) {
+      report["already_recorded_rows"].push_back(
+          {{"line", row.line}, {"seq", row.seq}});
+    }
     for (const RowError& error : errors) {
       report["errors"].push_back(
           {{"line", error.line},
@@ -236,10 +265,13 @@ absl::Status Summarise(Session& session, const ImportFlags& flags, size_t rows,
     session.printer().PrintJson(report);
   } else {
     session.out() << (flags.dry_run ? "Checked " : "Recorded ") << recorded
-                  << " of " << rows << " rows"
+                  << (flags.dry_run ? "" : " new") << " of " << rows << " rows"
                   << (flags.dry_run ? " (dry run, nothing sent)" : "")
-                  << " into " << flags.timebank_id << "; " << errors.size()
-                  << " failed";
+                  << " into " << flags.timebank_id << "; ";
+    if (!already.empty()) {
+      session.out() << already.size() << " already recorded; ";
+    }
+    session.out() << errors.size() << " failed";
     if (skipped > 0)
       session.out() << "; " << skipped << " not confirmed, skipped";
     session.out() << ".\n";
@@ -274,8 +306,15 @@ absl::Status RunImport(Session& session, const ImportFlags& flags) {
     return results.status();
   }
   size_t recorded = 0;
+  std::vector<RowAlreadyRecorded> already;
   for (size_t i = 0; i < results->size(); ++i) {
-    absl::Status status = ItemStatus((*results)[i]);
+    const v1::RecordExchangeResult& result = (*results)[i];
+    absl::Status status = ItemStatus(result);
+    if (status.ok() && result.already_recorded()) {
+      already.push_back(
+          {.line = parsed->rows[i].line, .seq = result.exchange().seq()});
+      continue;
+    }
     if (status.ok()) {
       ++recorded;
       continue;
@@ -287,8 +326,10 @@ absl::Status RunImport(Session& session, const ImportFlags& flags) {
   std::sort(
       errors.begin(), errors.end(),
       [](const RowError& a, const RowError& b) { return a.line < b.line; });
+  ReportAlreadyRecorded(session, already);
   ReportErrors(session, errors);
-  return Summarise(session, flags, rows, recorded, parsed->skipped, errors);
+  return Summarise(session, flags, rows, recorded, parsed->skipped, errors,
+                   already);
 }
 
 }  // namespace

@@ -245,7 +245,7 @@ std::vector<Cell> ActionCells(const v1::Action& a) {
           a.note()};
 }
 
-// "#3 Vera and the toddler group: open the lounge ... (due 2026-12-01,
+// "#3 The toddler group and its host: open the lounge ... (due 2026-12-01,
 // planned)".
 std::string ActionSentence(const v1::Action& a) {
   return absl::StrCat(

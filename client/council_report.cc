@@ -720,22 +720,34 @@ void AppendActions(std::string* out, const v1::ListActionsResponse& actions) {
                        return a->due_on() < b->due_on();
                      return a->action_id() < b->action_id();
                    });
+  // Every action has a `who`; the server leaves it (with how and the notes)
+  // out for an AUDITOR token, and then those columns would be empty.
+  const bool detailed = std::any_of(sorted.begin(), sorted.end(),
+                                    [](const v1::Action* a) {
+                                      return !a->who().empty();
+                                    });
   absl::StrAppend(
-      out,
-      "<div class=\"scroll\">\n<table>\n<caption>Who will do what, how and by "
-      "when</caption>\n<thead><tr><th scope=\"col\">What</th>"
-      "<th scope=\"col\">Who</th><th scope=\"col\">How</th>"
+      out, "<div class=\"scroll\">\n<table>\n<caption>",
+      detailed ? "Who will do what, how and by when" : "What will be done, by when",
+      "</caption>\n<thead><tr><th scope=\"col\">What</th>",
+      detailed ? "<th scope=\"col\">Who</th><th scope=\"col\">How</th>" : "",
       "<th scope=\"col\">Due</th><th scope=\"col\">Status</th>"
-      "<th scope=\"col\">Principle</th><th scope=\"col\">Progress note</th>"
+      "<th scope=\"col\">Principle</th>",
+      detailed ? "<th scope=\"col\">Progress note</th>" : "",
       "</tr></thead>\n<tbody>\n");
   for (const v1::Action* a : sorted) {
-    absl::StrAppend(
-        out, "<tr><th scope=\"row\">", E(a->what()), "</th><td>", E(a->who()),
-        "</td><td>", E(a->how()), "</td><td class=\"num\">",
-        E(a->due_on().empty() ? "not set" : a->due_on()),
-        "</td><td class=\"nowrap\">", E(ActionStatusName(a->status())),
-        "</td><td>", E(PrincipleTitle(a->principle())), "</td><td>",
-        E(a->note()), "</td></tr>\n");
+    absl::StrAppend(out, "<tr><th scope=\"row\">", E(a->what()), "</th>");
+    if (detailed) {
+      absl::StrAppend(out, "<td>", E(a->who()), "</td><td>", E(a->how()),
+                      "</td>");
+    }
+    absl::StrAppend(out, "<td class=\"num\">",
+                    E(a->due_on().empty() ? "not set" : a->due_on()),
+                    "</td><td class=\"nowrap\">",
+                    E(ActionStatusName(a->status())), "</td><td>",
+                    E(PrincipleTitle(a->principle())), "</td>");
+    if (detailed) absl::StrAppend(out, "<td>", E(a->note()), "</td>");
+    absl::StrAppend(out, "</tr>\n");
   }
   absl::StrAppend(out, "</tbody>\n</table>\n</div>\n</section>\n");
 }

@@ -461,16 +461,17 @@ struct ActionText {
 };
 
 // Two or three things that would make a difference, worked up into who,
-// what, how and when, as the tool's last page asks.
+// what, how and when, as the tool's last page asks. `who` names roles and
+// groups, not people: the plan is read by councils.
 constexpr ActionText kActions[] = {
     {DemoPrinciple::kReciprocity, 30, DemoActionStatus::kInProgress,
-     "Pete and the timebank coordinators",
+     "The timebank coordinators and a buddy volunteer",
      "Offer every new member a buddy with similar interests within two weeks "
      "of joining",
      "Ask about passions and gifts at the welcome chat, match from the skills "
      "list, and check in after a month"},
     {DemoPrinciple::kSocialNetworks, 45, DemoActionStatus::kPlanned,
-     "Vera and the Thursday toddler group",
+     "The Thursday toddler group and its host",
      "Open the lounge a second afternoon and invite the Mill Lane flats",
      "Timebank lifts for people who cannot walk there; a note in every "
      "newsletter"},
@@ -481,7 +482,7 @@ constexpr ActionText kActions[] = {
      "The Council's account gives hours to each member who attends; reviewed "
      "every quarter"},
     {DemoPrinciple::kPeopleAsAssets, 90, DemoActionStatus::kPlanned,
-     "Kathy and two volunteer members",
+     "The coordinator and two volunteer members",
      "Put members on the timebank's steering group",
      "Invite nominations at the spring bring-and-share lunch; members chair "
      "every other meeting"},

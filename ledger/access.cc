@@ -178,6 +178,7 @@ absl::StatusOr<Token> AccessRegistry::Revoke(const std::string& token_id) {
   revoked.revoked = true;
   if (absl::Status s = Store(revoked); !s.ok()) return s;
   it->second = revoked;
+  revocations_.fetch_add(1, std::memory_order_release);
   return revoked;
 }
 

@@ -8,6 +8,7 @@
 #ifndef TIMEBANK_LEDGER_ACCESS_H_
 #define TIMEBANK_LEDGER_ACCESS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -64,6 +65,14 @@ class AccessRegistry {
   // The live token a bearer string names, or kUnauthenticated.
   absl::StatusOr<Token> Authenticate(std::string_view bearer) const;
 
+  // How many revocations there have been since the registry opened: a
+  // long-lived call (a journal stream) compares it before each message it
+  // sends and authenticates again only when it moved, so a revocation
+  // reaches it at once for the cost of one atomic load.
+  uint64_t revocations() const {
+    return revocations_.load(std::memory_order_acquire);
+  }
+
  private:
   explicit AccessRegistry(Ledger* ledger);
   absl::Status Store(const Token& token);
@@ -71,6 +80,7 @@ class AccessRegistry {
   Ledger* ledger_;
   mutable std::mutex mu_;
   std::map<std::string, Token> tokens_;  // By id.
+  std::atomic<uint64_t> revocations_{0};
 };
 
 // A token id is kTokenIdLength lower-case hexadecimal characters; anything

@@ -176,8 +176,29 @@ std::string StateKey(std::string_view tb, Seq seq) {
   return key;
 }
 std::string StatePrefix(std::string_view tb) { return Prefixed('s', tb); }
-std::string RequestKey(std::string_view tb, std::string_view request_id) {
-  return Prefixed('r', tb).append(request_id);
+RequestKind RequestKindOfClose(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::kConfirm: return RequestKind::kConfirm;
+    case EntryKind::kReject: return RequestKind::kReject;
+    case EntryKind::kReverse: return RequestKind::kReverse;
+    case EntryKind::kRecord: break;
+  }
+  return RequestKind::kRecord;
+}
+std::string RequestKey(std::string_view tb, std::string_view scope,
+                       RequestKind kind, std::string_view request_id) {
+  std::string key = RequestPrefix(tb).append(scope);
+  key.push_back('\0');
+  key.push_back(static_cast<char>(kind));
+  return key.append(request_id);
+}
+std::string RequestPrefix(std::string_view tb) { return Prefixed('u', tb); }
+std::string FormatOneRequestKey(std::string_view tb,
+                                std::string_view request_id) {
+  return FormatOneRequestPrefix(tb).append(request_id);
+}
+std::string FormatOneRequestPrefix(std::string_view tb) {
+  return Prefixed('r', tb);
 }
 std::string StatementKey(std::string_view tb, std::string_view account,
                          Seq seq) {

@@ -4,13 +4,14 @@
 // Key layout (one RocksDB column family; ids never contain '\0', so '\0'
 // separates parts and keeps prefix order; numbers are big-endian so that
 // byte order is numeric order):
-//   !format                          format version ("1")
+//   !format                          format version ("2")
 //   t<tb>                            Timebank (settings, chain head)
 //   a<tb>\0<account>                 Account with its running totals
 //   j<tb>\0<seq:8>                   JournalEntry (hash-chained)
 //   s<tb>\0<seq:8>                   ExchangeState of a record whose status
 //                                    changed since it was written
-//   r<tb>\0<request_id>              RequestRecord: what a request_id made
+//   u<tb>\0<scope>\0<kind:1><id>     RequestRecord: what a request id made,
+//                                    per caller scope and kind of write
 //   i<tb>\0<account>\0<seq:8>        statement index: records an account is in
 //   n<tb>\0<yyyymm:4>                MonthTotals of the timebank
 //   m<tb>\0<account>\0<yyyymm:4>     AccountMonthTotals
@@ -21,6 +22,9 @@
 //   f<tb>\0<id:8>                     Reflection (append-only)
 //   e<tb>\0<version:8>                Action, one value per change (append-only)
 //   h<tb>                            threshold overrides of the assessment
+//
+// Format 1 kept request ids as r<tb>\0<request_id>, one namespace per
+// timebank; opening a format-1 directory moves them (format_migration.h).
 //
 // Values begin with a one-byte encoding version; decoders reject anything
 // malformed with kDataLoss rather than trusting it.
@@ -38,7 +42,7 @@
 namespace timebank::ledger {
 
 inline constexpr std::string_view kFormatKey = "!format";
-inline constexpr std::string_view kFormatVersion = "1";
+inline constexpr std::string_view kFormatVersion = "2";
 
 std::string TimebankKey(std::string_view tb);
 std::string TimebankPrefix();  // All timebanks.
@@ -48,7 +52,24 @@ std::string JournalKey(std::string_view tb, Seq seq);
 std::string JournalPrefix(std::string_view tb);
 std::string StateKey(std::string_view tb, Seq seq);
 std::string StatePrefix(std::string_view tb);
-std::string RequestKey(std::string_view tb, std::string_view request_id);
+// The kind of write a request id was sent for: ids of different kinds never
+// meet, so no write of one kind can block or answer a write of another.
+enum class RequestKind : char {
+  kRecord = 'x',
+  kConfirm = 'c',
+  kReject = 'j',
+  kReverse = 'v',
+  kReflection = 'f',
+  kAction = 'e',
+};
+// The kind of a close (confirm, reject, reverse) entry's request.
+RequestKind RequestKindOfClose(EntryKind kind);
+std::string RequestKey(std::string_view tb, std::string_view scope,
+                       RequestKind kind, std::string_view request_id);
+std::string RequestPrefix(std::string_view tb);
+// Format 1's request key, read only by the format migration.
+std::string FormatOneRequestKey(std::string_view tb, std::string_view request_id);
+std::string FormatOneRequestPrefix(std::string_view tb);
 std::string StatementKey(std::string_view tb, std::string_view account, Seq seq);
 std::string StatementPrefix(std::string_view tb, std::string_view account);
 std::string TimebankMonthKey(std::string_view tb, YearMonth month);

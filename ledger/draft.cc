@@ -108,9 +108,10 @@ void Draft::PutState(const std::string& tb, Seq seq,
 }
 
 absl::StatusOr<std::optional<RequestRecord>> Draft::FindRequest(
-    const std::string& tb, const std::string& request_id) {
+    const std::string& tb, const std::string& scope, RequestKind kind,
+    const std::string& request_id) {
   absl::StatusOr<std::optional<std::string>> bytes =
-      Read(RequestKey(tb, request_id));
+      Read(RequestKey(tb, scope, kind, request_id));
   if (!bytes.ok()) return bytes.status();
   if (!bytes->has_value()) return std::nullopt;
   absl::StatusOr<RequestRecord> record = DecodeRequestRecord(**bytes);
@@ -118,9 +119,10 @@ absl::StatusOr<std::optional<RequestRecord>> Draft::FindRequest(
   return *record;
 }
 
-void Draft::PutRequest(const std::string& tb, const std::string& request_id,
+void Draft::PutRequest(const std::string& tb, const std::string& scope,
+                       RequestKind kind, const std::string& request_id,
                        const RequestRecord& record) {
-  puts_[RequestKey(tb, request_id)] = EncodeRequestRecord(record);
+  puts_[RequestKey(tb, scope, kind, request_id)] = EncodeRequestRecord(record);
 }
 
 void Draft::PutStatementIndex(const std::string& tb, const std::string& account,

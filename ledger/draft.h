@@ -52,9 +52,13 @@ class Draft {
                                                        Seq seq);
   void PutState(const std::string& tb, Seq seq, const ExchangeState& state);
 
+  // What a request id made, within one caller scope and kind of write
+  // (see Actor::request_scope and RequestKind).
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(
-      const std::string& tb, const std::string& request_id);
-  void PutRequest(const std::string& tb, const std::string& request_id,
+      const std::string& tb, const std::string& scope, RequestKind kind,
+      const std::string& request_id);
+  void PutRequest(const std::string& tb, const std::string& scope,
+                  RequestKind kind, const std::string& request_id,
                   const RequestRecord& record);
 
   void PutStatementIndex(const std::string& tb, const std::string& account,

@@ -18,6 +18,7 @@
 #include "ledger/civil_date.h"
 #include "ledger/codec.h"
 #include "ledger/draft.h"
+#include "ledger/format_migration.h"
 #include "ledger/rules.h"
 #include "ledger/scan.h"
 #include "ledger/sequencer.h"
@@ -109,10 +110,11 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   } else if (!s.ok()) {
     return internal::FromRocks(s, "read");
   } else if (format != kFormatVersion) {
-    return FieldPrecondition(
-        "data_dir", absl::StrCat("was written in ledger format version ",
-                                 format, "; this build reads version ",
-                                 std::string(kFormatVersion)));
+    // An older directory is brought along, crash-safely, before it loads.
+    if (absl::Status migrated = MigrateFormat(db.get(), format).status();
+        !migrated.ok()) {
+      return migrated;
+    }
   }
 
   auto impl = std::make_unique<Impl>(std::move(options), std::move(db));

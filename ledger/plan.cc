@@ -10,6 +10,7 @@
 #include "ledger/civil_date.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_impl.h"
+#include "ledger/rules.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 
@@ -20,14 +21,18 @@ namespace {
 constexpr uint64_t kMaxActionVersions = 100'000;
 constexpr uint64_t kMaxReflections = 1'000'000;
 
-// The id an earlier request with this id produced, kAlreadyExists if its
-// content differed, or nullopt if the id is new.
+// The id an earlier request with this id, from the same caller scope and of
+// the same kind, produced; kAlreadyExists if its content differed, or nullopt
+// if the id is new.
 absl::StatusOr<std::optional<uint64_t>> EarlierId(Draft& draft,
                                                   const std::string& tb,
+                                                  const Actor& actor,
+                                                  RequestKind kind,
                                                   const std::string& request_id,
                                                   const Hash& fingerprint) {
-  ASSIGN_OR_RETURN(std::optional<RequestRecord> earlier,
-                   draft.FindRequest(tb, request_id));
+  ASSIGN_OR_RETURN(
+      std::optional<RequestRecord> earlier,
+      draft.FindRequest(tb, actor.request_scope, kind, request_id));
   if (!earlier) return std::nullopt;
   if (earlier->fingerprint != fingerprint) {
     return absl::AlreadyExistsError(
@@ -72,10 +77,7 @@ void PutActionVersion(Draft& draft, Timebank timebank, const Action& action) {
 // be recorded.
 absl::StatusOr<Timebank> PlanTimebank(const Draft& draft, const std::string& tb,
                                       const Actor* actor) {
-  if (actor != nullptr) {
-    RETURN_IF_ERROR(CheckText("actor.name", actor->name, kActorNameMaxLength,
-                              TextRule::kRequired));
-  }
+  if (actor != nullptr) RETURN_IF_ERROR(CheckActor(*actor));
   RETURN_IF_ERROR(CheckTimebankId("timebank_id", tb));
   std::optional<Timebank> timebank = draft.FindTimebank(tb);
   if (!timebank) return FieldNotFound("timebank_id", "no such timebank");
@@ -125,7 +127,9 @@ absl::StatusOr<Reflection> Ledger::SubmitReflection(
         const Hash fingerprint =
             FingerprintOf("reflection", EncodeReflection(reflection));
         ASSIGN_OR_RETURN(std::optional<uint64_t> earlier,
-                         EarlierId(draft, timebank_id, input.request_id, fingerprint));
+                         EarlierId(draft, timebank_id, actor,
+                                   RequestKind::kReflection, input.request_id,
+                                   fingerprint));
         if (earlier) {
           ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                            draft.ReadRaw(ReflectionKey(timebank_id, *earlier)));
@@ -140,7 +144,8 @@ absl::StatusOr<Reflection> Ledger::SubmitReflection(
         reflection.submitted_by = actor.name;
         draft.PutRaw(ReflectionKey(timebank_id, reflection.id),
                      EncodeReflection(reflection));
-        draft.PutRequest(timebank_id, input.request_id,
+        draft.PutRequest(timebank_id, actor.request_scope,
+                         RequestKind::kReflection, input.request_id,
                          {.seq = reflection.id, .fingerprint = fingerprint});
         draft.PutTimebank(timebank);
         return reflection;
@@ -216,7 +221,9 @@ absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
                       .request_id = input.request_id};
         const Hash fingerprint = FingerprintOf("action", EncodeAction(action));
         ASSIGN_OR_RETURN(std::optional<uint64_t> earlier,
-                         EarlierId(draft, timebank_id, input.request_id, fingerprint));
+                         EarlierId(draft, timebank_id, actor,
+                                   RequestKind::kAction, input.request_id,
+                                   fingerprint));
         if (earlier) {
           ASSIGN_OR_RETURN(std::vector<Action> actions, ListActions(timebank_id));
           for (const Action& a : actions) {
@@ -231,7 +238,8 @@ absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
         action.created_at_us = action.updated_at_us = draft.now_us();
         action.created_by = action.updated_by = actor.name;
         PutActionVersion(draft, timebank, action);
-        draft.PutRequest(timebank_id, input.request_id,
+        draft.PutRequest(timebank_id, actor.request_scope, RequestKind::kAction,
+                         input.request_id,
                          {.seq = action.id, .fingerprint = fingerprint});
         return action;
       });

@@ -44,12 +44,6 @@ absl::StatusOr<Timebank> WritableTimebank(const Draft& draft,
   if (absl::Status s = CheckTimebankId("timebank_id", tb); !s.ok()) return s;
   std::optional<Timebank> timebank = draft.FindTimebank(tb);
   if (!timebank) return FieldNotFound("timebank_id", "no such timebank");
-  if (draft.WritesBlocked(tb)) {
-    return FieldPrecondition(
-        "timebank_id",
-        "the journal failed verification; writes are refused until an "
-        "administrator repairs it");
-  }
   return *timebank;
 }
 
@@ -86,14 +80,17 @@ Hash Fingerprint(std::initializer_list<std::string_view> parts) {
   return Sha256(joined);
 }
 
-// The outcome of an earlier request with the same id: its result when the
-// content matches, kAlreadyExists when it does not, nullopt when new.
+// The outcome of an earlier request with the same id from the same caller
+// scope and of the same kind: its result when the content matches,
+// kAlreadyExists when it does not, nullopt when new.
 absl::StatusOr<std::optional<Exchange>> Replay(Draft& draft,
                                                const std::string& tb,
+                                               const Actor& actor,
+                                               RequestKind kind,
                                                const std::string& request_id,
                                                const Hash& fingerprint) {
   absl::StatusOr<std::optional<RequestRecord>> earlier =
-      draft.FindRequest(tb, request_id);
+      draft.FindRequest(tb, actor.request_scope, kind, request_id);
   if (!earlier.ok()) return earlier.status();
   if (!earlier->has_value()) return std::nullopt;
   if ((*earlier)->fingerprint != fingerprint) {
@@ -106,6 +103,7 @@ absl::StatusOr<std::optional<Exchange>> Replay(Draft& draft,
   if (!exchange->has_value()) {
     return absl::DataLossError("request_id: names a missing journal entry");
   }
+  (*exchange)->replayed = true;
   return exchange;
 }
 
@@ -262,6 +260,8 @@ absl::Status CheckRecordAgainstNow(const Timebank& timebank,
   return absl::OkStatus();
 }
 
+}  // namespace
+
 // Who is writing goes into the hash-chained journal, so it must be as clean
 // as any other stored text.
 absl::Status CheckActor(const Actor& actor) {
@@ -270,13 +270,25 @@ absl::Status CheckActor(const Actor& actor) {
       !s.ok()) {
     return s;
   }
+  if (actor.request_scope.empty() ||
+      actor.request_scope.find('\0') != std::string::npos) {
+    return absl::InternalError("actor.request_scope: must be set, without NUL");
+  }
   if (actor.kind == Actor::Kind::kMember) {
     return CheckAccountId("actor.account_id", actor.account_id);
   }
   return absl::OkStatus();
 }
 
-}  // namespace
+absl::Status CheckWritesAllowed(const Draft& draft, const std::string& tb) {
+  if (draft.WritesBlocked(tb)) {
+    return FieldPrecondition(
+        "timebank_id",
+        "the journal failed verification; writes are refused until an "
+        "administrator repairs it");
+  }
+  return absl::OkStatus();
+}
 
 absl::Status CheckSettings(const TimebankSettings& settings) {
   if (settings.max_exchange_minutes <= 0 ||
@@ -455,8 +467,9 @@ absl::StatusOr<Exchange> ApplyRecord(Draft& draft,
       Fingerprint({"record", input.giver_id, input.receiver_id,
                    std::to_string(input.minutes), category, input.description,
                    input.occurred_on});
-  absl::StatusOr<std::optional<Exchange>> earlier =
-      Replay(draft, timebank_id, input.request_id, fingerprint);
+  absl::StatusOr<std::optional<Exchange>> earlier = Replay(
+      draft, timebank_id, actor, RequestKind::kRecord, input.request_id,
+      fingerprint);
   if (!earlier.ok()) return earlier.status();
   if (earlier->has_value()) return **earlier;
   if (!(s = CheckRecordAgainstNow(*timebank, input, draft.now_us())).ok()) {
@@ -501,7 +514,8 @@ absl::StatusOr<Exchange> ApplyRecord(Draft& draft,
     }
   }
   entry = draft.Append(std::move(entry));
-  draft.PutRequest(timebank_id, input.request_id,
+  draft.PutRequest(timebank_id, actor.request_scope, RequestKind::kRecord,
+                   input.request_id,
                    RequestRecord{.seq = entry.seq, .fingerprint = fingerprint});
   draft.PutStatementIndex(timebank_id, entry.giver_id, entry.seq);
   draft.PutStatementIndex(timebank_id, entry.receiver_id, entry.seq);
@@ -523,14 +537,6 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
     return s;
   }
   if (seq == 0) return FieldInvalid("seq", "must be 1 or more");
-  const Hash fingerprint = Fingerprint(
-      {"close", std::to_string(static_cast<int>(kind)), std::to_string(seq),
-       reason});
-  absl::StatusOr<std::optional<Exchange>> earlier =
-      Replay(draft, timebank_id, request_id, fingerprint);
-  if (!earlier.ok()) return earlier.status();
-  if (earlier->has_value()) return **earlier;
-
   absl::StatusOr<std::optional<JournalEntry>> target =
       draft.FindEntry(timebank_id, seq);
   if (!target.ok()) return target.status();
@@ -540,14 +546,10 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
         "seq", "names a confirm, reject or reversal entry; only exchanges can "
                "be confirmed, rejected or reversed");
   }
-  absl::StatusOr<std::optional<Exchange>> exchange =
-      draft.FindExchange(timebank_id, seq);
-  if (!exchange.ok()) return exchange.status();
-  const ExchangeStatus status = (*exchange)->status;
-  const JournalEntry& record = (*exchange)->record;
-
-  // Party first, so a member learns nothing of others' exchanges.
+  // Rights first, retries after: a member learns nothing of others'
+  // exchanges, whatever request id they send.
   if (actor.kind == Actor::Kind::kMember) {
+    const JournalEntry& record = **target;
     const bool party = actor.account_id == record.giver_id ||
                        actor.account_id == record.receiver_id;
     if (kind == EntryKind::kReverse || !party) {
@@ -556,10 +558,25 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
               ? "seq: only a coordinator may reverse an exchange"
               : "seq: a member may act only on exchanges they took part in");
     }
-    if (kind == EntryKind::kConfirm && actor.account_id == record.recorder_account) {
-      return absl::PermissionDeniedError(
-          "seq: the other party or a coordinator must confirm this exchange");
-    }
+  }
+  const RequestKind request_kind = RequestKindOfClose(kind);
+  const Hash fingerprint = Fingerprint(
+      {"close", std::to_string(static_cast<int>(kind)), std::to_string(seq),
+       reason});
+  absl::StatusOr<std::optional<Exchange>> earlier = Replay(
+      draft, timebank_id, actor, request_kind, request_id, fingerprint);
+  if (!earlier.ok()) return earlier.status();
+  if (earlier->has_value()) return **earlier;
+
+  absl::StatusOr<std::optional<Exchange>> exchange =
+      draft.FindExchange(timebank_id, seq);
+  if (!exchange.ok()) return exchange.status();
+  const ExchangeStatus status = (*exchange)->status;
+  const JournalEntry& record = (*exchange)->record;
+  if (actor.kind == Actor::Kind::kMember && kind == EntryKind::kConfirm &&
+      actor.account_id == record.recorder_account) {
+    return absl::PermissionDeniedError(
+        "seq: the other party or a coordinator must confirm this exchange");
   }
   const ExchangeStatus needed =
       kind == EntryKind::kReverse ? ExchangeStatus::kConfirmed
@@ -603,7 +620,7 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
                                                             : ExchangeStatus::kReversed;
   draft.PutState(timebank_id, seq,
                  ExchangeState{.status = after, .closed_by_seq = entry.seq});
-  draft.PutRequest(timebank_id, request_id,
+  draft.PutRequest(timebank_id, actor.request_scope, request_kind, request_id,
                    RequestRecord{.seq = seq, .fingerprint = fingerprint});
   return Exchange{.record = record, .status = after, .closed_by_seq = entry.seq};
 }

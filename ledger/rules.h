@@ -23,6 +23,15 @@ inline constexpr int64_t kBalanceFloorLimitMinutes = -1'000'000'000;
 
 absl::Status CheckSettings(const TimebankSettings& settings);
 
+// The guard every write to a timebank passes (Ledger::Impl::Run applies it
+// before any command): FAILED_PRECONDITION naming timebank_id once its
+// journal failed verification.
+absl::Status CheckWritesAllowed(const Draft& draft, const std::string& tb);
+
+// Who is writing: its name goes into the hash-chained journal and its scope
+// into request keys, so both must be clean.
+absl::Status CheckActor(const Actor& actor);
+
 absl::StatusOr<Timebank> ApplyCreateTimebank(Draft& draft,
                                              const std::string& timebank_id,
                                              const std::string& name,

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace timebank::ledger {
@@ -122,24 +123,48 @@ struct Exchange {
   JournalEntry record;
   ExchangeStatus status = ExchangeStatus::kConfirmed;
   Seq closed_by_seq = 0;  // The confirm/reject/reverse entry, 0 if none.
+  // Set on a result that answers a retry: the request id had already made
+  // this exchange (or this close), and nothing new was written. Not stored.
+  bool replayed = false;
 };
+
+// The request-id scope shared by a timebank's coordinators and the
+// administrators: one coordinator can finish (retry) another's import, and a
+// rotated token still finds its earlier requests.
+inline constexpr std::string_view kStaffRequestScope = "staff";
 
 // Who is asking. Roles and scopes are checked by the service layer; the
 // ledger only needs to know whether a member (who may act only as a party
-// and whose records start PENDING) or a coordinator is writing.
+// and whose records start PENDING) or a coordinator is writing, and whose
+// request ids these are.
 struct Actor {
   enum class Kind : uint8_t { kCoordinator, kMember };
   Kind kind = Kind::kCoordinator;
   std::string name;        // Recorded in the journal as `recorded_by`.
   std::string account_id;  // For kMember: the member's own account.
+  // Whose request ids these are. A request id is looked up only within the
+  // scope (and the kind of write) that sent it, so the same id from another
+  // caller is another request, checked from scratch. Never contains '\0'.
+  //   "staff"              coordinators and administrators (shared)
+  //   "member:<account>"   every token of one member
+  //   "auditor:<token id>" one auditor token
+  std::string request_scope = std::string(kStaffRequestScope);
 
   static Actor Coordinator(std::string name) {
     return Actor{.kind = Kind::kCoordinator, .name = std::move(name)};
   }
   static Actor Member(std::string name, std::string account_id) {
+    std::string scope = "member:" + account_id;
     return Actor{.kind = Kind::kMember,
                  .name = std::move(name),
-                 .account_id = std::move(account_id)};
+                 .account_id = std::move(account_id),
+                 .request_scope = std::move(scope)};
+  }
+  // An auditor writes only its own reflections; it shares no scope.
+  static Actor Auditor(std::string name, std::string_view token_id) {
+    return Actor{.kind = Kind::kCoordinator,
+                 .name = std::move(name),
+                 .request_scope = "auditor:" + std::string(token_id)};
   }
 };
 

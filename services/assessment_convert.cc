@@ -142,16 +142,17 @@ void ToProto(const ledger::Action& a, Audience audience, v1::Action* out) {
   out->set_action_id(a.id);
   out->set_principle(a.principle ? static_cast<v1::Principle>(*a.principle)
                                  : v1::PRINCIPLE_UNSPECIFIED);
-  out->set_who(a.who);
   out->set_what(a.what);
-  out->set_how(a.how);
   out->set_due_on(a.due_on == 0 ? "" : ledger::FormatDate(a.due_on));
   out->set_status(static_cast<v1::ActionStatus>(a.status));
-  out->set_note(a.note);
-  out->set_created_at_unix_us(a.created_at_us);
-  out->set_updated_at_unix_us(a.updated_at_us);
   if (audience == Audience::kFull) {
-    // Who wrote it is a token's identity; the plan itself is for councils.
+    // `what` is written for councils to read; who does it, how, the notes
+    // and who wrote them name people or tokens, so auditors get none of it.
+    out->set_who(a.who);
+    out->set_how(a.how);
+    out->set_note(a.note);
+    out->set_created_at_unix_us(a.created_at_us);
+    out->set_updated_at_unix_us(a.updated_at_us);
     out->set_created_by(a.created_by);
     out->set_request_id(a.request_id);
   }

@@ -1,9 +1,9 @@
 #include "services/assessment_service.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "absl/strings/numbers.h"
+#include "ledger/clock.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "services/assessment_convert.h"
@@ -13,12 +13,6 @@ namespace timebank::services {
 namespace {
 
 constexpr int kDefaultTopCategories = 5;
-
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
@@ -39,7 +33,7 @@ grpc::Status AssessmentService::GetReciprocityReport(
                                                    request->from(), request->to(),
                                                    granularity, top));
     ToProto(report, reply);
-    reply->set_generated_at_unix_us(NowUs());
+    reply->set_generated_at_unix_us(ledger::SystemClockUs());
     return absl::OkStatus();
   });
 }
@@ -56,7 +50,7 @@ grpc::Status AssessmentService::AssessPrinciples(
                      ledger_->AssessPrinciples(request->timebank_id(),
                                                request->from(), request->to()));
     ToProto(result, reply);
-    reply->set_generated_at_unix_us(NowUs());
+    reply->set_generated_at_unix_us(ledger::SystemClockUs());
     return absl::OkStatus();
   });
 }

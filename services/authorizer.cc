@@ -107,7 +107,11 @@ absl::StatusOr<Principal> Authorizer::Authorize(
   if (token->role == ledger::Role::kMember) {
     principal.actor = ledger::Actor::Member(
         absl::StrCat("member:", token->account_id), token->account_id);
+  } else if (token->role == ledger::Role::kAuditor) {
+    principal.actor = ledger::Actor::Auditor(
+        absl::StrCat("auditor:", token->id), token->id);
   } else {
+    // Coordinators and administrators share the staff request scope.
     principal.actor = ledger::Actor::Coordinator(
         absl::StrCat(absl::AsciiStrToLower(role), ":", token->id));
   }

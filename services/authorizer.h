@@ -63,6 +63,9 @@ class Authorizer {
                                       const std::string& timebank_id = "",
                                       const std::string& account_id = "") const;
 
+  // Moves on every token revocation (see AccessRegistry::revocations).
+  uint64_t revocations() const { return registry_->revocations(); }
+
  private:
   const ledger::AccessRegistry* registry_;
 };

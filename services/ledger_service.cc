@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ledger/clock.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "services/convert.h"
@@ -205,6 +206,7 @@ grpc::Status LedgerService::RecordExchanges(
       result->set_request_id(inputs[i].request_id);
       if (results[i].ok()) {
         ToProto(*results[i], result->mutable_exchange());
+        result->set_already_recorded(results[i]->replayed);
       } else {
         result->mutable_error()->set_code(
             static_cast<int>(results[i].status().code()));
@@ -364,14 +366,29 @@ grpc::Status LedgerService::WatchJournal(
                           std::to_string(timebank.last_seq) + ")");
     }
     ASSIGN_OR_RETURN(JournalFeed::Slot slot, feed_->Acquire(caller.token.id));
+    // Rights are checked again before every entry sent, so at most the one
+    // entry already being written follows a revocation or an expiry. The
+    // check is cheap: it authenticates again only when some token was
+    // revoked since the last check, or this one's expiry time has come.
+    uint64_t revocations_seen = authorizer_->revocations();
+    const auto still_allowed = [&]() -> absl::Status {
+      const uint64_t revocations = authorizer_->revocations();
+      const bool expiry_due = caller.token.expires_at_us != 0 &&
+                              ledger::SystemClockUs() >=
+                                  caller.token.expires_at_us;
+      if (revocations == revocations_seen && !expiry_due) {
+        return absl::OkStatus();
+      }
+      revocations_seen = revocations;
+      return authorizer_->Authorize(*context, "Ledger.WatchJournal", tb)
+          .status();
+    };
     while (!context->IsCancelled() && !feed_->shutting_down()) {
-      // Again on every pass: a token revoked or expired mid-stream stops
-      // receiving at once.
-      RETURN_IF_ERROR(
-          authorizer_->Authorize(*context, "Ledger.WatchJournal", tb).status());
+      RETURN_IF_ERROR(still_allowed());
       ASSIGN_OR_RETURN(std::vector<ledger::JournalEntry> entries,
                        ledger_->ReadJournal(tb, next, kJournalPage));
       for (const ledger::JournalEntry& entry : entries) {
+        RETURN_IF_ERROR(still_allowed());
         v1::JournalEntry proto;
         ToProto(entry, &proto);
         // Blocks only this stream when the client reads slowly.

@@ -487,6 +487,29 @@ TEST(CouncilReport, ShowsReflectionsDisagreementAndThePlan) {
   EXPECT_NE(html.find("Match from the skills list", plan), std::string::npos);
 }
 
+// An AUDITOR token gets each action without who, how and notes; the plan
+// then shows what, due date, status and principle, with no empty columns.
+TEST(CouncilReport, AnAuditorsPlanHasNoEmptyWhoHowOrNoteColumns) {
+  v1::ListActionsResponse plan = Actions();
+  for (v1::Action& action : *plan.mutable_actions()) {
+    action.clear_who();
+    action.clear_how();
+    action.clear_note();
+  }
+  const std::string html = RenderCouncilReport(Report(), Assessment(), plan);
+  EXPECT_EQ(CheckWellFormed(html), "");
+  const size_t start = html.find("id=\"plan\"");
+  ASSERT_NE(start, std::string::npos);
+  const std::string section = html.substr(start, html.find("</section>", start) - start);
+  EXPECT_NE(section.find("Offer every new member a buddy"), std::string::npos);
+  EXPECT_NE(section.find("2026-12-20"), std::string::npos);
+  EXPECT_EQ(section.find(">Who</th>"), std::string::npos) << section;
+  EXPECT_EQ(section.find(">How</th>"), std::string::npos) << section;
+  EXPECT_EQ(section.find("Progress note"), std::string::npos) << section;
+  // With who present, the columns are there.
+  EXPECT_NE(Render().find(">Who</th>"), std::string::npos);
+}
+
 TEST(HtmlEscape, EscapesMarkupQuotesAndControlCharacters) {
   EXPECT_EQ(HtmlEscape("a<b>&\"c\"'d'"),
             "a&lt;b&gt;&amp;&quot;c&quot;&#39;d&#39;");

@@ -390,7 +390,16 @@ TEST(Codec, OnePrefixNeverCoversAnotherTimebankOrAccount) {
   EXPECT_FALSE(starts_with(StateKey("tb2", 1), StatePrefix("tb")));
   EXPECT_FALSE(starts_with(PairKey("tb2", "a", "b"), PairPrefix("tb")));
   EXPECT_NE(PairKey("tb", "a", "bc"), PairKey("tb", "ab", "c"));
-  EXPECT_NE(RequestKey("tb", "x"), RequestKey("tbx", ""));
+  constexpr RequestKind kRecord = RequestKind::kRecord;
+  EXPECT_FALSE(starts_with(RequestKey("tbx", "staff", kRecord, "r"),
+                           RequestPrefix("tb")));
+  // Scope, kind and id never run into each other.
+  EXPECT_NE(RequestKey("tb", "member:a", kRecord, "x"),
+            RequestKey("tb", "member:ax", kRecord, ""));
+  EXPECT_NE(RequestKey("tb", "staff", kRecord, "r"),
+            RequestKey("tb", "staff", RequestKind::kReverse, "r"));
+  EXPECT_NE(RequestKey("tb", "staff", kRecord, "r"),
+            RequestKey("tb", "member:kathy", kRecord, "r"));
 }
 
 }  // namespace

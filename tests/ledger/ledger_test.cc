@@ -1338,20 +1338,24 @@ TEST(Ledger, ConfirmRetryReturnsTheOriginalResult) {
   ExpectSameBooks(before, after);
   EXPECT_EQ(BalanceOf(*ledger, "ann"), 60);  // Counted once.
 
-  // The same id for a different action, or for another seq, is a conflict.
-  EXPECT_STATUS(
-      ledger->RejectExchange(kTb, Member("bob"), pending.record.seq, "c1", ""),
-      StatusCode::kAlreadyExists, "request_id:");
+  // The same id to confirm another seq is a conflict.
   ASSERT_OK_AND_ASSIGN(
       Exchange other,
       ledger->RecordExchange(kTb, Member("ann"), Gave("r2", "ann", "bob", 30)));
   EXPECT_STATUS(
       ledger->ConfirmExchange(kTb, Member("bob"), other.record.seq, "c1"),
       StatusCode::kAlreadyExists, "request_id:");
-  // A record's request id cannot be reused to confirm.
+  // Another kind of write is another request, checked from scratch: a
+  // reject under the confirm's id meets a confirmed exchange.
   EXPECT_STATUS(
-      ledger->ConfirmExchange(kTb, Member("bob"), other.record.seq, "r2"),
-      StatusCode::kAlreadyExists, "request_id:");
+      ledger->RejectExchange(kTb, Member("bob"), pending.record.seq, "c1", ""),
+      StatusCode::kFailedPrecondition, "seq:");
+  // So is a request id of another caller: ann's record id confirms for bob.
+  ASSERT_OK_AND_ASSIGN(
+      Exchange confirmed,
+      ledger->ConfirmExchange(kTb, Member("bob"), other.record.seq, "r2"));
+  EXPECT_FALSE(confirmed.replayed);
+  EXPECT_EQ(confirmed.status, ExchangeStatus::kConfirmed);
 }
 
 TEST(Ledger, ReverseRetryReturnsTheOriginalResult) {
@@ -1827,23 +1831,49 @@ void WriteFiveAndClose(const TempDir& dir) {
   ledger->Close();
 }
 
-// After a failed verification, every write to the timebank is refused, the
-// other timebank is unaffected, and reads still work.
+// After a failed verification, every write to the timebank is refused, of
+// every kind (exchanges and their closes, settings, accounts, reflections,
+// actions, thresholds), the other timebank is unaffected, and reads still
+// work.
 void ExpectWritesRefused(Ledger& ledger) {
+  constexpr StatusCode kFrozen = StatusCode::kFailedPrecondition;
   EXPECT_STATUS(
       ledger.RecordExchange(kTb, Coordinator(), Gave("w1", "ann", "bob", 5)),
-      StatusCode::kFailedPrecondition, "timebank_id:");
-  // A bulk call succeeds as a call, but its item is refused.
-  absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> bulk =
-      ledger.RecordExchanges(kTb, Coordinator(), {Gave("w2", "ann", "bob", 5)});
-  ASSERT_OK(bulk);
-  EXPECT_STATUS((*bulk)[0], StatusCode::kFailedPrecondition, "timebank_id:");
-  EXPECT_STATUS(ledger.ReverseExchange(kTb, Coordinator(), 1, "w3", ""),
-                StatusCode::kFailedPrecondition, "timebank_id:");
-  EXPECT_STATUS(ledger.OpenAccount(kTb, Person("dan")),
-                StatusCode::kFailedPrecondition, "timebank_id:");
-  EXPECT_STATUS(ledger.UpdateTimebankSettings(kTb, {}),
-                StatusCode::kFailedPrecondition, "timebank_id:");
+      kFrozen, "timebank_id:");
+  EXPECT_STATUS(ledger.RecordExchanges(kTb, Coordinator(),
+                                       {Gave("w2", "ann", "bob", 5)}),
+                kFrozen, "timebank_id:");
+  EXPECT_STATUS(ledger.ConfirmExchange(kTb, Coordinator(), 1, "w3"), kFrozen,
+                "timebank_id:");
+  EXPECT_STATUS(ledger.RejectExchange(kTb, Coordinator(), 1, "w4", ""), kFrozen,
+                "timebank_id:");
+  EXPECT_STATUS(ledger.ReverseExchange(kTb, Coordinator(), 1, "w5", ""),
+                kFrozen, "timebank_id:");
+  EXPECT_STATUS(ledger.OpenAccount(kTb, Person("dan")), kFrozen,
+                "timebank_id:");
+  EXPECT_STATUS(
+      ledger.UpdateAccount(kTb, {.account_id = "ann", .display_name = "Ann"}),
+      kFrozen, "timebank_id:");
+  EXPECT_STATUS(ledger.EraseAccount(kTb, "ann"), kFrozen, "timebank_id:");
+  EXPECT_STATUS(ledger.UpdateTimebankSettings(kTb, {}), kFrozen,
+                "timebank_id:");
+  EXPECT_STATUS(
+      ledger.SubmitReflection(kTb, Coordinator(),
+                              {.request_id = "w6",
+                               .stage = 2,
+                               .evidence = "After the audit"}),
+      kFrozen, "timebank_id:");
+  EXPECT_STATUS(ledger.AddAction(kTb, Coordinator(),
+                                 {.request_id = "w7", .who = "Staff",
+                                  .what = "Repair the books"}),
+                kFrozen, "timebank_id:");
+  EXPECT_STATUS(ledger.UpdateAction(kTb, Coordinator(),
+                                    {.action_id = 1,
+                                     .status = ledger::ActionStatus::kDone}),
+                kFrozen, "timebank_id:");
+  EXPECT_STATUS(ledger.SetThresholds(
+                    kTb, {{"reciprocity.gave_and_received_share.stage3", 0.5}}),
+                kFrozen, "timebank_id:");
   absl::StatusOr<Timebank> timebank = ledger.GetTimebank(kTb);
   ASSERT_OK(timebank);
   EXPECT_EQ(timebank->last_seq, 5u);

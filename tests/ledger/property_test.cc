@@ -17,6 +17,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "ledger/civil_date.h"
@@ -96,7 +97,8 @@ class ModelBank {
                           .category = Lower(input.category),
                           .description = input.description,
                           .occurred_on = input.occurred_on};
-    if (std::optional<Outcome> replay = Replay(input.request_id, request)) {
+    const RequestKey key{actor.request_scope, kRecordKind, input.request_id};
+    if (std::optional<Outcome> replay = Replay(key, request)) {
       return *replay;
     }
     if (input.minutes > settings_.max_exchange_minutes ||
@@ -124,35 +126,39 @@ class ModelBank {
     }
     const Seq seq = ++last_seq_;
     records_[seq] = record;
-    requests_[input.request_id] = {request, seq};
+    requests_[key] = {request, seq, actor};
     return Ok(seq, record.status);
   }
 
+  // The ledger's order: the entry must be a record, a member must be a
+  // party (and may not reverse), then a retry, then the status and the rest.
   Outcome Close(const Actor& actor, EntryKind kind, Seq seq,
                 const std::string& request_id, const std::string& reason) {
     if (seq == 0) return Fail(StatusCode::kInvalidArgument);
-    const Request request{
-        .is_record = false, .kind = kind, .target = seq, .reason = reason};
-    if (std::optional<Outcome> replay = Replay(request_id, request))
-      return *replay;
     if (seq > last_seq_) return Fail(StatusCode::kNotFound);
     auto it = records_.find(seq);
     if (it == records_.end()) return Fail(StatusCode::kFailedPrecondition);
     RecordState& record = it->second;
-    const ExchangeStatus needed = kind == EntryKind::kReverse
-                                      ? ExchangeStatus::kConfirmed
-                                      : ExchangeStatus::kPending;
-    if (record.status != needed) return Fail(StatusCode::kFailedPrecondition);
-    if (actor.kind == Actor::Kind::kMember) {
+    const bool member = actor.kind == Actor::Kind::kMember;
+    if (member) {
       const bool party = actor.account_id == record.giver ||
                          actor.account_id == record.receiver;
       if (kind == EntryKind::kReverse || !party) {
         return Fail(StatusCode::kPermissionDenied);
       }
-      if (kind == EntryKind::kConfirm && actor.account_id == record.recorder) {
-        return Fail(StatusCode::kPermissionDenied);
-      }
     }
+    const Request request{
+        .is_record = false, .kind = kind, .target = seq, .reason = reason};
+    const RequestKey key{actor.request_scope, static_cast<int>(kind), request_id};
+    if (std::optional<Outcome> replay = Replay(key, request)) return *replay;
+    if (member && kind == EntryKind::kConfirm &&
+        actor.account_id == record.recorder) {
+      return Fail(StatusCode::kPermissionDenied);
+    }
+    const ExchangeStatus needed = kind == EntryKind::kReverse
+                                      ? ExchangeStatus::kConfirmed
+                                      : ExchangeStatus::kPending;
+    if (record.status != needed) return Fail(StatusCode::kFailedPrecondition);
     if (kind == EntryKind::kConfirm &&
         (!accounts_.at(record.giver).active ||
          !accounts_.at(record.receiver).active)) {
@@ -166,7 +172,7 @@ class ModelBank {
     record.status = kind == EntryKind::kConfirm  ? ExchangeStatus::kConfirmed
                     : kind == EntryKind::kReject ? ExchangeStatus::kRejected
                                                  : ExchangeStatus::kReversed;
-    requests_[request_id] = {request, seq};
+    requests_[key] = {request, seq, actor};
     return Ok(seq, record.status);
   }
 
@@ -194,18 +200,27 @@ class ModelBank {
     return records_.at(seq).recorder;
   }
 
-  std::vector<std::string> UsedRequestIds() const {
-    std::vector<std::string> out;
-    for (const auto& [id, done] : requests_) out.push_back(id);
+  // A request id as the ledger keys it: the caller's scope, the kind of
+  // write (kRecordKind or a close's EntryKind) and the id.
+  using RequestKey = std::tuple<std::string, int, std::string>;
+  static constexpr int kRecordKind = 0;
+
+  std::vector<RequestKey> UsedRequests() const {
+    std::vector<RequestKey> out;
+    for (const auto& [key, done] : requests_) out.push_back(key);
     return out;
   }
-  bool UsedForRecord(const std::string& request_id) const {
-    return requests_.at(request_id).request.is_record;
+  bool UsedForRecord(const RequestKey& key) const {
+    return requests_.at(key).request.is_record;
+  }
+  // Who sent it, so a faithful retry comes from the same scope.
+  const Actor& ActorOf(const RequestKey& key) const {
+    return requests_.at(key).actor;
   }
   // The input of an earlier successful record request, for a faithful retry.
-  RecordExchangeInput RecordInputOf(const std::string& request_id) const {
-    const Request& r = requests_.at(request_id).request;
-    return RecordExchangeInput{.request_id = request_id,
+  RecordExchangeInput RecordInputOf(const RequestKey& key) const {
+    const Request& r = requests_.at(key).request;
+    return RecordExchangeInput{.request_id = std::get<2>(key),
                                .giver_id = r.giver,
                                .receiver_id = r.receiver,
                                .minutes = r.minutes,
@@ -218,8 +233,8 @@ class ModelBank {
     Seq target;
     std::string reason;
   };
-  CloseRequest CloseRequestOf(const std::string& request_id) const {
-    const Request& r = requests_.at(request_id).request;
+  CloseRequest CloseRequestOf(const RequestKey& key) const {
+    const Request& r = requests_.at(key).request;
     return {r.kind, r.target, r.reason};
   }
 
@@ -287,6 +302,7 @@ class ModelBank {
   struct Done {
     Request request;
     Seq seq = 0;
+    Actor actor;
   };
 
   Outcome Fail(StatusCode code) {
@@ -306,9 +322,8 @@ class ModelBank {
     return text;
   }
 
-  std::optional<Outcome> Replay(const std::string& request_id,
-                                const Request& request) {
-    auto it = requests_.find(request_id);
+  std::optional<Outcome> Replay(const RequestKey& key, const Request& request) {
+    auto it = requests_.find(key);
     if (it == requests_.end()) return std::nullopt;
     if (!(it->second.request == request))
       return Fail(StatusCode::kAlreadyExists);
@@ -338,7 +353,7 @@ class ModelBank {
   TimebankSettings settings_;
   std::map<std::string, Account> accounts_;
   std::map<Seq, RecordState> records_;
-  std::map<std::string, Done> requests_;
+  std::map<RequestKey, Done> requests_;
   std::map<std::pair<std::string, std::string>, int64_t> pair_counts_;
   Seq last_seq_ = 0;
   std::map<StatusCode, int> outcomes_;
@@ -569,29 +584,30 @@ void Step(Ledger& ledger, ModelBank& model, Walk& walk, int step) {
     ASSERT_TRUE(Matches(got, model.Close(Coordinator(), kind, seq, rid, "")))
         << "close kind " << static_cast<int>(kind) << " of seq " << seq;
   } else if (roll < 88 && model.last_seq() > 0) {  // A faithful retry.
-    const std::string old = walk.Pick(model.UsedRequestIds());
+    const ModelBank::RequestKey old = walk.Pick(model.UsedRequests());
+    const Actor actor = model.ActorOf(old);
+    const std::string& id = std::get<2>(old);
     if (model.UsedForRecord(old)) {
       const RecordExchangeInput input = model.RecordInputOf(old);
-      ASSERT_TRUE(Matches(ledger.RecordExchange(tb, Coordinator(), input),
-                          model.Record(Coordinator(), input)))
-          << "retry of record " << old;
+      ASSERT_TRUE(Matches(ledger.RecordExchange(tb, actor, input),
+                          model.Record(actor, input)))
+          << "retry of record " << id;
     } else {
       const ModelBank::CloseRequest close = model.CloseRequestOf(old);
       absl::StatusOr<Exchange> got =
           close.kind == EntryKind::kConfirm
-              ? ledger.ConfirmExchange(tb, Coordinator(), close.target, old)
+              ? ledger.ConfirmExchange(tb, actor, close.target, id)
           : close.kind == EntryKind::kReject
-              ? ledger.RejectExchange(tb, Coordinator(), close.target, old,
-                                      close.reason)
-              : ledger.ReverseExchange(tb, Coordinator(), close.target, old,
+              ? ledger.RejectExchange(tb, actor, close.target, id, close.reason)
+              : ledger.ReverseExchange(tb, actor, close.target, id,
                                        close.reason);
-      ASSERT_TRUE(Matches(got, model.Close(Coordinator(), close.kind,
-                                           close.target, old, close.reason)))
-          << "retry of close " << old;
+      ASSERT_TRUE(Matches(got, model.Close(actor, close.kind, close.target, id,
+                                           close.reason)))
+          << "retry of close " << id;
     }
   } else if (roll < 92 &&
              model.last_seq() > 0) {  // A reused id, other content.
-    const std::string old = walk.Pick(model.UsedRequestIds());
+    const std::string old = std::get<2>(walk.Pick(model.UsedRequests()));
     if (walk.Chance(50)) {
       RecordExchangeInput input = walk.Valid(model, old);
       ASSERT_TRUE(Matches(ledger.RecordExchange(tb, Coordinator(), input),

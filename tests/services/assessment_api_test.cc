@@ -81,7 +81,9 @@ const std::vector<std::string>& PersonalDetails() {
       // Reflection evidence and authors.
       "Marjorie Pennyworth runs the Tuesday repair cafe", "Marjorie Pennyworth",
       "Thaddeus Crumb",
-      "Thaddeus Crumb says the lunch club designs its own menu"};
+      "Thaddeus Crumb says the lunch club designs its own menu",
+      // Action plan: who, how, notes.
+      "day centre staff", "front room", "agreed to help"};
   return *details;
 }
 
@@ -1213,19 +1215,20 @@ class AssessmentAuditorTest : public SharedServerTest<AssessmentAuditorTest> {
           "2024-03-06");
       reflection.set_author("Thaddeus Crumb");
       Must(admin.Call(&AssessmentStub::SubmitReflection, reflection), "r2");
-      // The action plan is written for councils to read (README), so its
-      // text names groups, not people; who wrote it is not theirs to see.
+      // An action's `what` is written for councils to read (README); who
+      // does it, how, the notes and who wrote it may name people, and are
+      // not theirs to see.
       v1::AddActionRequest action =
           ActionRequest(kTimebank, "aud-a1", "Run a tablet class for newcomers",
                         "2024-06-01");
-      action.set_who("the day centre staff");
-      action.set_how("In the library on Thursdays");
+      action.set_who("Marjorie Pennyworth and the day centre staff");
+      action.set_how("In Thaddeus Crumb's front room on Thursdays");
       const v1::Action added =
           Must(admin.Call(&AssessmentStub::AddAction, action), "a1");
       v1::UpdateActionRequest update;
       update.set_timebank_id(kTimebank);
       update.set_action_id(added.action_id());
-      update.set_note("Two volunteers have agreed to help");
+      update.set_note("Marjorie Pennyworth has agreed to help");
       Must(admin.Call(&AssessmentStub::UpdateAction, update), "update a1");
     } catch (const std::exception& e) {
       world_error_ = e.what();
@@ -1311,7 +1314,7 @@ TEST_F(AssessmentAuditorTest, AuditorSeesReflectionStagesButNotTheirWords) {
   EXPECT_EQ(full->reflections(0).author(), "Marjorie Pennyworth");
 }
 
-TEST_F(AssessmentAuditorTest, AuditorSeesTheActionPlanButNotWhoWroteIt) {
+TEST_F(AssessmentAuditorTest, AuditorSeesWhatTheActionPlanDoesButNotWho) {
   v1::ListActionsRequest request;
   request.set_timebank_id(kTimebank);
   Rpc<v1::ListActionsResponse> listed =
@@ -1321,14 +1324,21 @@ TEST_F(AssessmentAuditorTest, AuditorSeesTheActionPlanButNotWhoWroteIt) {
   const v1::Action& action = listed->actions(0);
   EXPECT_EQ(action.what(), "Run a tablet class for newcomers");
   EXPECT_EQ(action.status(), v1::ACTION_STATUS_PLANNED);
-  EXPECT_EQ(action.note(), "Two volunteers have agreed to help");
+  EXPECT_EQ(action.due_on(), "2024-06-01");
+  EXPECT_EQ(action.who(), "");
+  EXPECT_EQ(action.how(), "");
+  EXPECT_EQ(action.note(), "");
   EXPECT_EQ(action.created_by(), "");
   EXPECT_EQ(action.request_id(), "");
-  // A coordinator sees who wrote it.
+  EXPECT_EQ(action.created_at_unix_us(), 0);
+  EXPECT_EQ(action.updated_at_unix_us(), 0);
+  // A coordinator sees all of it.
   Rpc<v1::ListActionsResponse> full =
       admin().Call(&AssessmentStub::ListActions, request);
   ASSERT_RPC_OK(full);
   ASSERT_EQ(full->actions_size(), 1);
+  EXPECT_EQ(full->actions(0).who(), "Marjorie Pennyworth and the day centre staff");
+  EXPECT_EQ(full->actions(0).note(), "Marjorie Pennyworth has agreed to help");
   EXPECT_FALSE(full->actions(0).created_by().empty());
   EXPECT_EQ(full->actions(0).request_id(), "aud-a1");
 }

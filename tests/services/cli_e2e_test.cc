@@ -215,6 +215,33 @@ TEST_F(CliE2eTest, RecordsAnExchangeAndShowsBalancesInHoursAndMinutes) {
       << verified;
 }
 
+// Run twice, an import records each row once and says, row by row, which
+// rows an earlier run had recorded.
+TEST_F(CliE2eTest, ImportRunAgainSaysWhichRowsWereAlreadyRecorded) {
+  const std::string tb = NewTimebank();
+  ASSERT_FALSE(HasFailure());
+  const std::string file = work_dir_.path() + "/rows.csv";
+  std::ofstream(file) << "giver,receiver,hours,category,date\n"
+                         "kathy,vera,1,gardening,2025-06-01\n"
+                         "vera,kathy,2,befriending,2025-06-02\n";
+  const CliRun first = Cli({"exchange", "import", "-t", tb, file});
+  ASSERT_EQ(first.exit_code, kExitOk) << first;
+  EXPECT_NE(first.out.find("Recorded 2 new of 2 rows into " + tb + "; 0 failed"),
+            std::string::npos)
+      << first;
+  const CliRun again = Cli({"exchange", "import", "-t", tb, file});
+  ASSERT_EQ(again.exit_code, kExitOk) << again;
+  EXPECT_NE(again.out.find("line 2: already recorded as #1"), std::string::npos)
+      << again;
+  EXPECT_NE(again.out.find("line 3: already recorded as #2"), std::string::npos)
+      << again;
+  EXPECT_NE(again.out.find("Recorded 0 new of 2 rows into " + tb +
+                           "; 2 already recorded; 0 failed"),
+            std::string::npos)
+      << again;
+  EXPECT_EQ(Must(admin().GetTimebank(tb), "timebank").last_seq(), 2u);
+}
+
 TEST_F(CliE2eTest, FailuresExitWithTheirCodeAndNameTheField) {
   const std::string tb = NewTimebank();
   ASSERT_FALSE(HasFailure());

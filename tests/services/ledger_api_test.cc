@@ -817,11 +817,14 @@ TEST_F(LedgerApiTest, AlreadyExistsNamesTheField) {
   EXPECT_RPC_ERROR(
       admin().RecordExchange(ExchangeRequest(tb, "a-1", "vera", "kathy", 30)),
       ALREADY_EXISTS, "request_id");
-  // A request id belongs to one request, whatever the method.
-  EXPECT_RPC_ERROR(admin().ReverseExchange(tb, 1, "a-1"), ALREADY_EXISTS,
-                   "request_id");
   EXPECT_EQ(LastSeq(tb), 1u);
   EXPECT_EQ(BalanceOf(tb, "kathy"), 30);
+  // Within its caller's scope, a request id belongs to one request of each
+  // kind: the record's id may reverse it, and then names that reversal.
+  ASSERT_RPC_OK(admin().ReverseExchange(tb, 1, "a-1"));
+  EXPECT_RPC_ERROR(admin().ReverseExchange(tb, 1, "a-1", "other reason"),
+                   ALREADY_EXISTS, "request_id");
+  EXPECT_EQ(LastSeq(tb), 2u);
 }
 
 TEST_F(LedgerApiTest, FailedPreconditionNamesTheField) {

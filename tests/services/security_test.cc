@@ -161,6 +161,29 @@ TEST(TamperEvidence, AlteredEntryStopsWritesUntilABackupIsRestored) {
                      FAILED_PRECONDITION, "timebank_id");
     EXPECT_RPC_ERROR(admin.OpenAccount("riverside", "olga"),
                      FAILED_PRECONDITION, "timebank_id");
+    // The assessment's writes pass the same guard.
+    v1::SubmitReflectionRequest reflection;
+    reflection.set_timebank_id("riverside");
+    reflection.set_request_id("t-reflect");
+    reflection.set_principle(v1::PRINCIPLE_RECIPROCITY);
+    reflection.set_perspective(v1::PERSPECTIVE_STAFF);
+    reflection.set_stage(2);
+    reflection.set_evidence("Written after the tampering");
+    EXPECT_RPC_ERROR(
+        admin.Call(&v1::Assessment::Stub::SubmitReflection, reflection),
+        FAILED_PRECONDITION, "timebank_id");
+    v1::AddActionRequest action;
+    action.set_timebank_id("riverside");
+    action.set_request_id("t-action");
+    action.set_who("the coordinators");
+    action.set_what("Carry on regardless");
+    EXPECT_RPC_ERROR(admin.Call(&v1::Assessment::Stub::AddAction, action),
+                     FAILED_PRECONDITION, "timebank_id");
+    v1::SetThresholdsRequest thresholds;
+    thresholds.set_timebank_id("riverside");
+    EXPECT_RPC_ERROR(
+        admin.Call(&v1::Assessment::Stub::SetThresholds, thresholds),
+        FAILED_PRECONDITION, "timebank_id");
     EXPECT_EQ(Must(admin.GetTimebank("riverside"), "get").SerializeAsString(),
               before.SerializeAsString());
     EXPECT_RPC_OK(admin.GetBalance("riverside", "kathy"));
