@@ -6,10 +6,15 @@
 //   timebankd --check-config [...]    print the settings in force and exit
 //   timebankd restore --backup-dir DIR [--backup-id N] --data-dir NEW_DIR
 //                                     rebuild a data directory from a backup
+//
+// Whatever started it, timebankd creates files for its own user only
+// (umask 0077): the data directory holds every member's details and the
+// token hashes, the backups the same.
 
 #include <signal.h>
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <google/protobuf/stubs/logging.h>
 
@@ -21,6 +26,7 @@
 #include <string>
 
 #include "ledger/backup.h"
+#include "services/owner_only.h"
 #include "services/server.h"
 
 namespace {
@@ -196,6 +202,8 @@ void PrintSettings(const CLI::App& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything creates a file; see the top of this file.
+  ::umask(timebank::services::kOwnerOnlyUmask);
   const sigset_t stop_signals = BlockStopSignals();
   MainFlags flags;
   CLI::App app{"timebankd: the Timebank ledger server"};
