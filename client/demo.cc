@@ -176,9 +176,9 @@ void ReverseSome(Session& session, const Connection& connection,
   }
 }
 
-// A MEMBER token for the member who logs the pending exchanges. A token name
-// is unique among live tokens, so one left over from an interrupted run is
-// revoked first.
+// A MEMBER token for the member who logs the pending exchanges. Its name is
+// unique among the live MEMBER tokens of its timebank, so one left over from
+// an interrupted run is revoked first.
 absl::StatusOr<v1::CreateTokenResponse> MemberToken(
     const Connection& connection, const std::string& timebank_id,
     const std::string& member) {

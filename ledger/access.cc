@@ -83,6 +83,17 @@ absl::Status CheckNewToken(const NewToken& request) {
 
 }  // namespace
 
+bool ShareNameScope(const Token& a, const Token& b) {
+  if (a.role != b.role) return false;
+  if (a.role == Role::kAdmin) return true;
+  return std::any_of(a.timebank_ids.begin(), a.timebank_ids.end(),
+                     [&b](const std::string& tb) {
+                       return std::find(b.timebank_ids.begin(),
+                                        b.timebank_ids.end(),
+                                        tb) != b.timebank_ids.end();
+                     });
+}
+
 bool Token::CoversTimebank(std::string_view tb) const {
   return role == Role::kAdmin ||
          std::find(timebank_ids.begin(), timebank_ids.end(), tb) !=
@@ -128,6 +139,14 @@ absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
       return FieldNotFound("timebank_ids", "no such timebank '" + tb + "'");
     }
   }
+  // A MEMBER token is one member's key to their own account: one that names
+  // no account of its timebank would be a key to nothing, or to whoever is
+  // later given that id (NOT_FOUND naming account_id, from the ledger).
+  if (request.role == Role::kMember) {
+    absl::StatusOr<Account> account =
+        ledger_->GetAccount(request.timebank_ids.front(), request.account_id);
+    if (!account.ok()) return account.status();
+  }
   absl::StatusOr<std::string> id = RandomHex(kIdBytes);
   if (!id.ok()) return id.status();
   absl::StatusOr<std::string> secret = RandomHex(kSecretBytes);
@@ -145,15 +164,20 @@ absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
     return absl::ResourceExhaustedError("name: too many tokens; revoke some first");
   }
   for (const auto& [other_id, other] : tokens_) {
-    if (!other.revoked && other.name == request.name) {
+    if (!other.revoked && other.name == request.name &&
+        ShareNameScope(other, token)) {
       return absl::AlreadyExistsError(
-          "name: a live token with this name exists; revoke it or choose "
-          "another name");
+          "name: a live token of this role and timebank has this name; revoke "
+          "it or choose another name");
     }
   }
   if (absl::Status s = Store(token); !s.ok()) return s;
   tokens_[token.id] = token;
   return std::pair{std::string(kTokenPrefix) + *id + "_" + *secret, token};
+}
+
+absl::Status NoSuchToken() {
+  return FieldNotFound("token_id", "no such token");
 }
 
 absl::Status CheckTokenId(std::string_view field, std::string_view id) {
@@ -173,13 +197,20 @@ absl::StatusOr<Token> AccessRegistry::Revoke(const std::string& token_id) {
   if (absl::Status s = CheckTokenId("token_id", token_id); !s.ok()) return s;
   std::lock_guard lock(mu_);
   auto it = tokens_.find(token_id);
-  if (it == tokens_.end()) return FieldNotFound("token_id", "no such token");
+  if (it == tokens_.end()) return NoSuchToken();
   Token revoked = it->second;
   revoked.revoked = true;
   if (absl::Status s = Store(revoked); !s.ok()) return s;
   it->second = revoked;
   revocations_.fetch_add(1, std::memory_order_release);
   return revoked;
+}
+
+std::optional<Token> AccessRegistry::Find(const std::string& token_id) const {
+  std::lock_guard lock(mu_);
+  auto it = tokens_.find(token_id);
+  if (it == tokens_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<Token> AccessRegistry::List() const {

@@ -2,6 +2,13 @@
 // is shown once when created ("tbk_<id>_<secret>"); only the SHA-256 of its
 // secret is stored, and presented secrets are compared in constant time.
 //
+// A token's name is unique within its name scope (ShareNameScope): among the
+// live tokens of the same role that share one of its timebanks, and for ADMIN
+// among the live ADMIN tokens. So whether a name is taken says something only
+// about tokens that whoever may create this one may also list: a coordinator
+// making a MEMBER token learns nothing about other timebanks, nor about the
+// ADMIN, COORDINATOR and AUDITOR tokens of its own.
+//
 // Thread safety: all methods may be called concurrently. Create and Revoke
 // return after the change is durable; Authenticate sees it at once.
 
@@ -55,10 +62,16 @@ class AccessRegistry {
   static absl::StatusOr<std::unique_ptr<AccessRegistry>> Open(Ledger* ledger);
 
   // Returns the secret token string (shown once) and the stored record.
+  // INVALID_ARGUMENT naming the field for a malformed request; NOT_FOUND
+  // naming timebank_ids for a timebank that does not exist, or account_id
+  // for a MEMBER token whose account is not in its timebank; ALREADY_EXISTS
+  // naming name when a live token in the same name scope has the name.
   absl::StatusOr<std::pair<std::string, Token>> Create(const NewToken& request);
   // INVALID_ARGUMENT naming token_id for an id that no token could have
   // (CheckTokenId), NOT_FOUND for one no token has.
   absl::StatusOr<Token> Revoke(const std::string& token_id);
+  // The token with this id, revoked or not; nullopt if none has it.
+  std::optional<Token> Find(const std::string& token_id) const;
   std::vector<Token> List() const;
   bool Empty() const;
 
@@ -82,6 +95,14 @@ class AccessRegistry {
   std::map<std::string, Token> tokens_;  // By id.
   std::atomic<uint64_t> revocations_{0};
 };
+
+// NOT_FOUND naming token_id: the one answer for an id no token has, so that
+// callers who must not learn whether an id exists can give the same.
+absl::Status NoSuchToken();
+
+// Whether two tokens' names must differ while both are live: the same role,
+// and for roles other than ADMIN at least one timebank in common.
+bool ShareNameScope(const Token& a, const Token& b);
 
 // A token id is kTokenIdLength lower-case hexadecimal characters; anything
 // else is INVALID_ARGUMENT naming `field`.

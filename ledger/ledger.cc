@@ -57,6 +57,15 @@ absl::StatusOr<std::optional<int32_t>> OptionalDate(std::string_view field,
 absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   if (options.data_dir.empty()) return FieldInvalid("data_dir", "is required");
   std::error_code error;
+  if (!options.create_if_missing) {
+    // RocksDB's CURRENT names the live manifest: every database has one.
+    if (!std::filesystem::exists(
+            std::filesystem::path(options.data_dir) / "CURRENT", error)) {
+      return FieldPrecondition(
+          "data_dir",
+          absl::StrCat(options.data_dir, " holds no timebank ledger"));
+    }
+  }
   std::filesystem::create_directories(options.data_dir, error);
   if (error) {
     return FieldInvalid("data_dir", absl::StrCat("cannot create ",
@@ -64,7 +73,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
                                                  error.message()));
   }
   rocksdb::Options db_options;
-  db_options.create_if_missing = true;
+  db_options.create_if_missing = options.create_if_missing;
   if (options.env != nullptr) db_options.env = options.env;
   db_options.max_background_jobs = 2;
   // A bloom filter over the memtable's keys: most lookups of a commit are
@@ -95,7 +104,7 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   if (s.IsNotFound()) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
-    if (it->Valid()) {
+    if (it->Valid() || !options.create_if_missing) {
       return FieldPrecondition("data_dir",
                                "holds a database that is not a timebank ledger");
     }

@@ -71,6 +71,10 @@ struct StorageProperties {
 
 struct LedgerOptions {
   std::string data_dir;
+  // Make a new, empty ledger when data_dir holds none. Off: such a directory
+  // is FAILED_PRECONDITION naming data_dir, and nothing is created (for
+  // tools that work on an existing ledger).
+  bool create_if_missing = true;
   // Writer threads; each timebank is served by exactly one of them.
   int writer_threads = 1;
   // Most commands one group commit takes from the queue.

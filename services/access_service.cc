@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "services/convert.h"
@@ -50,20 +52,19 @@ grpc::Status AccessService::RevokeToken(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Access.RevokeToken"));
     RETURN_IF_ERROR(ledger::CheckTokenId("token_id", request->token_id()));
-    for (const ledger::Token& token : registry_->List()) {
-      if (token.id != request->token_id()) continue;
-      if (!MayManage(caller.token, token.role, token.timebank_ids)) {
-        return absl::PermissionDeniedError(
-            "token_id: a COORDINATOR token may revoke only MEMBER tokens of "
-            "its own timebanks");
-      }
-      ASSIGN_OR_RETURN(ledger::Token revoked, registry_->Revoke(token.id));
-      ToProto(revoked, reply);
-      spdlog::info("event=token_revoked token_id={} by={}", revoked.id,
-                   caller.token.id);
-      return absl::OkStatus();
+    // A token the caller may not manage gets the answer an unknown id gets,
+    // word for word: a coordinator learns nothing about which ids exist
+    // outside its scope.
+    const std::optional<ledger::Token> token =
+        registry_->Find(request->token_id());
+    if (!token || !MayManage(caller.token, token->role, token->timebank_ids)) {
+      return ledger::NoSuchToken();
     }
-    return ledger::FieldNotFound("token_id", "no such token");
+    ASSIGN_OR_RETURN(ledger::Token revoked, registry_->Revoke(token->id));
+    ToProto(revoked, reply);
+    spdlog::info("event=token_revoked token_id={} by={}", revoked.id,
+                 caller.token.id);
+    return absl::OkStatus();
   });
 }
 

@@ -29,6 +29,7 @@
 #include "services/ledger_service.h"
 #include "services/metrics.h"
 #include "services/metrics_http.h"
+#include "services/owner_only.h"
 
 namespace timebank::services {
 namespace {
@@ -65,6 +66,20 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
         GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(ssl);
+}
+
+// Files an earlier run, a copy or a restore left readable by others (before
+// timebankd set its own umask, or made under another) are tightened. A
+// failure is logged, not fatal: the directory may be a mount point owned by
+// root.
+void RestrictDirectoryToOwner(const std::string& dir) {
+  const OwnerOnlyResult result = RestrictToOwner(dir);
+  spdlog::info("event=permissions_tightened dir={} count={}", dir,
+               result.tightened);
+  if (result.failed > 0) {
+    spdlog::warn("event=permissions_not_tightened dir={} count={} first=\"{}\"",
+                 dir, result.failed, result.first_failure);
+  }
 }
 
 // Health names that follow readiness: the whole server ("") and each of
@@ -161,6 +176,12 @@ struct Server::State {
                                             const ledger::CommitStats& stats) {
                        m->ObserveCommit(stats);
                      }}));
+    // Only once the ledger is open, so holding its lock: a refused start
+    // leaves the directory as it found it.
+    RestrictDirectoryToOwner(options.data_dir);
+    if (!options.backup_dir.empty()) {
+      RestrictDirectoryToOwner(options.backup_dir);
+    }
     ASSIGN_OR_RETURN(registry, ledger::AccessRegistry::Open(ledger.get()));
     if (registry->Empty()) {
       ASSIGN_OR_RETURN(auto admin,

@@ -6,21 +6,35 @@
 //   timebankd --check-config [...]    print the settings in force and exit
 //   timebankd restore --backup-dir DIR [--backup-id N] --data-dir NEW_DIR
 //                                     rebuild a data directory from a backup
+//   timebankd admin-token --data-dir DIR --name NAME --out FILE
+//                                     mint an ADMIN token, server stopped
+//
+// Whatever started it, timebankd creates files for its own user only
+// (umask 0077): the data directory holds every member's details and the
+// token hashes, the backups the same.
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <google/protobuf/stubs/logging.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
 
+#include "ledger/access.h"
 #include "ledger/backup.h"
+#include "ledger/ledger.h"
+#include "services/owner_only.h"
 #include "services/server.h"
 
 namespace {
@@ -155,8 +169,81 @@ int RunRestore(const RestoreFlags& flags) {
                 static_cast<unsigned long long>(head.last_seq));
   }
   std::printf(
-      "Copy admin.token (or your own token files) next to it if you need them: "
-      "tokens are in the backup, their secrets are not.\n");
+      "Tokens are in the backup, their secrets are not: copy your token files "
+      "next to it, or mint an ADMIN token with\n  timebankd admin-token "
+      "--data-dir %s --name NAME --out %s/admin.token\n",
+      flags.data_dir.c_str(), flags.data_dir.c_str());
+  return 0;
+}
+
+struct AdminTokenFlags {
+  std::string data_dir;
+  std::string name;
+  std::string out;
+};
+
+// The way in for whoever holds a stopped server's data directory, as
+// database servers offer: after a restore on a new machine no token file
+// survives, and every token's secret is gone with it. RocksDB's lock keeps
+// it from running beside a server. The out file is created, never
+// overwritten (O_EXCL): an existing file may hold the only copy of a live
+// token's secret.
+int RunAdminToken(const AdminTokenFlags& flags) {
+  const auto refuse = [](const std::string& message) {
+    std::fprintf(stderr, "timebankd admin-token: %s\n", message.c_str());
+    return 1;
+  };
+  std::error_code error;
+  const std::filesystem::file_type out_type =
+      std::filesystem::symlink_status(flags.out, error).type();
+  if (out_type == std::filesystem::file_type::none) {
+    return refuse("out: cannot look at " + flags.out + ": " + error.message());
+  }
+  if (out_type != std::filesystem::file_type::not_found) {
+    return refuse("out: " + flags.out +
+                  " exists; timebankd admin-token never overwrites a file "
+                  "(move it away, or name another)");
+  }
+  absl::StatusOr<std::unique_ptr<timebank::ledger::Ledger>> ledger =
+      timebank::ledger::Ledger::Open(
+          {.data_dir = flags.data_dir, .create_if_missing = false});
+  if (!ledger.ok()) return refuse(ledger.status().ToString());
+  absl::StatusOr<std::unique_ptr<timebank::ledger::AccessRegistry>> registry =
+      timebank::ledger::AccessRegistry::Open(ledger->get());
+  if (!registry.ok()) return refuse(registry.status().ToString());
+  absl::StatusOr<std::pair<std::string, timebank::ledger::Token>> minted =
+      (*registry)->Create(
+          {.role = timebank::ledger::Role::kAdmin, .name = flags.name});
+  if (!minted.ok()) return refuse(minted.status().ToString());
+  const std::string& token_id = minted->second.id;
+  const std::string contents = minted->first + "\n";
+  const int fd =
+      ::open(flags.out.c_str(),
+             O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const bool written = fd >= 0 &&
+                       ::write(fd, contents.data(), contents.size()) ==
+                           static_cast<ssize_t>(contents.size()) &&
+                       ::fsync(fd) == 0;
+  const int write_errno = errno;
+  if (fd >= 0) ::close(fd);
+  if (!written) {
+    // A live token whose secret nobody holds is only a risk.
+    if (fd >= 0) ::unlink(flags.out.c_str());
+    const absl::StatusOr<timebank::ledger::Token> revoked =
+        (*registry)->Revoke(token_id);
+    return refuse("out: cannot write " + flags.out + ": " +
+                  std::strerror(write_errno) +
+                  (revoked.ok() ? "; the token minted for it is revoked"
+                                : "; revoke token " + token_id + " by hand"));
+  }
+  (*ledger)->Close();
+  spdlog::info("event=admin_token_minted token_id={} data_dir={} out={}",
+               token_id, flags.data_dir, flags.out);
+  std::printf(
+      "Wrote ADMIN token %s to %s (mode 0600). Start timebankd and use it; "
+      "revoke the tokens whose files were lost (timebank token list, "
+      "timebank token revoke ID).\n",
+      token_id.c_str(), flags.out.c_str());
   return 0;
 }
 
@@ -179,23 +266,33 @@ void WriteReadyFile(const std::string& path, const timebank::services::Server& s
 }
 
 // The settings in force as a configuration file timebankd reads back: unset
-// options, this flag itself and the restore subcommand's left out.
+// options, this flag itself and the subcommands' left out.
 void PrintSettings(const CLI::App& app) {
   std::istringstream settings(
       app.config_to_str(/*default_also=*/true, /*write_description=*/false));
   std::string line;
   while (std::getline(settings, line)) {
     if (line.ends_with("=\"\"") || line.starts_with("check-config=") ||
-        line.starts_with("restore.")) {
+        line.starts_with("restore.") || line.starts_with("admin-token.")) {
       continue;
     }
     std::cout << line << "\n";
   }
 }
 
+void ConfigureLogging(const std::string& level) {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v",
+                      spdlog::pattern_time_type::utc);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::cfg::load_env_levels();
+  LogProtobufThroughSpdlog();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything creates a file; see the top of this file.
+  ::umask(timebank::services::kOwnerOnlyUmask);
   const sigset_t stop_signals = BlockStopSignals();
   MainFlags flags;
   CLI::App app{"timebankd: the Timebank ledger server"};
@@ -220,9 +317,30 @@ int main(int argc, char** argv) {
   restore_command->add_option("--data-dir", restore.data_dir,
                               "the new data directory")
       ->required();
+
+  AdminTokenFlags admin_token;
+  CLI::App* admin_token_command = app.add_subcommand(
+      "admin-token",
+      "mint a new ADMIN token into a stopped server's data directory (after a "
+      "restore, when no token file survived) and write it to a new file, mode "
+      "0600");
+  admin_token_command
+      ->add_option("--data-dir", admin_token.data_dir,
+                   "the data directory; refused while a server holds it")
+      ->required();
+  admin_token_command
+      ->add_option("--name", admin_token.name,
+                   "the token's name, unique among live ADMIN tokens")
+      ->required();
+  admin_token_command
+      ->add_option("--out", admin_token.out,
+                   "file to write the token to; must not exist")
+      ->required();
   CLI11_PARSE(app, argc, argv);
 
+  ConfigureLogging(flags.log_level);
   if (*restore_command) return RunRestore(restore);
+  if (*admin_token_command) return RunAdminToken(admin_token);
   if (flags.check_config) {
     PrintSettings(app);
     return 0;
@@ -230,11 +348,6 @@ int main(int argc, char** argv) {
   timebank::services::ServerOptions& options = flags.server;
   options.drain_timeout = std::chrono::seconds(flags.drain_seconds);
   options.storage_check_interval = std::chrono::milliseconds(flags.storage_check_ms);
-
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %^%l%$ %v", spdlog::pattern_time_type::utc);
-  spdlog::set_level(spdlog::level::from_str(flags.log_level));
-  spdlog::cfg::load_env_levels();
-  LogProtobufThroughSpdlog();
 
   auto server = timebank::services::Server::Start(options);
   if (!server.ok()) {

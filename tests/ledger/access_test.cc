@@ -11,6 +11,8 @@
 #include <cctype>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ledger/codec.h"
 #include "ledger/ledger.h"
@@ -171,6 +173,118 @@ TEST(Access, RevokeRefusesMalformedIdsAndFindsNoUnknownOne) {
   EXPECT_OK(registry->Authenticate(created.first));
   ASSERT_OK_AND_ASSIGN(ledger::Token revoked, registry->Revoke(id));
   EXPECT_TRUE(revoked.revoked);
+}
+
+// Two timebanks, riverside (kathy, vera) and hillside (bob), and a registry.
+struct TwoTimebanks {
+  std::unique_ptr<Ledger> ledger;
+  std::unique_ptr<AccessRegistry> registry;
+};
+absl::StatusOr<TwoTimebanks> OpenTwoTimebanks(const std::string& dir) {
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
+      Ledger::Open(TestOptions(dir));
+  if (!ledger.ok()) return ledger.status();
+  const std::vector<std::pair<std::string, std::string>> accounts = {
+      {"riverside", "kathy"}, {"riverside", "vera"}, {"hillside", "bob"}};
+  for (const auto& [tb, account] : accounts) {
+    if (!(*ledger)->GetTimebank(tb).ok()) {
+      if (absl::StatusOr<ledger::Timebank> t =
+              (*ledger)->CreateTimebank(tb, tb, {});
+          !t.ok()) {
+        return t.status();
+      }
+    }
+    if (absl::StatusOr<ledger::Account> a = (*ledger)->OpenAccount(
+            tb, {.account_id = account, .display_name = account});
+        !a.ok()) {
+      return a.status();
+    }
+  }
+  absl::StatusOr<std::unique_ptr<AccessRegistry>> registry =
+      AccessRegistry::Open(ledger->get());
+  if (!registry.ok()) return registry.status();
+  return TwoTimebanks{*std::move(ledger), *std::move(registry)};
+}
+
+// A name is taken only within its scope: the same role and a shared
+// timebank, or for ADMIN among ADMIN tokens. A name used in another
+// timebank, by another role, or by a revoked token is free.
+TEST(Access, TokenNamesAreUniqueOnlyWithinTheSameRoleAndTimebank) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(TwoTimebanks world, OpenTwoTimebanks(dir.path()));
+  AccessRegistry& registry = *world.registry;
+  const auto member = [](const std::string& tb, const std::string& account) {
+    return ledger::NewToken{.role = Role::kMember,
+                            .timebank_ids = {tb},
+                            .account_id = account,
+                            .name = "phone"};
+  };
+  ASSERT_OK_AND_ASSIGN(auto kathy,
+                       registry.Create(member("riverside", "kathy")));
+  EXPECT_OK(registry.Create(member("hillside", "bob")));
+  EXPECT_OK(registry.Create({.role = Role::kCoordinator,
+                             .timebank_ids = {"riverside"},
+                             .name = "phone"}));
+  EXPECT_OK(registry.Create({.role = Role::kAdmin, .name = "phone"}));
+  EXPECT_EQ(registry.List().size(), 4u);
+
+  // Taken within a scope.
+  EXPECT_STATUS(registry.Create(member("riverside", "vera")),
+                StatusCode::kAlreadyExists, "name:");
+  EXPECT_STATUS(registry.Create({.role = Role::kAdmin, .name = "phone"}),
+                StatusCode::kAlreadyExists, "name:");
+  EXPECT_STATUS(registry.Create({.role = Role::kCoordinator,
+                                 .timebank_ids = {"hillside", "riverside"},
+                                 .name = "phone"}),
+                StatusCode::kAlreadyExists, "name:");
+  EXPECT_EQ(registry.List().size(), 4u) << "a refused name stored a token";
+
+  // Free again once the holder is revoked.
+  ASSERT_OK(registry.Revoke(kathy.second.id));
+  EXPECT_OK(registry.Create(member("riverside", "vera")));
+}
+
+TEST(Access, TokenNameScopesAreRoleAndSharedTimebankOrAdmin) {
+  const auto token = [](Role role, std::vector<std::string> tbs) {
+    return ledger::Token{.role = role, .timebank_ids = std::move(tbs)};
+  };
+  EXPECT_TRUE(
+      ledger::ShareNameScope(token(Role::kAdmin, {}), token(Role::kAdmin, {})));
+  EXPECT_TRUE(ledger::ShareNameScope(token(Role::kAuditor, {"a", "b"}),
+                                     token(Role::kAuditor, {"c", "b"})));
+  EXPECT_FALSE(ledger::ShareNameScope(token(Role::kAuditor, {"a", "b"}),
+                                      token(Role::kAuditor, {"c"})));
+  EXPECT_FALSE(ledger::ShareNameScope(token(Role::kAuditor, {"a"}),
+                                      token(Role::kCoordinator, {"a"})));
+  EXPECT_FALSE(ledger::ShareNameScope(token(Role::kAdmin, {}),
+                                      token(Role::kMember, {"a"})));
+}
+
+// A MEMBER token is for an account of its own timebank; anything else is
+// NOT_FOUND naming account_id and stores nothing.
+TEST(Access, MemberTokenNeedsAnAccountOfItsTimebank) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(TwoTimebanks world, OpenTwoTimebanks(dir.path()));
+  AccessRegistry& registry = *world.registry;
+  for (const std::string account : {"bob", "olga"}) {
+    EXPECT_STATUS(registry.Create({.role = Role::kMember,
+                                   .timebank_ids = {"riverside"},
+                                   .account_id = account,
+                                   .name = "phone-" + account}),
+                  StatusCode::kNotFound, "account_id:")
+        << account;
+  }
+  EXPECT_STATUS(registry.Create({.role = Role::kMember,
+                                 .timebank_ids = {"riverside", "hillside"},
+                                 .account_id = "kathy",
+                                 .name = "phone-kathy"}),
+                StatusCode::kInvalidArgument, "timebank_ids:");
+  EXPECT_TRUE(registry.List().empty());
+  ASSERT_OK_AND_ASSIGN(auto bob, registry.Create({.role = Role::kMember,
+                                                  .timebank_ids = {"hillside"},
+                                                  .account_id = "bob",
+                                                  .name = "phone-bob"}));
+  EXPECT_EQ(bob.second.account_id, "bob");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -146,6 +147,32 @@ TEST(Ledger, OpenRefusesADatabaseThatIsNotALedger) {
   }));
   EXPECT_STATUS(Ledger::Open(TestOptions(dir.path())),
                 StatusCode::kFailedPrecondition, "data_dir:");
+}
+
+// For tools that work on an existing ledger: a missing directory and an
+// empty one are refused, and neither is turned into a ledger.
+TEST(Ledger, OpenWithoutCreateRefusesADirectoryHoldingNoLedger) {
+  TempDir dir;
+  LedgerOptions options = TestOptions(dir.Join("missing"));
+  options.create_if_missing = false;
+  EXPECT_STATUS(Ledger::Open(options), StatusCode::kFailedPrecondition,
+                "data_dir:");
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("missing")));
+
+  options.data_dir = dir.Join("empty");
+  std::filesystem::create_directories(options.data_dir);
+  EXPECT_STATUS(Ledger::Open(options), StatusCode::kFailedPrecondition,
+                "data_dir:");
+  EXPECT_TRUE(std::filesystem::is_empty(options.data_dir));
+
+  options.data_dir = dir.Join("ledger");
+  {
+    ASSERT_OK_AND_ASSIGN(auto ledger,
+                         Ledger::Open(TestOptions(options.data_dir)));
+    ASSERT_OK(ledger->CreateTimebank(kTb, "Test", {}));
+  }
+  ASSERT_OK_AND_ASSIGN(auto reopened, Ledger::Open(options));
+  EXPECT_OK(reopened->GetTimebank(kTb));
 }
 
 TEST(Ledger, WritesAfterCloseAreUnavailable) {

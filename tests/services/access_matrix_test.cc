@@ -653,24 +653,46 @@ TEST_F(SensitiveAccessTest, CoordinatorCanOnlyMakeMemberTokensOfItsTimebanks) {
                                         Fresh("olga")));
 }
 
+// A token a coordinator may not manage is, to it, a token that does not
+// exist: the same code and the same words as for an id no token has, so
+// RevokeToken cannot be used to find out which ids exist elsewhere.
 TEST_F(SensitiveAccessTest,
-       CoordinatorCanOnlyRevokeMemberTokensOfItsTimebanks) {
+       CoordinatorRevokingATokenItMayNotManageGetsTheAnswerForAnUnknownId) {
   const Client& coordinator = world().coordinator;
   const v1::ListTokensResponse all = Must(world().admin.ListTokens(), "list");
   const auto admin_info = std::find_if(
       all.tokens().begin(), all.tokens().end(),
       [](const v1::TokenInfo& info) { return info.role() == v1::ROLE_ADMIN; });
   ASSERT_NE(admin_info, all.tokens().end());
-  EXPECT_RPC_ERROR(coordinator.RevokeToken(admin_info->token_id()),
-                   PERMISSION_DENIED, "token_id");
-  EXPECT_RPC_ERROR(coordinator.RevokeToken(world().auditor_info.token_id()),
-                   PERMISSION_DENIED, "token_id");
-  EXPECT_RPC_ERROR(
-      coordinator.RevokeToken(world().other_coordinator_info.token_id()),
-      PERMISSION_DENIED, "token_id");
-  // Still working.
+  const std::string bob_id =
+      Must(world().admin.CreateToken(v1::ROLE_MEMBER, {kOtherTimebank}, "bob",
+                                     Fresh("bob-phone")),
+           "bob's token")
+          .info()
+          .token_id();
+  std::string unknown_id = bob_id;
+  unknown_id.back() = unknown_id.back() == '0' ? '1' : '0';
+  const Rpc<v1::TokenInfo> unknown = coordinator.RevokeToken(unknown_id);
+  ASSERT_RPC_ERROR(unknown, NOT_FOUND, "token_id");
+  for (const std::string& id :
+       {admin_info->token_id(), world().auditor_info.token_id(),
+        world().other_coordinator_info.token_id(), bob_id}) {
+    const Rpc<v1::TokenInfo> refused = coordinator.RevokeToken(id);
+    EXPECT_EQ(refused.status.error_code(), unknown.status.error_code()) << id;
+    EXPECT_EQ(refused.status.error_message(), unknown.status.error_message())
+        << id;
+  }
+  // None was revoked.
+  const v1::ListTokensResponse after = Must(world().admin.ListTokens(), "list");
+  for (const v1::TokenInfo& info : after.tokens()) {
+    if (info.token_id() == bob_id ||
+        info.token_id() == admin_info->token_id()) {
+      EXPECT_FALSE(info.revoked()) << info.name();
+    }
+  }
   EXPECT_RPC_OK(world().admin.ListTokens());
   EXPECT_RPC_OK(world().auditor.VerifyJournal(kTimebank));
+  EXPECT_RPC_OK(world().other_coordinator.GetBalance(kOtherTimebank, "bob"));
 
   // A coordinator lists only the MEMBER tokens of its timebanks.
   const v1::ListTokensResponse visible = Must(coordinator.ListTokens(), "list");
@@ -681,6 +703,56 @@ TEST_F(SensitiveAccessTest,
               std::vector<std::string>{kTimebank})
         << info.name();
   }
+}
+
+// Token names are unique within a role and timebank (ADMIN among ADMIN), so a
+// coordinator choosing a name learns nothing about the tokens of another
+// timebank, ADMIN tokens, or the tokens of its own timebank it cannot list.
+TEST_F(SensitiveAccessTest,
+       CoordinatorLearnsNothingFromNamesOfTokensOutsideItsScope) {
+  const Client& admin = world().admin;
+  const std::string in_other_timebank = Fresh("phone");
+  const std::string of_an_admin = Fresh("laptop");
+  const std::string of_an_auditor = Fresh("council");
+  ASSERT_RPC_OK(admin.CreateToken(v1::ROLE_MEMBER, {kOtherTimebank}, "bob",
+                                  in_other_timebank));
+  ASSERT_RPC_OK(admin.CreateToken(v1::ROLE_COORDINATOR, {kOtherTimebank}, "",
+                                  of_an_admin));
+  ASSERT_RPC_OK(admin.CreateToken(v1::ROLE_ADMIN, {}, "", of_an_admin));
+  ASSERT_RPC_OK(
+      admin.CreateToken(v1::ROLE_AUDITOR, {kTimebank}, "", of_an_auditor));
+
+  const Client& coordinator = world().coordinator;
+  for (const std::string& name :
+       {in_other_timebank, of_an_admin, of_an_auditor}) {
+    EXPECT_RPC_OK(
+        coordinator.CreateToken(v1::ROLE_MEMBER, {kTimebank}, "olga", name))
+        << name;
+  }
+  // Within its own scope a taken name is still ALREADY_EXISTS.
+  EXPECT_RPC_ERROR(coordinator.CreateToken(v1::ROLE_MEMBER, {kTimebank}, "vera",
+                                           in_other_timebank),
+                   ALREADY_EXISTS, "name");
+}
+
+// A MEMBER token is for an account of its one timebank: an account of
+// another timebank, or none at all, is NOT_FOUND naming account_id, and
+// no token is made.
+TEST_F(SensitiveAccessTest, MemberTokenNeedsAnAccountInItsTimebank) {
+  const int before = Must(world().admin.ListTokens(), "list").tokens_size();
+  for (const Client* caller : {&world().admin, &world().coordinator}) {
+    for (const char* account : {"bob", "nobody"}) {
+      EXPECT_RPC_ERROR(caller->CreateToken(v1::ROLE_MEMBER, {kTimebank},
+                                           account, Fresh("phone")),
+                       NOT_FOUND, "account_id")
+          << account;
+    }
+  }
+  EXPECT_RPC_ERROR(
+      world().admin.CreateToken(v1::ROLE_MEMBER, {kTimebank, kOtherTimebank},
+                                "kathy", Fresh("phone")),
+      INVALID_ARGUMENT, "timebank_ids");
+  EXPECT_EQ(Must(world().admin.ListTokens(), "list").tokens_size(), before);
 }
 
 TEST_F(SensitiveAccessTest, RevokedTokenIsRefusedAsSoonAsRevokeTokenReturns) {

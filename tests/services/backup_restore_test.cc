@@ -5,7 +5,9 @@
 // entry; it verifies; its balances are those at that seq.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -200,6 +202,146 @@ TEST(BackupRestore, WithoutABackupDirTheServerRefusesAndNamesTheFlag) {
   EXPECT_RPC_ERROR(
       admin.Call(&v1::Admin::Stub::ListBackups, v1::ListBackupsRequest()),
       FAILED_PRECONDITION, "backup_dir");
+}
+
+// `timebankd admin-token` with these flags, run to the end.
+CommandRun MintAdminToken(const std::string& data_dir, const std::string& name,
+                          const std::string& out, const std::string& work_dir) {
+  return RunCommand({TIMEBANKD_PATH, "admin-token", "--data-dir", data_dir,
+                     "--name", name, "--out", out},
+                    work_dir, std::chrono::seconds(60));
+}
+
+mode_t PermissionsOf(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 07777;
+}
+
+// The machine is lost with every token file on it; what is left is a backup.
+// The operator restores it, mints an ADMIN token into the stopped directory,
+// and administers the restored server with it.
+TEST(BackupRestore, AnAdminTokenMintedAfterARestoreAdministersTheServer) {
+  TempDir work;
+  const std::string backup_dir = work.Join("backups");
+  {
+    absl::StatusOr<std::unique_ptr<ServerProcess>> lost =
+        ServerProcess::Start({.extra_args = {"--backup-dir", backup_dir}});
+    ASSERT_TRUE(lost.ok()) << lost.status();
+    const Client admin((*lost)->NewChannel(), (*lost)->admin_token());
+    Must(admin.CreateTimebank(kTb), "create timebank");
+    Must(admin.OpenAccount(kTb, "kathy"), "open account");
+    ASSERT_RPC_OK(admin.Call(&v1::Admin::Stub::CreateBackup,
+                             v1::CreateBackupRequest(),
+                             std::chrono::seconds(60)));
+    ASSERT_EQ((*lost)->Stop(), 0) << (*lost)->ReadLog();
+  }  // Its data directory, admin.token included, is gone with it.
+
+  const std::string restored_dir = work.Join("restored");
+  const CommandRun restore =
+      RunCommand({TIMEBANKD_PATH, "restore", "--backup-dir", backup_dir,
+                  "--data-dir", restored_dir},
+                 work.path());
+  ASSERT_EQ(restore.exit_code, 0) << restore;
+  EXPECT_NE(restore.out.find("timebankd admin-token"), std::string::npos)
+      << restore;
+  ASSERT_FALSE(std::filesystem::exists(restored_dir + "/admin.token"));
+
+  const std::string token_file = restored_dir + "/admin.token";
+  const CommandRun minted =
+      MintAdminToken(restored_dir, "admin-restored", token_file, work.path());
+  ASSERT_EQ(minted.exit_code, 0) << minted;
+  EXPECT_EQ(PermissionsOf(token_file), 0600u);
+  const std::string token = ReadWholeFile(token_file).value_or("");
+  ASSERT_TRUE(token.starts_with("tbk_")) << token;
+  const std::string secret = token.substr(token.rfind('_') + 1, 64);
+  ASSERT_EQ(secret.size(), 64u);
+  EXPECT_EQ(minted.out.find(secret), std::string::npos) << minted;
+  EXPECT_EQ(minted.err.find(secret), std::string::npos) << minted;
+  EXPECT_NE(minted.out.find("event=admin_token_minted"), std::string::npos)
+      << minted;
+
+  // ServerProcess signs in with <data-dir>/admin.token: the minted one.
+  absl::StatusOr<std::unique_ptr<ServerProcess>> restored =
+      ServerProcess::Start({.data_dir = restored_dir});
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  const Client admin((*restored)->NewChannel(), (*restored)->admin_token());
+  Rpc<v1::ListTokensResponse> tokens = admin.ListTokens();
+  ASSERT_RPC_OK(tokens);
+  std::vector<std::string> admins;
+  for (const v1::TokenInfo& info : tokens->tokens()) {
+    if (info.role() == v1::ROLE_ADMIN && !info.revoked())
+      admins.push_back(info.name());
+  }
+  std::sort(admins.begin(), admins.end());
+  EXPECT_EQ(admins, (std::vector<std::string>{"admin", "admin-restored"}));
+  EXPECT_RPC_OK(admin.GetAccount(kTb, "kathy"));
+  EXPECT_RPC_OK(admin.CreateTimebank("after-restore"));
+}
+
+TEST(BackupRestore, AdminTokenIsRefusedWhileAServerHoldsTheDirectory) {
+  TempDir work;
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      ServerProcess::Start();
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string out = work.Join("second.token");
+  const CommandRun refused =
+      MintAdminToken((*server)->data_dir(), "second", out, work.path());
+  EXPECT_NE(refused.exit_code, 0) << refused;
+  EXPECT_NE(refused.exit_code, -1) << refused;
+  EXPECT_NE(refused.err.find("data_dir"), std::string::npos) << refused;
+  EXPECT_NE(refused.err.find("in use by another process"), std::string::npos)
+      << refused;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  const Client admin((*server)->NewChannel(), (*server)->admin_token());
+  Rpc<v1::ListTokensResponse> tokens = admin.ListTokens();
+  ASSERT_RPC_OK(tokens);
+  EXPECT_EQ(tokens->tokens_size(), 1);
+}
+
+// Nothing is minted when the token could not be handed over: an out file
+// that exists (it may hold the only copy of another secret) is left as it
+// is, and a directory that holds no ledger is not made into one.
+TEST(BackupRestore, AdminTokenNeverOverwritesAFileNorMakesALedger) {
+  TempDir work;
+  const std::string data_dir = work.Join("data");
+  {
+    absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+        ServerProcess::Start({.data_dir = data_dir});
+    ASSERT_TRUE(server.ok()) << server.status();
+    ASSERT_EQ((*server)->Stop(), 0);
+  }
+  const std::string taken = work.Join("taken.token");
+  std::ofstream(taken) << "keep me\n";
+  const CommandRun overwrite =
+      MintAdminToken(data_dir, "second", taken, work.path());
+  EXPECT_NE(overwrite.exit_code, 0) << overwrite;
+  EXPECT_NE(overwrite.exit_code, -1) << overwrite;
+  EXPECT_NE(overwrite.err.find("out: "), std::string::npos) << overwrite;
+  EXPECT_EQ(ReadWholeFile(taken).value_or(""), "keep me\n");
+
+  const std::string nowhere = work.Join("no-ledger");
+  const CommandRun missing =
+      MintAdminToken(nowhere, "second", work.Join("new.token"), work.path());
+  EXPECT_NE(missing.exit_code, 0) << missing;
+  EXPECT_NE(missing.exit_code, -1) << missing;
+  EXPECT_NE(missing.err.find("data_dir"), std::string::npos) << missing;
+  EXPECT_FALSE(std::filesystem::exists(nowhere));
+  EXPECT_FALSE(std::filesystem::exists(work.Join("new.token")));
+
+  const CommandRun taken_name =
+      MintAdminToken(data_dir, "admin", work.Join("new.token"), work.path());
+  EXPECT_NE(taken_name.exit_code, 0) << taken_name;
+  EXPECT_NE(taken_name.err.find("name: "), std::string::npos) << taken_name;
+  EXPECT_FALSE(std::filesystem::exists(work.Join("new.token")));
+
+  absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+      ServerProcess::Start({.data_dir = data_dir});
+  ASSERT_TRUE(server.ok()) << server.status();
+  const Client admin((*server)->NewChannel(), (*server)->admin_token());
+  Rpc<v1::ListTokensResponse> tokens = admin.ListTokens();
+  ASSERT_RPC_OK(tokens);
+  EXPECT_EQ(tokens->tokens_size(), 1) << "a refused run minted a token";
 }
 
 }  // namespace
