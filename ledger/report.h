@@ -2,7 +2,7 @@
 // get, per period. Computed from monthly figures held in memory
 // (ReportFigures), never from a scan of the journal at report time.
 //
-// Definitions (the README repeats them for readers of the report):
+// Definitions (docs/assessment.md repeats them for readers of the report):
 // - Periods are whole calendar months, quarters or years. The range is
 //   widened to whole months: `from` to the first of its month, `to` to the
 //   last day of its month, because the aggregates are monthly.

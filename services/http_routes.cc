@@ -30,7 +30,8 @@ bool IsBlank(std::string_view text) {
                      [](char c) { return absl::ascii_isspace(c); });
 }
 
-// In the README's order; the README's route table lists the same rows.
+// In the order of docs/http-api.md, whose route table lists the same rows
+// (tests/docs checks that it does).
 constexpr std::array kRoutes{
     // Ledger.
     HttpRoute{"POST", "/v1/timebanks", "timebank.v1.Ledger.CreateTimebank",

@@ -1,4 +1,4 @@
-// timebankd: the Timebank server. See README.md for the flags, and
+// timebankd: the Timebank server. See docs/operations.md for the flags, and
 // deploy/timebankd.conf for a configuration file that explains each one.
 //
 //   timebankd [flags]                 serve until SIGTERM or SIGINT

@@ -130,7 +130,7 @@ def check_systemd(root, timebankd, cli):
         finish("deploy/systemd")
     source = os.path.join(root, "deploy", "systemd")
     server_unit = open(os.path.join(source, "timebankd.service")).read()
-    # The sandbox the README promises.
+    # The sandbox docs/operations.md promises.
     for key, expected in [("User", "timebank"), ("ProtectSystem", "strict"),
                           ("NoNewPrivileges", "yes")]:
         if expected not in unit_values(server_unit, key):

@@ -1215,7 +1215,7 @@ class AssessmentAuditorTest : public SharedServerTest<AssessmentAuditorTest> {
           "2024-03-06");
       reflection.set_author("Thaddeus Crumb");
       Must(admin.Call(&AssessmentStub::SubmitReflection, reflection), "r2");
-      // An action's `what` is written for councils to read (README); who
+      // An action's `what` is written for councils to read (docs/assessment.md); who
       // does it, how, the notes and who wrote it may name people, and are
       // not theirs to see.
       v1::AddActionRequest action =

@@ -98,7 +98,7 @@ TEST(BackupRestore, BackupUnderLoadRestoresIntoASecondServerThatAgrees) {
   }
   while (acknowledged < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const int before = acknowledged;
-  // Through the CLI, as the README and the backup CronJob do it.
+  // Through the CLI, as docs/operations.md and the backup CronJob do it.
   const CommandRun backup = RunCommand(
       {TIMEBANK_CLI_PATH, "admin", "backup", "--json", "--server", server.address(),
        "--token-file", server.data_dir() + "/admin.token"},
