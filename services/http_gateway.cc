@@ -10,6 +10,7 @@
 #include <future>
 #include <mutex>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "ledger/status_macros.h"
@@ -34,6 +35,45 @@ constexpr char kJson[] = "application/json";
 void SetError(httplib::Response& res, int http_status, grpc::StatusCode code,
               std::string_view message) {
   SetHttpError(res, http_status, code, message);
+}
+
+std::string_view StripSpaces(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return absl::ascii_tolower(x) == absl::ascii_tolower(y);
+         });
+}
+
+// application/json in any case, with or without parameters; a charset, if
+// one is named, must be UTF-8, the only one JSON has (RFC 8259).
+bool IsJsonContentType(std::string_view value) {
+  size_t semicolon = value.find(';');
+  if (!EqualsIgnoreCase(StripSpaces(value.substr(0, semicolon)), kJson)) {
+    return false;
+  }
+  while (semicolon != std::string_view::npos) {
+    value.remove_prefix(semicolon + 1);
+    semicolon = value.find(';');
+    const std::string_view parameter = StripSpaces(value.substr(0, semicolon));
+    if (parameter.empty()) continue;
+    const size_t equals = parameter.find('=');
+    if (equals == std::string_view::npos || equals == 0) return false;
+    std::string_view setting = StripSpaces(parameter.substr(equals + 1));
+    if (setting.size() >= 2 && setting.front() == '"' && setting.back() == '"') {
+      setting = setting.substr(1, setting.size() - 2);
+    }
+    if (EqualsIgnoreCase(StripSpaces(parameter.substr(0, equals)), "charset") &&
+        !EqualsIgnoreCase(setting, "utf-8")) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Header values go to gRPC as metadata, which takes printable ASCII only.
@@ -114,10 +154,9 @@ std::string_view HttpGateway::State::Forward(const httplib::Request& req,
     return "none";
   }
   const HttpRoute& route = *match.route;
-  if (!body.empty() &&
-      !req.get_header_value("Content-Type").starts_with(kJson)) {
+  if (!body.empty() && !IsJsonContentType(req.get_header_value("Content-Type"))) {
     SetError(res, 415, grpc::StatusCode::INVALID_ARGUMENT,
-             "content_type: send the body as application/json");
+             "content_type: send the body as application/json (UTF-8)");
     return route.pattern;
   }
   const pb::MethodDescriptor* method = MethodOf(route);
