@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "tests/services/shared_server_test.h"
+#include "tests/test_util/temp_dir.h"
 
 namespace timebank::testing {
 namespace {
@@ -415,10 +416,22 @@ class SlowClients {
   int lines_ = 0;
 };
 
+const TempDir& SuiteFiles() {
+  static const TempDir* const files = new TempDir();
+  return *files;
+}
+constexpr char kMetricsToken[] = "metrics-scrape-secret";
+
 class HttpSlowClients : public SharedServerTest<HttpSlowClients> {
  public:
-  // The defaults.
-  static ServerProcessOptions ServerOptions() { return {.http = true}; }
+  // The defaults, with metrics that need a token.
+  static ServerProcessOptions ServerOptions() {
+    const std::string token_file = SuiteFiles().Join("metrics.token");
+    std::ofstream(token_file) << kMetricsToken << "\n";
+    return {.http = true,
+            .extra_args = {"--metrics-listen", "127.0.0.1:0",
+                           "--metrics-token-file", token_file}};
+  }
 };
 
 // A request from 127.0.0.1 with a fresh connection: its status, and how
@@ -444,14 +457,18 @@ TEST_F(
     HttpSlowClients,
     NormalRequestsAreAnsweredWithinASecondWhile64SlowClientsHoldConnections) {
   constexpr int kSlowClients = 64;
+  ASSERT_GT(server().metrics_port(), 0) << server().ReadLog();
   SlowClients on_gateway(server().http_port(), kSlowClients, 1);
+  SlowClients on_metrics(server().metrics_port(), kSlowClients, 2);
   ASSERT_EQ(on_gateway.connected(), kSlowClients);
+  ASSERT_EQ(on_metrics.connected(), kSlowClients);
   // A header line every 250 ms, well inside any per-read timeout, for at
   // most 4 s.
   std::atomic<bool> done{false};
   std::thread trickle([&] {
     for (int round = 0; round < 16 && !done; ++round) {
       on_gateway.Trickle();
+      on_metrics.Trickle();
       std::this_thread::sleep_for(milliseconds(250));
     }
   });
@@ -461,7 +478,10 @@ TEST_F(
   const Timed page = TimedGet(server().http_port(), "/", "");
   const Timed api =
       TimedGet(server().http_port(), "/v1/whoami", server().admin_token());
+  const Timed metrics =
+      TimedGet(server().metrics_port(), "/metrics", kMetricsToken);
   const int gateway_waiting = on_gateway.StillWaiting();
+  const int metrics_waiting = on_metrics.StillWaiting();
   done = true;
   trickle.join();
 
@@ -471,8 +491,12 @@ TEST_F(
   EXPECT_EQ(api.status, 200);
   EXPECT_LT(api.took, milliseconds(1000))
       << "/v1/whoami took " << api.took.count() << " ms";
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_LT(metrics.took, milliseconds(1000))
+      << "/metrics took " << metrics.took.count() << " ms";
   // The slow ones were held, not turned away.
   EXPECT_EQ(gateway_waiting, kSlowClients);
+  EXPECT_EQ(metrics_waiting, kSlowClients);
 }
 
 // ------------------------------------------------------------ deadline and cap
