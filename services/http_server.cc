@@ -441,6 +441,8 @@ class HttpServer::Listener final : public httplib::Server {
                 Connection& connection, httplib::Response& res,
                 std::string& body) const;
   void AnswerError(httplib::Response& res) const;
+  // The whole response for a request cut short before httplib parsed it.
+  std::string RefusalResponse(Refusal refusal) const;
 
   const HttpServerOptions options_;
   const HttpHandler handler_;
@@ -617,19 +619,7 @@ void HttpServer::Listener::ServeConnection(Connection& connection) {
     }
     // httplib writes nothing when it could not read the request line.
     if (!answered && !connection.wrote() && refusal != Refusal::kNone) {
-      const std::string response =
-          refusal == Refusal::kDeadline
-              ? ErrorResponse(
-                    408, grpc::StatusCode::DEADLINE_EXCEEDED,
-                    absl::StrCat(
-                        "request: headers and body must arrive within ",
-                        options_.limits.request_deadline.count(), " ms"),
-                    options_.response_headers)
-              : ErrorResponse(
-                    414, grpc::StatusCode::RESOURCE_EXHAUSTED,
-                    "path: the request line is longer than 8192 bytes",
-                    options_.response_headers);
-      WriteAll(connection, response);
+      WriteAll(connection, RefusalResponse(refusal));
     }
     // A request httplib refused itself may have left anything unread.
     if (!answered || client_closes || refusal != Refusal::kNone ||
@@ -637,6 +627,29 @@ void HttpServer::Listener::ServeConnection(Connection& connection) {
       return;
     }
   }
+}
+
+std::string HttpServer::Listener::RefusalResponse(Refusal refusal) const {
+  switch (refusal) {
+    case Refusal::kDeadline:
+      return ErrorResponse(
+          408, grpc::StatusCode::DEADLINE_EXCEEDED,
+          absl::StrCat("request: headers and body must arrive within ",
+                       options_.limits.request_deadline.count(), " ms"),
+          options_.response_headers);
+    case Refusal::kBodyTooLarge:
+      return ErrorResponse(
+          413, grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("body: larger than ", options_.limits.body_bytes_max,
+                       " bytes"),
+          options_.response_headers);
+    case Refusal::kHeadTooLarge:
+    case Refusal::kNone:
+      break;
+  }
+  return ErrorResponse(414, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       "path: the request line is longer than 8192 bytes",
+                       options_.response_headers);
 }
 
 HttpServer::Listener::Admission HttpServer::Listener::Admit(
