@@ -16,18 +16,19 @@ build_packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libspdlog-dev libabsl-dev libssl-dev
-  libcli11-dev nlohmann-json3-dev libmicrohttpd-dev libcpp-httplib-dev
+  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
 )
 # Tests: GoogleTest and Google Benchmark; clang 14 with its sanitizer and
 # libFuzzer runtimes for the fuzz targets; chromium for the browser test;
-# the tools the deployment-file checks run (systemd-analyze verify, YAML).
+# the tools the deployment-file checks run (systemd-analyze verify, YAML);
+# zlib to gzip the HTTP limits test's bodies.
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium
-  systemd python3 python3-yaml
+  systemd python3 python3-yaml zlib1g-dev
 )
 runtime_packages=(
   ca-certificates libgrpc++1.51 libprotobuf32 librocksdb7.8 libspdlog1.10
-  libmicrohttpd12 libcpp-httplib0.11 libssl3
+  libcpp-httplib0.11 libssl3
 )
 
 mode=${1:-}

@@ -6,15 +6,11 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
-#include <deque>
-#include <functional>
+#include <algorithm>
 #include <future>
 #include <mutex>
-#include <thread>
-#include <vector>
 
-#include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/message.h"
 #include "ledger/status_macros.h"
@@ -36,88 +32,48 @@ constexpr char kContentSecurityPolicy[] =
     "base-uri 'none'; frame-ancestors 'none'";
 constexpr char kJson[] = "application/json";
 
-// httplib's own ThreadPool queues connections without limit; this one
-// makes the accepting thread wait for room instead, so a flood of
-// connections waits in the kernel's backlog rather than in our memory.
-class BoundedWorkers final : public httplib::TaskQueue {
- public:
-  BoundedWorkers(int threads, size_t queued_max) : queued_max_(queued_max) {
-    for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
-  }
-  ~BoundedWorkers() override { shutdown(); }
-
-  void enqueue(std::function<void()> task) override {
-    std::unique_lock lock(mutex_);
-    room_.wait(
-        lock, [this] { return queue_.size() < queued_max_ || shutting_down_; });
-    queue_.push_back(std::move(task));
-    task_ready_.notify_one();
-  }
-
-  // Runs what is queued, then joins the workers.
-  void shutdown() override {
-    {
-      std::lock_guard lock(mutex_);
-      if (shutting_down_) return;
-      shutting_down_ = true;
-    }
-    task_ready_.notify_all();
-    room_.notify_all();
-    for (std::thread& thread : threads_) thread.join();
-  }
-
- private:
-  void Work() {
-    while (true) {
-      std::function<void()> task;
-      {
-        std::unique_lock lock(mutex_);
-        task_ready_.wait(lock,
-                         [this] { return !queue_.empty() || shutting_down_; });
-        if (queue_.empty()) return;
-        task = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      room_.notify_one();
-      task();
-    }
-  }
-
-  const size_t queued_max_;
-  std::mutex mutex_;
-  std::condition_variable task_ready_;
-  std::condition_variable room_;
-  std::deque<std::function<void()>> queue_;
-  bool shutting_down_ = false;
-  std::vector<std::thread> threads_;
-};
-
-struct ListenAddress {
-  std::string host;
-  int port = 0;
-};
-
-absl::StatusOr<ListenAddress> ParseListen(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) {
-    return ledger::FieldInvalid("http_listen", "must be host:port");
-  }
-  ListenAddress address{.host = listen.substr(0, colon)};
-  if (address.host.front() == '[' && address.host.back() == ']') {
-    address.host = address.host.substr(1, address.host.size() - 2);
-  }
-  if (!absl::SimpleAtoi(listen.substr(colon + 1), &address.port) ||
-      address.port < 0 || address.port > 65535) {
-    return ledger::FieldInvalid("http_listen", "port must be 0 to 65535");
-  }
-  return address;
-}
-
 void SetError(httplib::Response& res, int http_status, grpc::StatusCode code,
               std::string_view message) {
-  res.status = http_status;
-  res.set_content(ErrorJson(http_status, code, message), kJson);
-  if (http_status == 401) res.set_header("WWW-Authenticate", "Bearer");
+  SetHttpError(res, http_status, code, message);
+}
+
+std::string_view StripSpaces(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return absl::ascii_tolower(x) == absl::ascii_tolower(y);
+         });
+}
+
+// application/json in any case, with or without parameters; a charset, if
+// one is named, must be UTF-8, the only one JSON has (RFC 8259).
+bool IsJsonContentType(std::string_view value) {
+  size_t semicolon = value.find(';');
+  if (!EqualsIgnoreCase(StripSpaces(value.substr(0, semicolon)), kJson)) {
+    return false;
+  }
+  while (semicolon != std::string_view::npos) {
+    value.remove_prefix(semicolon + 1);
+    semicolon = value.find(';');
+    const std::string_view parameter = StripSpaces(value.substr(0, semicolon));
+    if (parameter.empty()) continue;
+    const size_t equals = parameter.find('=');
+    if (equals == std::string_view::npos || equals == 0) return false;
+    std::string_view setting = StripSpaces(parameter.substr(equals + 1));
+    if (setting.size() >= 2 && setting.front() == '"' && setting.back() == '"') {
+      setting = setting.substr(1, setting.size() - 2);
+    }
+    if (EqualsIgnoreCase(StripSpaces(parameter.substr(0, equals)), "charset") &&
+        !EqualsIgnoreCase(setting, "utf-8")) {
+      return false;
+    }
+  }
+  return true;
 }
 
 // Header values go to gRPC as metadata, which takes printable ASCII only.
@@ -132,35 +88,27 @@ struct HttpGateway::State {
   HttpGatewayOptions options;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::TemplatedGenericStub<pb::Message, pb::Message>> stub;
-  httplib::Server http;
-  std::thread listener;
-  int port = 0;
+  std::unique_ptr<HttpServer> http;
   std::once_flag shutdown_once;
 
-  void Serve(const httplib::Request& req, httplib::Response& res);
+  void Serve(const httplib::Request& req, const std::string& body,
+             httplib::Response& res);
   void ServeFile(const httplib::Request& req, httplib::Response& res);
   // Returns the route pattern served, for the log.
-  std::string_view Forward(const httplib::Request& req, httplib::Response& res);
+  std::string_view Forward(const httplib::Request& req, const std::string& body,
+                           httplib::Response& res);
   grpc::Status Call(const pb::MethodDescriptor& method,
                     const httplib::Request& req, const pb::Message& request,
                     pb::Message* reply);
-  bool HeadersTooLarge(const httplib::Request& req) const;
 };
 
-bool HttpGateway::State::HeadersTooLarge(const httplib::Request& req) const {
-  if (req.headers.size() > options.headers_max) return true;
-  size_t bytes = 0;
-  for (const auto& [name, value] : req.headers)
-    bytes += name.size() + value.size();
-  return bytes > options.header_bytes_max;
-}
-
 void HttpGateway::State::Serve(const httplib::Request& req,
+                               const std::string& body,
                                httplib::Response& res) {
   const auto started = Clock::now();
   std::string_view served = "file";
   if (req.path == "/v1" || req.path.starts_with("/v1/")) {
-    served = Forward(req, res);
+    served = Forward(req, body, res);
   } else {
     ServeFile(req, res);
   }
@@ -191,6 +139,7 @@ void HttpGateway::State::ServeFile(const httplib::Request& req,
 }
 
 std::string_view HttpGateway::State::Forward(const httplib::Request& req,
+                                             const std::string& body,
                                              httplib::Response& res) {
   res.set_header("Cache-Control", "no-store");
   const RouteMatch match = MatchRoute(req.method, req.path);
@@ -205,10 +154,9 @@ std::string_view HttpGateway::State::Forward(const httplib::Request& req,
     return "none";
   }
   const HttpRoute& route = *match.route;
-  if (!req.body.empty() &&
-      !req.get_header_value("Content-Type").starts_with(kJson)) {
+  if (!body.empty() && !IsJsonContentType(req.get_header_value("Content-Type"))) {
     SetError(res, 415, grpc::StatusCode::INVALID_ARGUMENT,
-             "content_type: send the body as application/json");
+             "content_type: send the body as application/json (UTF-8)");
     return route.pattern;
   }
   const pb::MethodDescriptor* method = MethodOf(route);
@@ -218,7 +166,7 @@ std::string_view HttpGateway::State::Forward(const httplib::Request& req,
   std::unique_ptr<pb::Message> reply(
       factory->GetPrototype(method->output_type())->New());
   if (absl::Status built =
-          BuildRequest(match, req.params, req.body, request.get());
+          BuildRequest(match, req.params, body, request.get());
       !built.ok()) {
     const auto code = static_cast<grpc::StatusCode>(built.code());
     SetError(res, HttpStatusFor(code), code, std::string(built.message()));
@@ -258,7 +206,6 @@ grpc::Status HttpGateway::State::Call(const pb::MethodDescriptor& method,
 
 absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
     HttpGatewayOptions options, std::shared_ptr<grpc::Channel> channel) {
-  ASSIGN_OR_RETURN(const ListenAddress address, ParseListen(options.listen));
   auto state = std::make_unique<State>();
   State* s = state.get();
   s->options = options;
@@ -266,97 +213,30 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
   s->stub =
       std::make_unique<grpc::TemplatedGenericStub<pb::Message, pb::Message>>(
           s->channel);
-  httplib::Server& http = s->http;
-  http.new_task_queue = [s]() -> httplib::TaskQueue* {
-    return new BoundedWorkers(
-        s->options.threads,
-        static_cast<size_t>(s->options.queued_connections_max));
-  };
-  http.set_payload_max_length(options.body_bytes_max);
-  http.set_read_timeout(options.read_timeout);
-  http.set_write_timeout(options.write_timeout);
-  http.set_keep_alive_timeout(options.keep_alive_timeout.count());
-  http.set_keep_alive_max_count(
-      static_cast<size_t>(options.keep_alive_requests_max));
-  // A client that asks before sending a large body hears no before it sends.
-  http.set_expect_100_continue_handler(
-      [s](const httplib::Request& req, httplib::Response& res) {
-        size_t length = 0;
-        if (absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) &&
-            length > s->options.body_bytes_max) {
-          SetError(res, 413, grpc::StatusCode::RESOURCE_EXHAUSTED,
-                   "body: too large");
-          return 413;
-        }
-        return 100;
-      });
-  http.set_pre_routing_handler(
-      [s](const httplib::Request& req, httplib::Response& res) {
-        if (!s->HeadersTooLarge(req))
-          return httplib::Server::HandlerResponse::Unhandled;
-        SetError(res, 431, grpc::StatusCode::INVALID_ARGUMENT,
-                 "headers: too many or too large");
-        return httplib::Server::HandlerResponse::Handled;
-      });
-  http.set_post_routing_handler(
-      [](const httplib::Request&, httplib::Response& res) {
-        res.set_header("Content-Security-Policy", kContentSecurityPolicy);
-        res.set_header("X-Content-Type-Options", "nosniff");
-        res.set_header("Referrer-Policy", "no-referrer");
-        res.set_header("X-Frame-Options", "DENY");
-      });
-  // Errors httplib answers itself (413, 414, 400) get the same JSON shape.
-  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    const auto code =
-        res.status == 413 || res.status == 414 || res.status == 431
-            ? grpc::StatusCode::RESOURCE_EXHAUSTED
-            : grpc::StatusCode::INVALID_ARGUMENT;
-    res.set_content(ErrorJson(res.status, code,
-                              res.status == 413 ? "body: too large"
-                                                : "request: not accepted"),
-                    kJson);
-  });
-  const auto handler = [s](const httplib::Request& req,
-                           httplib::Response& res) { s->Serve(req, res); };
-  http.Get(".*", handler);
-  http.Post(".*", handler);
-  http.Put(".*", handler);
-  http.Patch(".*", handler);
-  http.Delete(".*", handler);
-  http.Options(".*", handler);
-
-  s->port =
-      address.port == 0
-          ? http.bind_to_any_port(address.host)
-          : (http.bind_to_port(address.host, address.port) ? address.port : -1);
-  if (s->port <= 0) {
-    return ledger::FieldInvalid("http_listen",
-                                "cannot listen on " + options.listen);
-  }
-  s->listener = std::thread([s] { s->http.listen_after_bind(); });
-  // stop() only takes effect on a running loop, so Shutdown must not come
-  // before the loop starts.
-  const auto deadline = Clock::now() + std::chrono::seconds(10);
-  while (!s->http.is_running() && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  spdlog::info("event=http_serving listen={} port={} threads={}",
-               options.listen, s->port, options.threads);
+  ASSIGN_OR_RETURN(
+      s->http,
+      HttpServer::Start(
+          {.listen_field = "http_listen",
+           .listen = options.listen,
+           .limits = options.limits,
+           .response_headers = {{"Content-Security-Policy",
+                                 kContentSecurityPolicy},
+                                {"X-Content-Type-Options", "nosniff"},
+                                {"Referrer-Policy", "no-referrer"},
+                                {"X-Frame-Options", "DENY"}},
+           .name = "gateway"},
+          [s](const httplib::Request& req, const std::string& body,
+              httplib::Response& res) { s->Serve(req, body, res); }));
   return std::unique_ptr<HttpGateway>(new HttpGateway(std::move(state)));
 }
 
 HttpGateway::HttpGateway(std::unique_ptr<State> state)
     : state_(std::move(state)) {}
 HttpGateway::~HttpGateway() { Shutdown(); }
-int HttpGateway::port() const { return state_->port; }
+int HttpGateway::port() const { return state_->http->port(); }
 
 void HttpGateway::Shutdown() {
-  std::call_once(state_->shutdown_once, [this] {
-    state_->http.stop();
-    if (state_->listener.joinable()) state_->listener.join();
-    spdlog::info("event=http_stopped");
-  });
+  std::call_once(state_->shutdown_once, [this] { state_->http->Shutdown(); });
 }
 
 }  // namespace timebank::services

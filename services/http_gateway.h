@@ -5,8 +5,9 @@
 // authentication, role checks, validation and status codes are exactly the
 // gRPC ones; the gateway only translates JSON and statuses.
 //
-// Limits: request bodies, header count and size, queued connections, and
-// read, write, keep-alive and per-call timeouts (HttpGatewayOptions).
+// Limits: those of every HTTP listener (http_server.h: a deadline for each
+// request, connections per client address, body and header sizes, threads),
+// and a deadline for each forwarded call. Bodies must be application/json.
 //
 // Thread safety: Start and Shutdown from one thread; requests are served on
 // the gateway's own worker threads.
@@ -17,34 +18,18 @@
 #include <grpcpp/channel.h>
 
 #include <chrono>
-#include <cstddef>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "services/http_server.h"
 
 namespace timebank::services {
 
 struct HttpGatewayOptions {
   // "host:port"; port 0 picks a free one. IPv6 hosts in brackets: "[::1]:8080".
   std::string listen;
-  // Largest request body; a larger one gets 413 without being read.
-  size_t body_bytes_max = 1024 * 1024;
-  // Most request headers, and most bytes of all of them together; more gets
-  // 431. (cpp-httplib also refuses any single header line over 8 KiB.)
-  size_t headers_max = 64;
-  size_t header_bytes_max = 16 * 1024;
-  // Worker threads; each serves one connection at a time.
-  int threads = 8;
-  // Accepted connections waiting for a worker; past this the listener stops
-  // accepting until one frees, and new connections wait in the kernel.
-  int queued_connections_max = 64;
-  std::chrono::seconds read_timeout{10};
-  std::chrono::seconds write_timeout{10};
-  // An idle keep-alive connection is closed after this, and after this many
-  // requests.
-  std::chrono::seconds keep_alive_timeout{5};
-  int keep_alive_requests_max = 100;
+  HttpLimits limits;
   // Deadline of each forwarded gRPC call.
   std::chrono::seconds call_timeout{30};
 };

@@ -257,13 +257,26 @@ std::string Metrics::Render() const {
   return out.text();
 }
 
-void CollectLedger(const ledger::Ledger& ledger, Exposition& out) {
-  for (const ledger::Timebank& timebank : ledger.ListTimebanks()) {
+void CollectLedger(const ledger::Ledger& ledger, TimebankSeries series,
+                   Exposition& out) {
+  const std::vector<ledger::Timebank> timebanks = ledger.ListTimebanks();
+  if (series == TimebankSeries::kPerTimebank) {
+    for (const ledger::Timebank& timebank : timebanks) {
+      out.Gauge("timebank_journal_entries",
+                "Entries in a timebank's journal (its last seq).",
+                static_cast<double>(timebank.last_seq),
+                {{"timebank", timebank.id}});
+    }
+  } else {
+    double entries = 0;
+    for (const ledger::Timebank& timebank : timebanks) {
+      entries += static_cast<double>(timebank.last_seq);
+    }
     out.Gauge("timebank_journal_entries",
-              "Entries in a timebank's journal (its last seq).",
-              static_cast<double>(timebank.last_seq),
-              {{"timebank", timebank.id}});
+              "Entries in all timebanks' journals.", entries);
   }
+  out.Gauge("timebank_timebanks", "Timebanks on this server.",
+            static_cast<double>(timebanks.size()));
   out.Gauge("timebank_storage_healthy",
             "1 while writes go through; 0 after a failed write until storage "
             "recovers.",

@@ -12,7 +12,11 @@
 //   timebank_backups_total{result}                  backups, ok or failed
 //   timebank_backup_last_success_timestamp_seconds  when the newest good backup ended
 //   timebank_backup_last_duration_seconds, timebank_backup_last_size_bytes
-//   timebank_journal_entries{timebank}              journal length (last seq)
+//   timebank_journal_entries                        entries in all journals,
+//   timebank_journal_entries{timebank}              or each journal's length
+//                                                   (last seq) with
+//                                                   TimebankSeries::kPerTimebank
+//   timebank_timebanks                              timebanks
 //   timebank_watch_streams                          open WatchJournal streams
 //   timebank_serving                                1 while health says SERVING
 //   timebank_storage_healthy                        0 after a failed write
@@ -117,9 +121,17 @@ class Metrics {
   HistogramFamily commit_write_seconds_;
 };
 
-// Gauges of the ledger: journal length per timebank, storage health and the
-// RocksDB figures.
-void CollectLedger(const ledger::Ledger& ledger, Exposition& out);
+// Whether scrapes name timebanks. Their ids say who uses the server and how
+// much, so a scrape shows totals unless asked for more.
+enum class TimebankSeries {
+  kTotalsOnly,   // No timebank id anywhere in the scrape.
+  kPerTimebank,  // timebank_journal_entries{timebank="<id>"}, one each.
+};
+
+// Gauges of the ledger: journal lengths (in all, or per timebank), the number
+// of timebanks, storage health and the RocksDB figures.
+void CollectLedger(const ledger::Ledger& ledger, TimebankSeries series,
+                   Exposition& out);
 
 // Resident memory of this process from /proc/self/statm; -1 if unreadable.
 int64_t ResidentMemoryBytes();

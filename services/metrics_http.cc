@@ -1,117 +1,126 @@
 #include "services/metrics_http.h"
 
-#include <microhttpd.h>
-#include <netdb.h>
-#include <sys/socket.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
 
-#include <cstring>
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <string_view>
 
-#include "absl/strings/str_cat.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "ledger/status_macros.h"
 #include "ledger/validation.h"
 
 namespace timebank::services {
 namespace {
 
-constexpr unsigned kConnectionsMax = 16;
-constexpr unsigned kConnectionTimeoutS = 10;
 constexpr char kContentType[] = "text/plain; version=0.0.4; charset=utf-8";
+// Scrapes send no body; a small limit keeps the listener's budgets small.
+constexpr size_t kBodyBytesMax = 1024;
+// More than any token needs; a bigger file is no token file.
+constexpr size_t kTokenBytesMax = 4096;
+constexpr std::string_view kBearer = "Bearer ";
 
-absl::Status Invalid(std::string_view why) {
-  return ledger::FieldInvalid("metrics_listen", why);
+std::array<uint8_t, 32> Sha256(std::string_view bytes) {
+  std::array<uint8_t, 32> hash;
+  ::SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+           hash.data());
+  return hash;
 }
 
-// "host:port" or "[v6-host]:port" into its parts.
-absl::Status SplitHostPort(const std::string& listen, std::string* host,
-                           std::string* port) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size()) {
-    return Invalid("must be host:port, e.g. 127.0.0.1:9464");
+// The token: the file's one line, without the line end. It goes into an
+// HTTP header, so it must be printable ASCII without spaces.
+absl::StatusOr<std::string> ReadToken(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return ledger::FieldInvalid("metrics_token_file", "cannot read " + path);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (contents.str().size() > kTokenBytesMax) {
+    return ledger::FieldInvalid("metrics_token_file",
+                                path + " is larger than a token");
   }
-  *host = listen.substr(0, colon);
-  *port = listen.substr(colon + 1);
-  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
-    *host = host->substr(1, host->size() - 2);
+  const std::string token(absl::StripTrailingAsciiWhitespace(contents.str()));
+  if (token.empty()) {
+    return ledger::FieldInvalid("metrics_token_file", path + " is empty");
   }
-  if (host->empty()) return Invalid("must name a host, e.g. 0.0.0.0:9464");
-  return absl::OkStatus();
-}
-
-MHD_Result Respond(MHD_Connection* connection, unsigned status,
-                   const std::string& body, const char* content_type) {
-  MHD_Response* response = MHD_create_response_from_buffer(
-      body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
-  if (response == nullptr) return MHD_NO;
-  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-  const MHD_Result queued = MHD_queue_response(connection, status, response);
-  MHD_destroy_response(response);
-  return queued;
-}
-
-MHD_Result Handle(void* cls, MHD_Connection* connection, const char* url,
-                  const char* method, const char*, const char*,
-                  size_t* upload_data_size, void** request_state) {
-  // The first call only announces the request; answer on the second, once
-  // any body has been read (and ignored).
-  static int announced;
-  if (*request_state == nullptr) {
-    *request_state = &announced;
-    return MHD_YES;
+  if (!std::all_of(token.begin(), token.end(),
+                   [](char c) { return c > 0x20 && c < 0x7f; })) {
+    return ledger::FieldInvalid(
+        "metrics_token_file",
+        path + " must hold one line of printable ASCII without spaces");
   }
-  if (*upload_data_size != 0) {
-    *upload_data_size = 0;
-    return MHD_YES;
-  }
-  if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
-    return Respond(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n",
-                   "text/plain");
-  }
-  if (std::string_view(url) != "/metrics") {
-    return Respond(connection, MHD_HTTP_NOT_FOUND,
-                   "not found: metrics are at /metrics\n", "text/plain");
-  }
-  const auto* render = static_cast<const std::function<std::string()>*>(cls);
-  return Respond(connection, MHD_HTTP_OK, (*render)(), kContentType);
+  return token;
 }
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
-    const std::string& listen, std::function<std::string()> render) {
-  std::string host, port;
-  if (absl::Status s = SplitHostPort(listen, &host, &port); !s.ok()) return s;
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  if (const int error = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found);
-      error != 0) {
-    return Invalid(absl::StrCat("cannot resolve ", listen, ": ",
-                                ::gai_strerror(error)));
-  }
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found,
-                                                                 ::freeaddrinfo);
+    MetricsHttpOptions options, std::function<std::string()> render) {
   auto server = std::unique_ptr<MetricsHttpServer>(new MetricsHttpServer());
   server->render_ = std::move(render);
-  unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-  if (found->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
-  server->daemon_ = MHD_start_daemon(
-      flags, 0, nullptr, nullptr, &Handle, &server->render_,
-      MHD_OPTION_SOCK_ADDR, found->ai_addr, MHD_OPTION_CONNECTION_LIMIT,
-      kConnectionsMax, MHD_OPTION_CONNECTION_TIMEOUT, kConnectionTimeoutS,
-      MHD_OPTION_END);
-  if (server->daemon_ == nullptr) {
-    return Invalid(absl::StrCat("cannot listen on ", listen));
+  if (!options.token_file.empty()) {
+    ASSIGN_OR_RETURN(const std::string token, ReadToken(options.token_file));
+    server->token_hash_ = Sha256(token);
   }
-  const MHD_DaemonInfo* info =
-      MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);
-  server->port_ = info != nullptr ? info->port : 0;
+  HttpLimits limits = options.limits;
+  limits.body_bytes_max = kBodyBytesMax;
+  const MetricsHttpServer* self = server.get();
+  ASSIGN_OR_RETURN(
+      server->http_,
+      HttpServer::Start(
+          {.listen_field = "metrics_listen",
+           .listen = options.listen,
+           .limits = limits,
+           .name = "metrics"},
+          [self](const httplib::Request& req, const std::string&,
+                 httplib::Response& res) { self->Serve(req, res); }));
   return server;
 }
 
 MetricsHttpServer::~MetricsHttpServer() {
-  if (daemon_ != nullptr) MHD_stop_daemon(daemon_);
+  if (http_ != nullptr) http_->Shutdown();
+}
+
+// Both sides are hashed first, so the comparison takes the same time
+// whatever was sent, and says nothing about how much of it matched.
+bool MetricsHttpServer::Authorized(const httplib::Request& req) const {
+  const std::string header = req.get_header_value("Authorization");
+  if (header.size() <= kBearer.size() ||
+      !absl::EqualsIgnoreCase(
+          header.substr(0, kBearer.size()),
+          absl::string_view(kBearer.data(), kBearer.size()))) {
+    return false;
+  }
+  const std::array<uint8_t, 32> presented =
+      Sha256(std::string_view(header).substr(kBearer.size()));
+  return CRYPTO_memcmp(presented.data(), token_hash_->data(),
+                       presented.size()) == 0;
+}
+
+void MetricsHttpServer::Serve(const httplib::Request& req,
+                              httplib::Response& res) const {
+  if (token_hash_.has_value() && !Authorized(req)) {
+    SetHttpError(res, 401, grpc::StatusCode::UNAUTHENTICATED,
+                 "authorization: metrics need the bearer token of "
+                 "--metrics-token-file");
+    return;
+  }
+  if (req.method != "GET" && req.method != "HEAD") {
+    res.set_header("Allow", "GET, HEAD");
+    SetHttpError(res, 405, grpc::StatusCode::UNIMPLEMENTED,
+                 "method: metrics take GET only");
+    return;
+  }
+  if (req.path != "/metrics") {
+    SetHttpError(res, 404, grpc::StatusCode::NOT_FOUND,
+                 "path: metrics are at /metrics");
+    return;
+  }
+  res.status = 200;
+  res.set_content(render_(), kContentType);
 }
 
 }  // namespace timebank::services

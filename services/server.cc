@@ -259,8 +259,11 @@ struct Server::State {
 
   absl::Status ServeMetrics() {
     if (options.metrics_listen.empty()) return absl::OkStatus();
-    metrics->AddCollector([this](Exposition& out) {
-      CollectLedger(*ledger, out);
+    const TimebankSeries series = options.metrics_per_timebank
+                                      ? TimebankSeries::kPerTimebank
+                                      : TimebankSeries::kTotalsOnly;
+    metrics->AddCollector([this, series](Exposition& out) {
+      CollectLedger(*ledger, series, out);
       out.Gauge("timebank_watch_streams", "Open WatchJournal streams.",
                 feed->open_streams());
       std::lock_guard lock(health_mu);
@@ -268,10 +271,12 @@ struct Server::State {
                 "1 while the gRPC health service reports SERVING.",
                 serving ? 1 : 0);
     });
-    ASSIGN_OR_RETURN(metrics_server,
-                     MetricsHttpServer::Start(options.metrics_listen, [this] {
-                       return metrics->Render();
-                     }));
+    ASSIGN_OR_RETURN(
+        metrics_server,
+        MetricsHttpServer::Start({.listen = options.metrics_listen,
+                                  .token_file = options.metrics_token_file,
+                                  .limits = options.http.limits},
+                                 [this] { return metrics->Render(); }));
     return absl::OkStatus();
   }
 };

@@ -2,7 +2,8 @@
 // first admin token, and serves Ledger, Access, Assessment, Admin, health and
 // reflection over gRPC until Shutdown; optionally also the JSON/HTTP gateway
 // and member page (http_gateway.h) over the same services, and Prometheus
-// metrics over HTTP on an address of their own.
+// metrics over HTTP on an address of their own (metrics_http.h), with the
+// gateway's limits for slow clients.
 //
 // Health (grpc.health.v1, the overall service ""): NOT_SERVING from the moment
 // the port is bound until start-up is done, while draining on Shutdown, and
@@ -53,6 +54,7 @@ struct ServerOptions {
   // benchmarks).
   bool compact_on_start = false;
   // The JSON/HTTP gateway and member page; off while `http.listen` is empty.
+  // Its limits (`http.limits`) are the metrics listener's too.
   HttpGatewayOptions http;
   // Where Admin.CreateBackup writes; empty refuses backups.
   std::string backup_dir;
@@ -61,6 +63,11 @@ struct ServerOptions {
   int backup_keep = 14;
   // host:port for Prometheus' GET /metrics; empty serves no metrics.
   std::string metrics_listen;
+  // A file holding the bearer token scrapes must send; empty: none needed.
+  std::string metrics_token_file;
+  // Label journal lengths by timebank id; otherwise scrapes name no
+  // timebank.
+  bool metrics_per_timebank = false;
   std::chrono::milliseconds storage_check_interval{1000};
   // The file system RocksDB uses; null means the default (tests inject
   // faults).

@@ -73,6 +73,7 @@ struct MainFlags {
   std::string ready_file;
   int drain_seconds = 10;
   int storage_check_ms = 1000;
+  int http_request_deadline_ms = 10'000;
   bool check_config = false;
 };
 
@@ -115,16 +116,26 @@ void AddServerFlags(CLI::App& app, MainFlags& flags) {
   app.add_option("--http-listen", options.http.listen,
                  "host:port to serve the JSON/HTTP gateway and member page on "
                  "(off unless given)");
-  app.add_option("--http-threads", options.http.threads,
-                 "HTTP worker threads, one connection each")
-      ->capture_default_str()->check(CLI::Range(1, 256));
-  app.add_option("--http-queued-connections-max",
-                 options.http.queued_connections_max,
-                 "accepted HTTP connections waiting for a worker")
+  timebank::services::HttpLimits& http = options.http.limits;
+  app.add_option("--http-threads", http.threads,
+                 "most HTTP connections served at once, a thread each "
+                 "(gateway and metrics alike)")
+      ->capture_default_str()->check(CLI::Range(1, 1024));
+  app.add_option("--http-queued-connections-max", http.queued_connections_max,
+                 "accepted HTTP connections waiting for a thread")
       ->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_option("--http-body-bytes-max", options.http.body_bytes_max,
-                 "largest HTTP request body in bytes")
+  app.add_option("--http-body-bytes-max", http.body_bytes_max,
+                 "largest HTTP request body in bytes, decoded")
       ->capture_default_str()->check(CLI::Range(1024, 64 * 1024 * 1024));
+  app.add_option("--http-request-deadline-ms", flags.http_request_deadline_ms,
+                 "time for an HTTP request's line, headers and body to arrive "
+                 "(gateway and metrics alike)")
+      ->capture_default_str()->check(CLI::Range(100, 600'000));
+  app.add_option("--http-connections-per-address-max",
+                 http.connections_per_address_max,
+                 "most open HTTP connections from one client address, an IPv6 "
+                 "/64 counting as one (gateway and metrics alike)")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
   app.add_flag("--compact", options.compact_on_start,
                "compact the database before reporting SERVING (after a bulk import)");
   app.add_option("--ready-file", flags.ready_file,
@@ -138,6 +149,12 @@ void AddServerFlags(CLI::App& app, MainFlags& flags) {
       ->capture_default_str()->check(CLI::Range(0, 100000));
   app.add_option("--metrics-listen", options.metrics_listen,
                  "host:port for Prometheus metrics at /metrics; empty serves none");
+  app.add_option("--metrics-token-file", options.metrics_token_file,
+                 "file holding the bearer token scrapes must send; unset, "
+                 "scrapes need none");
+  app.add_flag("--metrics-per-timebank", options.metrics_per_timebank,
+               "label journal lengths by timebank id; otherwise metrics name "
+               "no timebank");
   app.add_option("--storage-check-ms", flags.storage_check_ms,
                  "how often health re-checks storage after a failed write")
       ->capture_default_str()->check(CLI::Range(50, 60000));
@@ -348,6 +365,8 @@ int main(int argc, char** argv) {
   timebank::services::ServerOptions& options = flags.server;
   options.drain_timeout = std::chrono::seconds(flags.drain_seconds);
   options.storage_check_interval = std::chrono::milliseconds(flags.storage_check_ms);
+  options.http.limits.request_deadline =
+      std::chrono::milliseconds(flags.http_request_deadline_ms);
 
   auto server = timebank::services::Server::Start(options);
   if (!server.ok()) {

@@ -178,6 +178,41 @@ def load_yaml(path):
         return [doc for doc in yaml.safe_load_all(f) if doc is not None]
 
 
+def check_metrics(docs, pod, container, ports, config, mounts):
+    """Metrics bind the pod's address, need a token from a Secret, name no
+    timebank, and only the monitoring namespace may reach them."""
+    args = container.get("args", [])
+    listen = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--metrics-listen"]
+    if "metrics-listen" in config:
+        fail("the ConfigMap sets metrics-listen; the container's args set it to the pod's address")
+    if listen != ["$(POD_IP):%s" % ports.get("metrics")]:
+        fail("--metrics-listen in the container's args is %s, not $(POD_IP):%s"
+             % (listen, ports.get("metrics")))
+    env = {e["name"]: e for e in container.get("env", [])}
+    pod_ip = env.get("POD_IP", {}).get("valueFrom", {}).get("fieldRef", {})
+    if pod_ip.get("fieldPath") != "status.podIP":
+        fail("POD_IP does not come from status.podIP")
+    token_file = config.get("metrics-token-file", ("", False))
+    if not token_file[1]:
+        fail("the ConfigMap sets no metrics-token-file")
+    token_dir = os.path.dirname(token_file[0].strip('"'))
+    secrets = {v["name"]: v["secret"] for v in pod["spec"]["volumes"] if "secret" in v}
+    mounted = [name for name, path in mounts.items() if path == token_dir]
+    if not mounted or mounted[0] not in secrets:
+        fail("metrics-token-file is not on a mounted Secret (%s)" % token_dir)
+    elif secrets[mounted[0]].get("defaultMode", 0o644) & 0o007:
+        fail("the metrics token Secret is readable by others")
+    if config.get("metrics-per-timebank", ("false", False))[0] == "true":
+        fail("the ConfigMap names timebanks in metrics (metrics-per-timebank)")
+    policy = docs["NetworkPolicy"]["spec"]
+    for rule in policy.get("ingress", []):
+        rule_ports = {str(p.get("port")) for p in rule.get("ports", [])}
+        if rule_ports & {"metrics", str(ports.get("metrics"))} and not rule.get("from"):
+            fail("the NetworkPolicy lets anyone reach the metrics port")
+        if not rule.get("ports"):
+            fail("the NetworkPolicy has a rule for every port")
+
+
 def check_manifests(root, timebankd):
     directory = os.path.join(root, "deploy", "k8s")
     docs = {}
@@ -192,7 +227,7 @@ def check_manifests(root, timebankd):
     for name in kustomization.get("resources", []):
         if not os.path.exists(os.path.join(directory, name)):
             fail("kustomization.yaml names %s, which is missing" % name)
-    for kind in ("StatefulSet", "Service", "ConfigMap", "CronJob"):
+    for kind in ("StatefulSet", "Service", "ConfigMap", "CronJob", "NetworkPolicy"):
         if kind not in docs:
             fail("no %s among the manifests" % kind)
     if failures:
@@ -227,8 +262,7 @@ def check_manifests(root, timebankd):
             fail("volume %s is not mounted at %s" % (claim, key))
     if mounts.get("config") != "/etc/timebank":
         fail("the ConfigMap is not mounted at /etc/timebank")
-    if str(ports.get("metrics")) not in config["metrics-listen"][0]:
-        fail("the metrics port differs from metrics-listen")
+    check_metrics(docs, pod, container, ports, config, mounts)
     if int(pod["spec"]["terminationGracePeriodSeconds"]) <= int(config["drain-seconds"][0]):
         fail("terminationGracePeriodSeconds must exceed drain-seconds")
     if not pod["spec"]["securityContext"].get("runAsNonRoot"):

@@ -543,6 +543,34 @@ TEST_F(HttpGatewayTest, BadInputIs400NamingTheFieldAndChangesNothing) {
   EXPECT_EQ(LastSeq(tb), 0u);
 }
 
+TEST_F(HttpGatewayTest, JsonWithParametersIsAcceptedAndOtherTypesAre415) {
+  const std::string tb = NewTimebank();
+  const std::string path = "/v1/timebanks/" + tb + "/exchanges";
+  const Http http = AdminHttp();
+  int accepted = 0;
+  for (const char* type :
+       {"application/json; charset=utf-8", "Application/JSON",
+        "application/json;charset=\"UTF-8\"", "application/json ; q=1"}) {
+    const HttpReply r = http.Send(
+        "POST", path,
+        ExchangeBody("t-" + std::to_string(accepted), "kathy", "vera", 10).dump(),
+        {}, type);
+    EXPECT_EQ(r.status, 200) << type << ": " << r;
+    ++accepted;
+  }
+  for (const char* type :
+       {"application/jsonxyz", "application/json-seq", "text/json",
+        "text/plain", "application/json; charset=latin1",
+        "application/json; garbage", "application/x-www-form-urlencoded"}) {
+    const HttpReply r = http.Send(
+        "POST", path, ExchangeBody("t-refused", "kathy", "vera", 10).dump(), {},
+        type);
+    EXPECT_EQ(r.status, 415) << type << ": " << r;
+    EXPECT_EQ(r.Field(), "content_type") << type << ": " << r;
+  }
+  EXPECT_EQ(LastSeq(tb), static_cast<uint64_t>(accepted));
+}
+
 TEST_F(HttpGatewayTest, NotFoundConflictAndPreconditionMapTo404And409And412) {
   const std::string tb = NewTimebank();
   const std::string base = "/v1/timebanks/" + tb;

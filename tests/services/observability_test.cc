@@ -30,13 +30,17 @@
 namespace timebank::testing {
 namespace {
 
-// GET `path` from 127.0.0.1:`port`: the status line's code and the body.
+// GET `path` from 127.0.0.1:`port`: the status line's code, the headers and
+// the body.
 struct HttpReply {
   int status = 0;
+  std::string head;
   std::string body;
 };
 
-HttpReply HttpGet(int port, const std::string& path) {
+// `headers`: more header lines, each ending "\r\n".
+HttpReply HttpGet(int port, const std::string& path,
+                  const std::string& headers = "") {
   HttpReply reply;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return reply;
@@ -49,8 +53,8 @@ HttpReply HttpGet(int port, const std::string& path) {
   std::string response;
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
     const std::string request = "GET " + path +
-                                " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                "Connection: close\r\n\r\n";
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                                headers + "Connection: close\r\n\r\n";
     if (::write(fd, request.data(), request.size()) ==
         static_cast<ssize_t>(request.size())) {
       char buffer[8192];
@@ -65,6 +69,7 @@ HttpReply HttpGet(int port, const std::string& path) {
   const size_t body = response.find("\r\n\r\n");
   if (space == std::string::npos || body == std::string::npos) return reply;
   reply.status = std::atoi(response.c_str() + space + 1);
+  reply.head = response.substr(0, body);
   reply.body = response.substr(body + 4);
   return reply;
 }
@@ -113,7 +118,8 @@ int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
 
 TEST(Metrics, CountCallsCommitsJournalLengthAndStreams) {
   absl::StatusOr<std::unique_ptr<ServerProcess>> started =
-      ServerProcess::Start({.extra_args = {"--metrics-listen", "127.0.0.1:0"}});
+      ServerProcess::Start({.extra_args = {"--metrics-listen", "127.0.0.1:0",
+                                           "--metrics-per-timebank"}});
   ASSERT_TRUE(started.ok()) << started.status();
   ServerProcess& server = **started;
   ASSERT_GT(server.metrics_port(), 0) << server.ReadLog();
@@ -174,6 +180,86 @@ TEST(Metrics, CountCallsCommitsJournalLengthAndStreams) {
   EXPECT_EQ(HttpGet(server.metrics_port(), "/other").status, 404);
   watch_context.TryCancel();
   stream->Finish();
+}
+
+TEST(Metrics, ScrapesNameNoTimebankUnlessPerTimebankIsAsked) {
+  absl::StatusOr<std::unique_ptr<ServerProcess>> started =
+      ServerProcess::Start({.extra_args = {"--metrics-listen", "127.0.0.1:0"}});
+  ASSERT_TRUE(started.ok()) << started.status();
+  ServerProcess& server = **started;
+  const Client admin(server.NewChannel(), server.admin_token());
+  for (const char* timebank : {"riverside-north", "riverside-south"}) {
+    Must(admin.CreateTimebank(timebank), "create");
+    Must(admin.OpenAccount(timebank, "kathy"), "open");
+    Must(admin.OpenAccount(timebank, "vera"), "open");
+  }
+  for (int i = 0; i < 3; ++i) {
+    Must(admin.RecordExchange(ExchangeRequest("riverside-north", "n-" + std::to_string(i),
+                                              "kathy", "vera", 30)),
+         "record");
+  }
+  Must(admin.RecordExchange(ExchangeRequest("riverside-south", "s-1", "kathy", "vera", 30)),
+       "record");
+
+  const HttpReply scrape = HttpGet(server.metrics_port(), "/metrics");
+  ASSERT_EQ(scrape.status, 200) << scrape.body;
+  EXPECT_EQ(scrape.body.find("riverside"), std::string::npos) << scrape.body;
+  EXPECT_EQ(scrape.body.find("timebank_journal_entries{"), std::string::npos);
+  EXPECT_EQ(Sample(scrape.body, "timebank_journal_entries"), 4) << scrape.body;
+  EXPECT_EQ(Sample(scrape.body, "timebank_timebanks"), 2) << scrape.body;
+}
+
+TEST(Metrics, WithATokenFileOnlyTheBearerTokenScrapes) {
+  const TempDir files;
+  const std::string token = "scrape-7f3a9c";
+  const std::string token_file = files.Join("metrics.token");
+  ASSERT_TRUE(services::WritePrivateFile(token_file, token + "\n").ok());
+  absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(
+      {.extra_args = {"--metrics-listen", "127.0.0.1:0", "--metrics-token-file",
+                      token_file, "--log-level", "debug"}});
+  ASSERT_TRUE(started.ok()) << started.status();
+  ServerProcess& server = **started;
+  const int port = server.metrics_port();
+
+  for (const std::string& header :
+       {std::string(""), std::string("Authorization: Bearer wrong\r\n"),
+        "Authorization: Bearer " + token + "x\r\n",
+        "Authorization: Bearer " + token.substr(1) + "\r\n",
+        "Authorization: Basic " + token + "\r\n",
+        "Authorization: Bearer " + server.admin_token() + "\r\n"}) {
+    const HttpReply refused = HttpGet(port, "/metrics", header);
+    EXPECT_EQ(refused.status, 401) << header << refused.body;
+    EXPECT_NE(refused.body.find("\"field\":\"authorization\""), std::string::npos)
+        << refused.body;
+    EXPECT_NE(refused.head.find("WWW-Authenticate: Bearer"), std::string::npos);
+    EXPECT_EQ(refused.body.find("timebank_"), std::string::npos);
+  }
+  // Other paths need the token too, so nothing is learnt without it.
+  EXPECT_EQ(HttpGet(port, "/other").status, 401);
+
+  const HttpReply scrape =
+      HttpGet(port, "/metrics", "Authorization: Bearer " + token + "\r\n");
+  ASSERT_EQ(scrape.status, 200) << scrape.body;
+  EXPECT_EQ(Sample(scrape.body, "timebank_serving"), 1);
+  EXPECT_EQ(HttpGet(port, "/metrics", "authorization: bearer " + token + "\r\n").status,
+            200);
+  EXPECT_EQ(HttpGet(port, "/other", "Authorization: Bearer " + token + "\r\n").status,
+            404);
+  EXPECT_EQ(server.ReadLog().find(token), std::string::npos);
+}
+
+TEST(Metrics, AMissingOrEmptyTokenFileStopsTheStartNamingTheFlag) {
+  const TempDir files;
+  const std::string empty = files.Join("empty.token");
+  ASSERT_TRUE(services::WritePrivateFile(empty, "\n").ok());
+  for (const std::string& token_file : {files.Join("missing.token"), empty}) {
+    const ExitedRun run = RunTimebankdToExit(
+        {"--data-dir", files.Join("data"), "--listen", "127.0.0.1:0",
+         "--metrics-listen", "127.0.0.1:0", "--metrics-token-file", token_file},
+        std::chrono::seconds(20));
+    EXPECT_NE(run.exit_code, 0) << run.output;
+    EXPECT_NE(run.output.find("metrics_token_file"), std::string::npos) << run.output;
+  }
 }
 
 TEST(CallId, ComesBackToTheClientAndNamesTheServersLogLine) {
