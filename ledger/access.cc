@@ -120,7 +120,8 @@ absl::StatusOr<std::unique_ptr<AccessRegistry>> AccessRegistry::Open(
   for (const std::string& bytes : *records) {
     absl::StatusOr<Token> token = DecodeToken(bytes);
     if (!token.ok()) return token.status();
-    registry->tokens_[token->id] = *std::move(token);
+    const std::string id = token->id;
+    registry->tokens_[id] = *std::move(token);
   }
   return registry;
 }

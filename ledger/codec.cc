@@ -13,7 +13,7 @@ namespace {
 constexpr uint8_t kValueVersion = 1;
 // Decoded strings and lists can be no longer than the ledger ever writes;
 // anything longer is corruption, not data.
-constexpr uint64_t kMaxDecodedString = 64 * 1024;
+constexpr uint64_t kMaxDecodedString = uint64_t{64} * 1024;
 constexpr uint64_t kMaxDecodedList = 1024;
 
 void PutBigEndian(std::string* out, uint64_t value, int bytes) {
@@ -577,20 +577,20 @@ absl::StatusOr<Token> DecodeToken(std::string_view bytes) {
   return token;
 }
 
-std::string EncodeReflection(const Reflection& x) {
+std::string EncodeReflection(const Reflection& reflection) {
   Writer w;
-  w.Bytes(x.timebank_id);
-  w.U64(x.id);
-  w.U64(static_cast<uint64_t>(x.principle));
-  w.U64(static_cast<uint64_t>(x.perspective));
-  w.I64(x.stage);
-  w.U64(static_cast<uint64_t>(x.rag));
-  w.Bytes(x.evidence);
-  w.Bytes(x.author);
-  w.I64(x.reflected_on);
-  w.I64(x.submitted_at_us);
-  w.Bytes(x.submitted_by);
-  w.Bytes(x.request_id);
+  w.Bytes(reflection.timebank_id);
+  w.U64(reflection.id);
+  w.U64(static_cast<uint64_t>(reflection.principle));
+  w.U64(static_cast<uint64_t>(reflection.perspective));
+  w.I64(reflection.stage);
+  w.U64(static_cast<uint64_t>(reflection.rag));
+  w.Bytes(reflection.evidence);
+  w.Bytes(reflection.author);
+  w.I64(reflection.reflected_on);
+  w.I64(reflection.submitted_at_us);
+  w.Bytes(reflection.submitted_by);
+  w.Bytes(reflection.request_id);
   return w.Take();
 }
 

@@ -294,7 +294,9 @@ absl::StatusOr<Exchange> Ledger::GetExchange(const std::string& timebank_id,
 }
 
 absl::StatusOr<PageOf<Exchange>> Ledger::ListExchanges(
-    const std::string& tb, const ExchangeFilter& filter, const Page& page) const {
+    const std::string& timebank_id, const ExchangeFilter& filter,
+    const Page& page) const {
+  const std::string& tb = timebank_id;
   if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(tb); !t.ok()) return t.status();
   absl::StatusOr<int> page_size = CheckPageSize(page.page_size);
   if (!page_size.ok()) return page_size.status();

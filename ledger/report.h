@@ -34,7 +34,7 @@ namespace timebank::ledger {
 enum class Granularity : uint8_t { kMonth = 1, kQuarter = 2, kYear = 3 };
 
 inline constexpr int kNewMemberGiveWindowDays = 90;
-inline constexpr int64_t kNearZeroBalanceMinutes = 5 * 60;
+inline constexpr int64_t kNearZeroBalanceMinutes = int64_t{5} * 60;
 inline constexpr int kMaxReportPeriods = 120;
 
 struct CategoryFigures {

@@ -23,9 +23,13 @@
 // its value into `lhs` (which may declare a variable).
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL(TIMEBANK_CONCAT(_status_or_, __LINE__), lhs, expr)
+// `lhs` may declare a variable and `tmp` is a name, so neither can be put in
+// parentheses.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                          \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = *std::move(tmp)
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // TIMEBANK_LEDGER_STATUS_MACROS_H_

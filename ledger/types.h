@@ -21,7 +21,7 @@ namespace timebank::ledger {
 using Seq = uint64_t;              // Per-timebank journal position, from 1.
 using Hash = std::array<uint8_t, 32>;  // SHA-256 digest.
 
-inline constexpr int64_t kDefaultMaxExchangeMinutes = 24 * 60;
+inline constexpr int64_t kDefaultMaxExchangeMinutes = int64_t{24} * 60;
 
 struct TimebankSettings {
   // When true, a member who is one of the two parties may log an exchange;
