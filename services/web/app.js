@@ -24,6 +24,8 @@
     exchanges: [],
     showAll: false,
     requestId: null,     // Of the exchange being logged; kept for retries.
+    refreshes: 0,        // Counts refreshes begun; only the newest draws.
+    formFor: null,       // The member the giver/receiver defaults were set for.
   };
 
   const $ = (id) => document.getElementById(id);
@@ -191,6 +193,7 @@
     state.token = null;
     state.me = null;
     state.names.clear();
+    state.formFor = null;
     $('token').value = '';
     showSignIn();
     say('You have signed out.');
@@ -234,6 +237,7 @@
     const everyone = accounts.filter((a) => a.status === 'ACCOUNT_STATUS_ACTIVE');
     $('giver').replaceChildren(...everyone.map((a) => option(a.account_id, label(a))));
     $('receiver').replaceChildren(...everyone.map((a) => option(a.account_id, label(a))));
+    state.formFor = null;
   }
 
   function option(value, text) {
@@ -250,12 +254,23 @@
       say('This timebank has no members yet.');
       return;
     }
-    const [timebank, account, balance, exchanges] = await Promise.all([
-      api('GET', tbPath()),
-      api('GET', accountPath()),
-      api('GET', accountPath() + '/balance'),
-      loadStatement(),
-    ]);
+    const generation = ++state.refreshes;
+    $('main').setAttribute('aria-busy', 'true');
+    let answers;
+    try {
+      answers = await Promise.all([
+        api('GET', tbPath()),
+        api('GET', accountPath()),
+        api('GET', accountPath() + '/balance'),
+        loadStatement(),
+      ]);
+    } finally {
+      if (generation === state.refreshes) $('main').setAttribute('aria-busy', 'false');
+    }
+    // A newer refresh began while this one waited (another member was
+    // chosen, say): its answers are the ones to show.
+    if (generation !== state.refreshes) return;
+    const [timebank, account, balance, exchanges] = answers;
     state.names.set(account.account_id, account.display_name);
     state.exchanges = exchanges;
     $('timebank-name').textContent = timebank.name;
@@ -532,7 +547,10 @@
         : 'In this timebank your coordinator logs exchanges.')
       : 'Recorded by a coordinator, an exchange counts at once.';
     $('log-form').hidden = isSelf() && !membersMayLog;
-    if (!isSelf()) {
+    // Defaults for the member now looked at, set once: a refresh never
+    // undoes what the coordinator chose in the form.
+    if (!isSelf() && state.formFor !== state.timebankId + '/' + state.accountId) {
+      state.formFor = state.timebankId + '/' + state.accountId;
       $('giver').value = state.accountId;
       if ($('receiver').value === state.accountId) {
         const other = [...$('receiver').options].find((o) => o.value !== state.accountId);

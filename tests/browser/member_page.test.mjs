@@ -212,6 +212,14 @@ async function main() {
     .filter({ hasText: sentence('Kathy B.', kathyAfter) }).waitFor();
   await coordinator.getByLabel('Who gave').selectOption('vera');
   await coordinator.getByLabel('Who received').selectOption('kathy');
+  // The page refreshes (here: Kathy chosen again) while the form is being
+  // filled in; what the coordinator chose stays chosen.
+  const refreshed = coordinator.waitForResponse((r) => r.url().endsWith('/accounts/kathy/balance'));
+  await coordinator.getByLabel('Member', { exact: true }).selectOption('kathy');
+  await refreshed;
+  await coordinator.locator('#main[aria-busy="false"]').waitFor();
+  assert.equal(await coordinator.getByLabel('Who gave').inputValue(), 'vera');
+  assert.equal(await coordinator.getByLabel('Who received').inputValue(), 'kathy');
   await coordinator.getByLabel('Minutes', { exact: true }).fill('45');
   await coordinator.getByLabel('Kind of work').fill('it-help');
   await coordinator.getByRole('button', { name: 'Log it' }).click();
