@@ -6,6 +6,7 @@
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "services/convert.h"
+#include "services/grpc_status.h"
 #include "services/serve.h"
 
 namespace timebank::services {
@@ -208,10 +209,9 @@ grpc::Status LedgerService::RecordExchanges(
         ToProto(*results[i], result->mutable_exchange());
         result->set_already_recorded(results[i]->replayed);
       } else {
-        result->mutable_error()->set_code(
-            static_cast<int>(results[i].status().code()));
-        result->mutable_error()->set_message(
-            std::string(results[i].status().message()));
+        const grpc::Status error = ToGrpcStatus(results[i].status());
+        result->mutable_error()->set_code(error.error_code());
+        result->mutable_error()->set_message(error.error_message());
       }
     }
     return absl::OkStatus();
