@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/codec.h"
 #include "ledger/ledger.h"
@@ -19,23 +20,13 @@ constexpr size_t kIdBytes = kTokenIdLength / 2;
 constexpr size_t kSecretBytes = 32;
 constexpr size_t kMaxTokens = 100'000;
 
-std::string Hex(const uint8_t* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xF]);
-  }
-  return out;
-}
-
 absl::StatusOr<std::string> RandomHex(size_t bytes) {
-  std::vector<uint8_t> buffer(bytes);
-  if (RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
+  std::string buffer(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(buffer.data()),
+                 static_cast<int>(bytes)) != 1) {
     return absl::InternalError("random: OpenSSL could not provide random bytes");
   }
-  return Hex(buffer.data(), bytes);
+  return absl::BytesToHexString(buffer);
 }
 
 int64_t NowUs() {
