@@ -4,7 +4,6 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -29,13 +28,7 @@ absl::StatusOr<std::string> RandomHex(size_t bytes) {
   return absl::BytesToHexString(buffer);
 }
 
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-absl::Status CheckNewToken(const NewToken& request) {
+absl::Status CheckNewToken(const NewToken& request, int64_t now_us) {
   if (request.role < Role::kAdmin || request.role > Role::kAuditor) {
     return FieldInvalid("role", "must be ADMIN, COORDINATOR, MEMBER or AUDITOR");
   }
@@ -66,7 +59,7 @@ absl::Status CheckNewToken(const NewToken& request) {
   } else if (!request.account_id.empty()) {
     return FieldInvalid("account_id", "only a MEMBER token names an account");
   }
-  if (request.expires_at_us != 0 && request.expires_at_us <= NowUs()) {
+  if (request.expires_at_us != 0 && request.expires_at_us <= now_us) {
     return FieldInvalid("expires_at_unix_us", "must be in the future");
   }
   return absl::OkStatus();
@@ -122,7 +115,8 @@ absl::Status AccessRegistry::Store(const Token& token) {
 
 absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
     const NewToken& request) {
-  if (absl::Status s = CheckNewToken(request); !s.ok()) return s;
+  const int64_t now_us = ledger_->NowUs();
+  if (absl::Status s = CheckNewToken(request, now_us); !s.ok()) return s;
   // A token for a timebank that does not exist yet would gain access the
   // moment someone created it.
   for (const std::string& tb : request.timebank_ids) {
@@ -147,7 +141,7 @@ absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
               .role = request.role,
               .timebank_ids = request.timebank_ids,
               .account_id = request.account_id,
-              .created_at_us = NowUs(),
+              .created_at_us = now_us,
               .expires_at_us = request.expires_at_us,
               .secret_hash = Sha256(*secret)};
   std::lock_guard lock(mu_);
@@ -236,7 +230,8 @@ absl::StatusOr<Token> AccessRegistry::Authenticate(std::string_view bearer) cons
     return refuse();
   }
   const Token& token = it->second;
-  if (token.revoked || (token.expires_at_us != 0 && token.expires_at_us <= NowUs())) {
+  if (token.revoked ||
+      (token.expires_at_us != 0 && token.expires_at_us <= ledger_->NowUs())) {
     return refuse();
   }
   return token;

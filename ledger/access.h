@@ -56,6 +56,8 @@ struct NewToken {
   int64_t expires_at_us = 0;
 };
 
+// Tokens are stored in the ledger's database, and their times (creation,
+// expiry) are read on the ledger's clock (Ledger::NowUs).
 class AccessRegistry {
  public:
   // Loads every token stored in the ledger's database.

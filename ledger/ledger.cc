@@ -490,6 +490,8 @@ absl::Status Ledger::StoreAccessRecord(const std::string& id,
   return internal::FromRocks(impl_->db_->Put(sync, AccessKey(id), bytes), "write");
 }
 
+int64_t Ledger::NowUs() const { return impl_->options_.clock_us(); }
+
 absl::StatusOr<std::vector<std::string>> Ledger::LoadAccessRecords() const {
   std::vector<std::string> out;
   absl::Status s = ScanPrefix(impl_->db_.get(), nullptr, AccessPrefix(), "",

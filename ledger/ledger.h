@@ -282,6 +282,12 @@ class Ledger {
   absl::Status StoreAccessRecord(const std::string& id, const std::string& bytes);
   absl::StatusOr<std::vector<std::string>> LoadAccessRecords() const;
 
+  // Now on the ledger's clock (LedgerOptions::clock_us), in microseconds
+  // since the epoch, UTC. Whatever judges time against the ledger's records,
+  // such as a token's expiry, reads this clock, so a test that moves it moves
+  // every judgement together.
+  int64_t NowUs() const;
+
   // OK while writes go through; kUnavailable, with RocksDB's reason, after a
   // write failed (a full disk, an I/O error) until a later write or
   // CheckStorage gets RocksDB going again. Reads keep working meanwhile.

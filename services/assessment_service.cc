@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
-#include "ledger/clock.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "services/assessment_convert.h"
@@ -33,7 +32,7 @@ grpc::Status AssessmentService::GetReciprocityReport(
                                                    request->from(), request->to(),
                                                    granularity, top));
     ToProto(report, reply);
-    reply->set_generated_at_unix_us(ledger::SystemClockUs());
+    reply->set_generated_at_unix_us(ledger_->NowUs());
     return absl::OkStatus();
   });
 }
@@ -50,7 +49,7 @@ grpc::Status AssessmentService::AssessPrinciples(
                      ledger_->AssessPrinciples(request->timebank_id(),
                                                request->from(), request->to()));
     ToProto(result, reply);
-    reply->set_generated_at_unix_us(ledger::SystemClockUs());
+    reply->set_generated_at_unix_us(ledger_->NowUs());
     return absl::OkStatus();
   });
 }

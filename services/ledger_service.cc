@@ -1,8 +1,8 @@
 #include "services/ledger_service.h"
 
 #include <algorithm>
+#include <chrono>
 
-#include "ledger/clock.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "services/convert.h"
@@ -374,8 +374,7 @@ grpc::Status LedgerService::WatchJournal(
     const auto still_allowed = [&]() -> absl::Status {
       const uint64_t revocations = authorizer_->revocations();
       const bool expiry_due = caller.token.expires_at_us != 0 &&
-                              ledger::SystemClockUs() >=
-                                  caller.token.expires_at_us;
+                              ledger_->NowUs() >= caller.token.expires_at_us;
       if (revocations == revocations_seen && !expiry_due) {
         return absl::OkStatus();
       }
