@@ -29,9 +29,7 @@ absl::StatusOr<std::string> RandomHex(size_t bytes) {
 }
 
 absl::Status CheckNewToken(const NewToken& request, int64_t now_us) {
-  if (request.role < Role::kAdmin || request.role > Role::kAuditor) {
-    return FieldInvalid("role", "must be ADMIN, COORDINATOR, MEMBER or AUDITOR");
-  }
+  if (absl::Status s = CheckRole(request.role); !s.ok()) return s;
   if (absl::Status s = CheckText("name", request.name, kActorNameMaxLength,
                                  TextRule::kRequired);
       !s.ok()) {
@@ -92,6 +90,11 @@ std::string_view RoleName(Role role) {
     case Role::kAuditor: return "AUDITOR";
   }
   return "UNKNOWN";
+}
+
+absl::Status CheckRole(Role role) {
+  if (role >= Role::kAdmin && role <= Role::kAuditor) return absl::OkStatus();
+  return FieldInvalid("role", "must be ADMIN, COORDINATOR, MEMBER or AUDITOR");
 }
 
 AccessRegistry::AccessRegistry(Ledger* ledger) : ledger_(ledger) {}

@@ -161,6 +161,9 @@ absl::StatusOr<Timebank> Ledger::UpdateTimebankSettings(
 
 absl::StatusOr<Account> Ledger::OpenAccount(const std::string& timebank_id,
                                             const OpenAccountInput& input) {
+  // Enum ranges first, before the writer is asked, whatever else is wrong:
+  // a number no value has is malformed whatever the books hold.
+  RETURN_IF_ERROR(CheckAccountKind(input.kind));
   return impl_->Run<Account>(timebank_id, [&](Draft& draft) {
     return ApplyOpenAccount(draft, timebank_id, input);
   });
@@ -201,6 +204,7 @@ absl::StatusOr<PageOf<Account>> Ledger::ListAccounts(
 
 absl::StatusOr<Account> Ledger::UpdateAccount(const std::string& timebank_id,
                                               const UpdateAccountInput& input) {
+  if (input.status) RETURN_IF_ERROR(CheckAccountStatus(*input.status));
   return impl_->Run<Account>(timebank_id, [&](Draft& draft) {
     return ApplyUpdateAccount(draft, timebank_id, input);
   });
@@ -429,6 +433,7 @@ absl::StatusOr<ReciprocityReport> Ledger::GetReciprocityReport(
     const std::string& timebank_id, const std::string& from_date,
     const std::string& to_date, Granularity granularity,
     int top_categories) const {
+  RETURN_IF_ERROR(CheckGranularity(granularity));
   if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
     return t.status();
   }

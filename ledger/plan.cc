@@ -89,24 +89,16 @@ absl::StatusOr<Timebank> PlanTimebank(const Draft& draft, const std::string& tb,
 absl::StatusOr<Reflection> Ledger::SubmitReflection(
     const std::string& timebank_id, const Actor& actor,
     const ReflectionInput& input) {
+  // Enum ranges first, as in Ledger::OpenAccount.
+  RETURN_IF_ERROR(CheckPrinciple("principle", input.principle));
+  RETURN_IF_ERROR(CheckPerspective("perspective", input.perspective));
+  RETURN_IF_ERROR(CheckRag("rag", input.rag));
   return impl_->Run<Reflection>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Reflection> {
         ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
         RETURN_IF_ERROR(CheckRequestId("request_id", input.request_id));
-        if (input.principle < Principle::kPeopleAsAssets ||
-            input.principle > Principle::kSocialNetworks) {
-          return FieldInvalid("principle", "must be one of the four principles");
-        }
-        if (input.perspective < Perspective::kMember ||
-            input.perspective > Perspective::kCouncil) {
-          return FieldInvalid("perspective",
-                              "must be MEMBER, FAMILY, STAFF or COUNCIL");
-        }
         if (input.stage < 1 || input.stage > 4) {
           return FieldInvalid("stage", "must be from 1 to 4");
-        }
-        if (input.rag > Rag::kGreen) {
-          return FieldInvalid("rag", "must be RED, AMBER or GREEN, or unset");
         }
         RETURN_IF_ERROR(CheckText("evidence", input.evidence, kEvidenceMaxLength,
                                   TextRule::kRequired, Lines::kMulti));
@@ -155,6 +147,11 @@ absl::StatusOr<Reflection> Ledger::SubmitReflection(
 absl::StatusOr<PageOf<Reflection>> Ledger::ListReflections(
     const std::string& timebank_id, const ReflectionFilter& filter,
     const Page& page) const {
+  if (filter.principle)
+    RETURN_IF_ERROR(CheckPrinciple("principle", *filter.principle));
+  if (filter.perspective) {
+    RETURN_IF_ERROR(CheckPerspective("perspective", *filter.perspective));
+  }
   RETURN_IF_ERROR(impl_->KnownTimebank(timebank_id).status());
   ASSIGN_OR_RETURN(const int checked_page_size, CheckPageSize(page.page_size));
   const auto page_size = static_cast<size_t>(checked_page_size);
@@ -196,19 +193,13 @@ absl::StatusOr<PageOf<Reflection>> Ledger::ListReflections(
 absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
                                          const Actor& actor,
                                          const ActionInput& input) {
+  if (input.principle)
+    RETURN_IF_ERROR(CheckPrinciple("principle", *input.principle));
+  RETURN_IF_ERROR(CheckActionStatus("status", input.status));
   return impl_->Run<Action>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Action> {
         ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
         RETURN_IF_ERROR(CheckRequestId("request_id", input.request_id));
-        if (input.principle && (*input.principle < Principle::kPeopleAsAssets ||
-                                *input.principle > Principle::kSocialNetworks)) {
-          return FieldInvalid("principle", "must be one of the four principles");
-        }
-        if (input.status < ActionStatus::kPlanned ||
-            input.status > ActionStatus::kDropped) {
-          return FieldInvalid("status",
-                              "must be PLANNED, IN_PROGRESS, DONE or DROPPED");
-        }
         RETURN_IF_ERROR(CheckActionText(input.who, input.what, input.how, ""));
         ASSIGN_OR_RETURN(int32_t due, OptionalDay("due_on", input.due_on, 0));
         Action action{.timebank_id = timebank_id,
@@ -248,6 +239,8 @@ absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
 absl::StatusOr<Action> Ledger::UpdateAction(const std::string& timebank_id,
                                             const Actor& actor,
                                             const ActionUpdate& update) {
+  if (update.status)
+    RETURN_IF_ERROR(CheckActionStatus("status", *update.status));
   return impl_->Run<Action>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Action> {
         ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
@@ -265,14 +258,7 @@ absl::StatusOr<Action> Ledger::UpdateAction(const std::string& timebank_id,
           if (version.id == update.action_id) action = version;
         }
         if (!action) return FieldNotFound("action_id", "no such action");
-        if (update.status) {
-          if (*update.status < ActionStatus::kPlanned ||
-              *update.status > ActionStatus::kDropped) {
-            return FieldInvalid("status",
-                                "must be PLANNED, IN_PROGRESS, DONE or DROPPED");
-          }
-          action->status = *update.status;
-        }
+        if (update.status) action->status = *update.status;
         if (update.who) action->who = *update.who;
         if (update.what) action->what = *update.what;
         if (update.how) action->how = *update.how;

@@ -23,8 +23,8 @@ grpc::Status AssessmentService::GetReciprocityReport(
                         ->Authorize(*context, "Assessment.GetReciprocityReport",
                                     request->timebank_id())
                         .status());
-    ASSIGN_OR_RETURN(ledger::Granularity granularity,
-                     ToGranularity(request->granularity()));
+    const ledger::Granularity granularity =
+        ToGranularity(request->granularity());
     const int top = request->top_categories() == 0 ? kDefaultTopCategories
                                                    : request->top_categories();
     ASSIGN_OR_RETURN(ledger::ReciprocityReport report,
@@ -89,13 +89,14 @@ grpc::Status AssessmentService::SubmitReflection(
     grpc::ServerContext* context, const v1::SubmitReflectionRequest* request,
     v1::Reflection* reply) {
   return Serve("Assessment.SubmitReflection", [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal caller,
-                     authorizer_->Authorize(*context, "Assessment.SubmitReflection",
-                                            request->timebank_id()));
-    ASSIGN_OR_RETURN(ledger::ReflectionInput input, ToInput(*request));
-    ASSIGN_OR_RETURN(ledger::Reflection reflection,
-                     ledger_->SubmitReflection(request->timebank_id(),
-                                               caller.actor, input));
+    ASSIGN_OR_RETURN(
+        Principal caller,
+        authorizer_->Authorize(*context, "Assessment.SubmitReflection",
+                               request->timebank_id()));
+    ASSIGN_OR_RETURN(
+        ledger::Reflection reflection,
+        ledger_->SubmitReflection(request->timebank_id(), caller.actor,
+                                  ToInput(*request)));
     ToProto(reflection, Audience::kFull, reply);
     return absl::OkStatus();
   });
@@ -105,13 +106,13 @@ grpc::Status AssessmentService::ListReflections(
     grpc::ServerContext* context, const v1::ListReflectionsRequest* request,
     v1::ListReflectionsResponse* reply) {
   return Serve("Assessment.ListReflections", [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal caller,
-                     authorizer_->Authorize(*context, "Assessment.ListReflections",
-                                            request->timebank_id()));
-    ASSIGN_OR_RETURN(ledger::ReflectionFilter filter, ToInput(*request));
+    ASSIGN_OR_RETURN(
+        Principal caller,
+        authorizer_->Authorize(*context, "Assessment.ListReflections",
+                               request->timebank_id()));
     ASSIGN_OR_RETURN(
         ledger::PageOf<ledger::Reflection> page,
-        ledger_->ListReflections(request->timebank_id(), filter,
+        ledger_->ListReflections(request->timebank_id(), ToInput(*request),
                                  {.page_size = request->page_size(),
                                   .page_token = request->page_token()}));
     const Audience audience =
@@ -131,9 +132,9 @@ grpc::Status AssessmentService::AddAction(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.AddAction",
                                             request->timebank_id()));
-    ASSIGN_OR_RETURN(ledger::ActionInput input, ToInput(*request));
     ASSIGN_OR_RETURN(ledger::Action action,
-                     ledger_->AddAction(request->timebank_id(), caller.actor, input));
+                     ledger_->AddAction(request->timebank_id(), caller.actor,
+                                        ToInput(*request)));
     ToProto(action, Audience::kFull, reply);
     return absl::OkStatus();
   });
@@ -187,10 +188,9 @@ grpc::Status AssessmentService::UpdateAction(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.UpdateAction",
                                             request->timebank_id()));
-    ASSIGN_OR_RETURN(ledger::ActionUpdate update, ToInput(*request));
     ASSIGN_OR_RETURN(ledger::Action action,
                      ledger_->UpdateAction(request->timebank_id(), caller.actor,
-                                           update));
+                                           ToInput(*request)));
     ToProto(action, Audience::kFull, reply);
     return absl::OkStatus();
   });

@@ -90,13 +90,13 @@ grpc::Status LedgerService::OpenAccount(grpc::ServerContext* context,
                                         const v1::OpenAccountRequest* request,
                                         v1::Account* reply) {
   return Serve("Ledger.OpenAccount", [&]() -> absl::Status {
-    RETURN_IF_ERROR(authorizer_
-                        ->Authorize(*context, "Ledger.OpenAccount",
-                                    request->timebank_id())
-                        .status());
-    ASSIGN_OR_RETURN(ledger::OpenAccountInput input, ToInput(*request));
-    ASSIGN_OR_RETURN(ledger::Account account,
-                     ledger_->OpenAccount(request->timebank_id(), input));
+    RETURN_IF_ERROR(
+        authorizer_
+            ->Authorize(*context, "Ledger.OpenAccount", request->timebank_id())
+            .status());
+    ASSIGN_OR_RETURN(
+        ledger::Account account,
+        ledger_->OpenAccount(request->timebank_id(), ToInput(*request)));
     ToProto(account, reply);
     return absl::OkStatus();
   });
