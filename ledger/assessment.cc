@@ -306,14 +306,26 @@ std::string_view PrincipleName(Principle principle) {
   return "unknown";
 }
 
+constexpr char kPrincipleNames[] =
+    "PEOPLE_AS_ASSETS, VALUING_WORK_DIFFERENTLY, RECIPROCITY or "
+    "SOCIAL_NETWORKS";
+
 absl::Status CheckPrinciple(std::string_view field, Principle principle) {
   if (principle >= Principle::kPeopleAsAssets &&
       principle <= Principle::kSocialNetworks) {
     return absl::OkStatus();
   }
+  return FieldInvalid(field, absl::StrCat("must be ", kPrincipleNames));
+}
+
+absl::Status CheckPlanPrinciple(std::string_view field,
+                                std::optional<Principle> principle) {
+  if (!principle || CheckPrinciple(field, *principle).ok()) {
+    return absl::OkStatus();
+  }
   return FieldInvalid(field,
-                      "must be PEOPLE_AS_ASSETS, VALUING_WORK_DIFFERENTLY, "
-                      "RECIPROCITY or SOCIAL_NETWORKS");
+                      absl::StrCat("must be UNSPECIFIED (the overall plan), ",
+                                   kPrincipleNames));
 }
 
 absl::Status CheckPerspective(std::string_view field, Perspective perspective) {

@@ -125,6 +125,10 @@ struct Action {
 };
 
 absl::Status CheckActionStatus(std::string_view field, ActionStatus status);
+// As CheckPrinciple where no principle, the overall plan, is a choice too
+// (an action plan filter), and the message says so.
+absl::Status CheckPlanPrinciple(std::string_view field,
+                                std::optional<Principle> principle);
 
 struct ActionUpdate {
   uint64_t action_id = 0;

@@ -133,6 +133,13 @@ struct ActionInput {
   ActionStatus status = ActionStatus::kPlanned;
 };
 
+struct ActionFilter {
+  // Set: only the actions on this principle, or, when it holds nullopt, only
+  // those of the overall plan. Unset: every action.
+  std::optional<std::optional<Principle>> principle;
+  std::vector<ActionStatus> statuses;  // Empty: any status.
+};
+
 // What AssessPrinciples returns: the report it read and the judgement.
 struct AssessmentResult {
   ReciprocityReport report;
@@ -261,9 +268,10 @@ class Ledger {
   absl::StatusOr<Action> UpdateAction(const std::string& timebank_id,
                                       const Actor& actor,
                                       const ActionUpdate& update);
-  // The latest version of every action, by id.
-  absl::StatusOr<std::vector<Action>> ListActions(
-      const std::string& timebank_id) const;
+  // The latest version of each action `filter` lets through, in id order.
+  absl::StatusOr<PageOf<Action>> ListActions(const std::string& timebank_id,
+                                             const ActionFilter& filter,
+                                             const Page& page) const;
   absl::StatusOr<ThresholdOverrides> GetThresholds(
       const std::string& timebank_id) const;
   // Applies changes (a value sets, nullopt restores the default) and returns

@@ -44,19 +44,6 @@ void ToProto(const ledger::PeriodFigures& p, v1::PeriodFigures* out) {
   out->set_member_to_organisation_minutes(p.member_to_organisation_minutes);
 }
 
-template <typename Enum>
-absl::StatusOr<Enum> InRange(std::string_view field, int value, int low,
-                             int high, std::string_view allowed) {
-  if (value < low || value > high) {
-    return FieldInvalid(field, absl::StrCat("must be ", std::string(allowed)));
-  }
-  return static_cast<Enum>(value);
-}
-
-constexpr std::string_view kPrinciples =
-    "PEOPLE_AS_ASSETS, VALUING_WORK_DIFFERENTLY, RECIPROCITY or SOCIAL_NETWORKS";
-constexpr std::string_view kStatuses = "PLANNED, IN_PROGRESS, DONE or DROPPED";
-
 }  // namespace
 
 ledger::Granularity ToGranularity(v1::Granularity granularity) {
@@ -252,20 +239,18 @@ absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
   return changes;
 }
 
-absl::Status CheckFilter(const v1::ListActionsRequest& request) {
-  // PRINCIPLE_UNSPECIFIED is a real filter here: the overall plan.
+ledger::ActionFilter ToInput(const v1::ListActionsRequest& request) {
+  ledger::ActionFilter filter;
   if (request.has_principle()) {
-    auto principle = InRange<v1::Principle>(
-        "principle", request.principle(), 0, 4,
-        "UNSPECIFIED (the overall plan), " + std::string(kPrinciples));
-    if (!principle.ok()) return principle.status();
+    filter.principle =
+        request.principle() == v1::PRINCIPLE_UNSPECIFIED
+            ? std::optional<ledger::Principle>()
+            : ToLedgerEnum<ledger::Principle>(request.principle());
   }
   for (const int status : request.statuses()) {
-    auto known =
-        InRange<v1::ActionStatus>("statuses", status, 1, 4, kStatuses);
-    if (!known.ok()) return known.status();
+    filter.statuses.push_back(ToLedgerEnum<ledger::ActionStatus>(status));
   }
-  return absl::OkStatus();
+  return filter;
 }
 
 }  // namespace timebank::services

@@ -35,9 +35,10 @@ ledger::ActionInput ToInput(const v1::AddActionRequest& request);
 ledger::ActionUpdate ToInput(const v1::UpdateActionRequest& request);
 absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
     const v1::SetThresholdsRequest& request);
-// A ListActions filter names only principles and statuses that exist; an
-// unknown value is INVALID_ARGUMENT, not a filter that matches nothing.
-absl::Status CheckFilter(const v1::ListActionsRequest& request);
+// A principle that is set, even to PRINCIPLE_UNSPECIFIED (the overall plan),
+// filters; so does any status. The ledger judges the numbers: an unknown one
+// is INVALID_ARGUMENT, not a filter that matches nothing.
+ledger::ActionFilter ToInput(const v1::ListActionsRequest& request);
 
 }  // namespace timebank::services
 

@@ -1,10 +1,6 @@
 #include "services/assessment_service.h"
 
-#include <algorithm>
-
-#include "absl/strings/numbers.h"
 #include "ledger/status_macros.h"
-#include "ledger/validation.h"
 #include "services/assessment_convert.h"
 #include "services/serve.h"
 
@@ -147,36 +143,17 @@ grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.ListActions",
                                             request->timebank_id()));
-    ASSIGN_OR_RETURN(const int page_size,
-                     ledger::CheckPageSize(request->page_size()));
-    RETURN_IF_ERROR(CheckFilter(*request));
-    uint64_t after = 0;
-    if (!request->page_token().empty() &&
-        !absl::SimpleAtoi(request->page_token(), &after)) {
-      return ledger::FieldInvalid("page_token", "is not a token this server issued");
+    ASSIGN_OR_RETURN(
+        ledger::PageOf<ledger::Action> page,
+        ledger_->ListActions(request->timebank_id(), ToInput(*request),
+                             {.page_size = request->page_size(),
+                              .page_token = request->page_token()}));
+    const Audience audience =
+        caller.is_auditor() ? Audience::kAggregatesOnly : Audience::kFull;
+    for (const ledger::Action& action : page.items) {
+      ToProto(action, audience, reply->add_actions());
     }
-    ASSIGN_OR_RETURN(std::vector<ledger::Action> actions,
-                     ledger_->ListActions(request->timebank_id()));
-    for (const ledger::Action& action : actions) {
-      if (action.id <= after) continue;
-      const v1::Principle principle =
-          action.principle ? static_cast<v1::Principle>(*action.principle)
-                           : v1::PRINCIPLE_UNSPECIFIED;
-      if (request->has_principle() && request->principle() != principle) continue;
-      const auto status = static_cast<v1::ActionStatus>(action.status);
-      if (request->statuses_size() > 0 &&
-          std::find(request->statuses().begin(), request->statuses().end(),
-                    status) == request->statuses().end()) {
-        continue;
-      }
-      if (reply->actions_size() == page_size) {
-        reply->set_next_page_token(std::to_string(reply->actions().rbegin()->action_id()));
-        break;
-      }
-      ToProto(action,
-              caller.is_auditor() ? Audience::kAggregatesOnly : Audience::kFull,
-              reply->add_actions());
-    }
+    reply->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
   });
 }
