@@ -281,18 +281,26 @@ absl::StatusOr<Exchange> Ledger::ReverseExchange(const std::string& timebank_id,
 }
 
 absl::StatusOr<Exchange> Ledger::GetExchange(const std::string& timebank_id,
+                                             const Actor& reader,
                                              Seq seq) const {
   if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
     return t.status();
   }
   if (seq == 0) return FieldInvalid("seq", "must be 1 or more");
-  Draft reader = impl_->Reader();
+  Draft committed = impl_->Reader();
   absl::StatusOr<std::optional<Exchange>> exchange =
-      reader.FindExchange(timebank_id, seq);
+      committed.FindExchange(timebank_id, seq);
   if (!exchange.ok()) return exchange.status();
   if (!exchange->has_value()) {
     return FieldNotFound("seq", "no exchange with this seq (it may be a "
                                 "confirm, reject or reversal entry)");
+  }
+  const JournalEntry& record = (*exchange)->record;
+  if (reader.kind == Actor::Kind::kMember &&
+      record.giver_id != reader.account_id &&
+      record.receiver_id != reader.account_id) {
+    return absl::PermissionDeniedError(
+        "seq: a MEMBER token sees only exchanges it took part in");
   }
   return **exchange;
 }

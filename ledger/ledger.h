@@ -213,8 +213,11 @@ class Ledger {
                                            const Actor& actor, Seq seq,
                                            const std::string& request_id,
                                            const std::string& reason);
+  // The exchange recorded at `seq` as `reader` may see it: a member sees
+  // only exchanges they took part in (kPermissionDenied naming seq for any
+  // other), a coordinator every exchange.
   absl::StatusOr<Exchange> GetExchange(const std::string& timebank_id,
-                                       Seq seq) const;
+                                       const Actor& reader, Seq seq) const;
   absl::StatusOr<PageOf<Exchange>> ListExchanges(const std::string& timebank_id,
                                                  const ExchangeFilter& filter,
                                                  const Page& page) const;
