@@ -4,8 +4,8 @@
 #include <openssl/rand.h>
 
 #include <algorithm>
-#include <chrono>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/codec.h"
 #include "ledger/ledger.h"
@@ -19,35 +19,17 @@ constexpr size_t kIdBytes = kTokenIdLength / 2;
 constexpr size_t kSecretBytes = 32;
 constexpr size_t kMaxTokens = 100'000;
 
-std::string Hex(const uint8_t* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[bytes[i] >> 4]);
-    out.push_back(kDigits[bytes[i] & 0xF]);
-  }
-  return out;
-}
-
 absl::StatusOr<std::string> RandomHex(size_t bytes) {
-  std::vector<uint8_t> buffer(bytes);
-  if (RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
+  std::string buffer(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(buffer.data()),
+                 static_cast<int>(bytes)) != 1) {
     return absl::InternalError("random: OpenSSL could not provide random bytes");
   }
-  return Hex(buffer.data(), bytes);
+  return absl::BytesToHexString(buffer);
 }
 
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-absl::Status CheckNewToken(const NewToken& request) {
-  if (request.role < Role::kAdmin || request.role > Role::kAuditor) {
-    return FieldInvalid("role", "must be ADMIN, COORDINATOR, MEMBER or AUDITOR");
-  }
+absl::Status CheckNewToken(const NewToken& request, int64_t now_us) {
+  if (absl::Status s = CheckRole(request.role); !s.ok()) return s;
   if (absl::Status s = CheckText("name", request.name, kActorNameMaxLength,
                                  TextRule::kRequired);
       !s.ok()) {
@@ -75,7 +57,7 @@ absl::Status CheckNewToken(const NewToken& request) {
   } else if (!request.account_id.empty()) {
     return FieldInvalid("account_id", "only a MEMBER token names an account");
   }
-  if (request.expires_at_us != 0 && request.expires_at_us <= NowUs()) {
+  if (request.expires_at_us != 0 && request.expires_at_us <= now_us) {
     return FieldInvalid("expires_at_unix_us", "must be in the future");
   }
   return absl::OkStatus();
@@ -110,6 +92,11 @@ std::string_view RoleName(Role role) {
   return "UNKNOWN";
 }
 
+absl::Status CheckRole(Role role) {
+  if (role >= Role::kAdmin && role <= Role::kAuditor) return absl::OkStatus();
+  return FieldInvalid("role", "must be ADMIN, COORDINATOR, MEMBER or AUDITOR");
+}
+
 AccessRegistry::AccessRegistry(Ledger* ledger) : ledger_(ledger) {}
 
 absl::StatusOr<std::unique_ptr<AccessRegistry>> AccessRegistry::Open(
@@ -132,7 +119,8 @@ absl::Status AccessRegistry::Store(const Token& token) {
 
 absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
     const NewToken& request) {
-  if (absl::Status s = CheckNewToken(request); !s.ok()) return s;
+  const int64_t now_us = ledger_->NowUs();
+  if (absl::Status s = CheckNewToken(request, now_us); !s.ok()) return s;
   // A token for a timebank that does not exist yet would gain access the
   // moment someone created it.
   for (const std::string& tb : request.timebank_ids) {
@@ -157,7 +145,7 @@ absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
               .role = request.role,
               .timebank_ids = request.timebank_ids,
               .account_id = request.account_id,
-              .created_at_us = NowUs(),
+              .created_at_us = now_us,
               .expires_at_us = request.expires_at_us,
               .secret_hash = Sha256(*secret)};
   std::lock_guard lock(mu_);
@@ -246,7 +234,8 @@ absl::StatusOr<Token> AccessRegistry::Authenticate(std::string_view bearer) cons
     return refuse();
   }
   const Token& token = it->second;
-  if (token.revoked || (token.expires_at_us != 0 && token.expires_at_us <= NowUs())) {
+  if (token.revoked ||
+      (token.expires_at_us != 0 && token.expires_at_us <= ledger_->NowUs())) {
     return refuse();
   }
   return token;

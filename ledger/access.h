@@ -56,6 +56,8 @@ struct NewToken {
   int64_t expires_at_us = 0;
 };
 
+// Tokens are stored in the ledger's database, and their times (creation,
+// expiry) are read on the ledger's clock (Ledger::NowUs).
 class AccessRegistry {
  public:
   // Loads every token stored in the ledger's database.
@@ -110,6 +112,9 @@ inline constexpr size_t kTokenIdLength = 16;
 absl::Status CheckTokenId(std::string_view field, std::string_view id);
 
 std::string_view RoleName(Role role);
+// OK for a value Role names; INVALID_ARGUMENT naming role for any other
+// number.
+absl::Status CheckRole(Role role);
 
 std::string EncodeToken(const Token& token);
 absl::StatusOr<Token> DecodeToken(std::string_view bytes);

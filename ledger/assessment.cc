@@ -306,6 +306,48 @@ std::string_view PrincipleName(Principle principle) {
   return "unknown";
 }
 
+constexpr char kPrincipleNames[] =
+    "PEOPLE_AS_ASSETS, VALUING_WORK_DIFFERENTLY, RECIPROCITY or "
+    "SOCIAL_NETWORKS";
+
+absl::Status CheckPrinciple(std::string_view field, Principle principle) {
+  if (principle >= Principle::kPeopleAsAssets &&
+      principle <= Principle::kSocialNetworks) {
+    return absl::OkStatus();
+  }
+  return FieldInvalid(field, absl::StrCat("must be ", kPrincipleNames));
+}
+
+absl::Status CheckPlanPrinciple(std::string_view field,
+                                std::optional<Principle> principle) {
+  if (!principle || CheckPrinciple(field, *principle).ok()) {
+    return absl::OkStatus();
+  }
+  return FieldInvalid(field,
+                      absl::StrCat("must be UNSPECIFIED (the overall plan), ",
+                                   kPrincipleNames));
+}
+
+absl::Status CheckPerspective(std::string_view field, Perspective perspective) {
+  if (perspective >= Perspective::kMember &&
+      perspective <= Perspective::kCouncil) {
+    return absl::OkStatus();
+  }
+  return FieldInvalid(field, "must be MEMBER, FAMILY, STAFF or COUNCIL");
+}
+
+absl::Status CheckRag(std::string_view field, Rag rag) {
+  if (rag <= Rag::kGreen) return absl::OkStatus();
+  return FieldInvalid(field, "must be RED, AMBER or GREEN, or unset");
+}
+
+absl::Status CheckActionStatus(std::string_view field, ActionStatus status) {
+  if (status >= ActionStatus::kPlanned && status <= ActionStatus::kDropped) {
+    return absl::OkStatus();
+  }
+  return FieldInvalid(field, "must be PLANNED, IN_PROGRESS, DONE or DROPPED");
+}
+
 std::string_view StageLabel(int stage) {
   switch (stage) {
     case 1: return "You really haven't got this";

@@ -51,6 +51,14 @@ std::string_view PrincipleName(Principle principle);
 std::string_view StageLabel(int stage);
 Rag RagOfStage(int stage);
 
+// The range rules of the enums above and ActionStatus: OK for a value the
+// enum names, INVALID_ARGUMENT naming `field` for any other number (callers
+// convert untrusted numbers without judging them). kNone is a valid Rag:
+// "unset".
+absl::Status CheckPrinciple(std::string_view field, Principle principle);
+absl::Status CheckPerspective(std::string_view field, Perspective perspective);
+absl::Status CheckRag(std::string_view field, Rag rag);
+
 // One metric's thresholds for stages 2, 3 and 4.
 struct MetricDefinition {
   std::string metric;  // e.g. "reciprocity.gave_and_received_share"
@@ -115,6 +123,12 @@ struct Action {
   std::string updated_by;
   std::string request_id;
 };
+
+absl::Status CheckActionStatus(std::string_view field, ActionStatus status);
+// As CheckPrinciple where no principle, the overall plan, is a choice too
+// (an action plan filter), and the message says so.
+absl::Status CheckPlanPrinciple(std::string_view field,
+                                std::optional<Principle> principle);
 
 struct ActionUpdate {
   uint64_t action_id = 0;

@@ -12,6 +12,7 @@
 #include "ledger/codec.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_impl.h"
+#include "ledger/rocks_status.h"
 #include "ledger/scan.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
@@ -20,13 +21,11 @@
 namespace timebank::ledger {
 namespace {
 
+using internal::FromRocks;
+
 // Written into every backup's metadata, so a backup directory says what it
 // holds.
 constexpr char kBackupMetadata[] = "timebank ledger format 1";
-
-absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  return internal::FromRocks(s, what);
-}
 
 int64_t MillisecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

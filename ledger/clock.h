@@ -1,6 +1,8 @@
-// The wall clock the ledger and its services read: microseconds since the
-// Unix epoch, UTC. Thread-safe. Tests that need another time inject a clock
-// through LedgerOptions::clock_us instead.
+// The wall clock: microseconds since the Unix epoch, UTC. Thread-safe.
+// It is the ledger's clock unless LedgerOptions::clock_us injects another;
+// whatever judges time against the ledger's records reads Ledger::NowUs, so
+// that an injected clock holds for it too. Only times of the process itself
+// (metrics, how long a write took) read this directly.
 
 #ifndef TIMEBANK_LEDGER_CLOCK_H_
 #define TIMEBANK_LEDGER_CLOCK_H_

@@ -3,8 +3,9 @@
 #include <rocksdb/db.h>
 #include <rocksdb/perf_level.h>
 
-#include "absl/strings/str_cat.h"
 #include "ledger/books.h"
+#include "ledger/rocks_status.h"
+#include "ledger/status_macros.h"
 
 namespace timebank::ledger {
 
@@ -20,10 +21,7 @@ absl::StatusOr<std::optional<std::string>> Draft::Read(const std::string& key) {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
   if (s.IsNotFound()) return std::nullopt;
-  if (!s.ok()) {
-    return absl::UnavailableError(absl::StrCat("storage: read failed: ",
-                                               s.ToString()));
-  }
+  RETURN_IF_ERROR(internal::FromRocks(s, "read"));
   return value;
 }
 

@@ -161,6 +161,9 @@ absl::StatusOr<Timebank> Ledger::UpdateTimebankSettings(
 
 absl::StatusOr<Account> Ledger::OpenAccount(const std::string& timebank_id,
                                             const OpenAccountInput& input) {
+  // Enum ranges first, before the writer is asked, whatever else is wrong:
+  // a number no value has is malformed whatever the books hold.
+  RETURN_IF_ERROR(CheckAccountKind(input.kind));
   return impl_->Run<Account>(timebank_id, [&](Draft& draft) {
     return ApplyOpenAccount(draft, timebank_id, input);
   });
@@ -201,6 +204,7 @@ absl::StatusOr<PageOf<Account>> Ledger::ListAccounts(
 
 absl::StatusOr<Account> Ledger::UpdateAccount(const std::string& timebank_id,
                                               const UpdateAccountInput& input) {
+  if (input.status) RETURN_IF_ERROR(CheckAccountStatus(*input.status));
   return impl_->Run<Account>(timebank_id, [&](Draft& draft) {
     return ApplyUpdateAccount(draft, timebank_id, input);
   });
@@ -277,18 +281,26 @@ absl::StatusOr<Exchange> Ledger::ReverseExchange(const std::string& timebank_id,
 }
 
 absl::StatusOr<Exchange> Ledger::GetExchange(const std::string& timebank_id,
+                                             const Actor& reader,
                                              Seq seq) const {
   if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
     return t.status();
   }
   if (seq == 0) return FieldInvalid("seq", "must be 1 or more");
-  Draft reader = impl_->Reader();
+  Draft committed = impl_->Reader();
   absl::StatusOr<std::optional<Exchange>> exchange =
-      reader.FindExchange(timebank_id, seq);
+      committed.FindExchange(timebank_id, seq);
   if (!exchange.ok()) return exchange.status();
   if (!exchange->has_value()) {
     return FieldNotFound("seq", "no exchange with this seq (it may be a "
                                 "confirm, reject or reversal entry)");
+  }
+  const JournalEntry& record = (*exchange)->record;
+  if (reader.kind == Actor::Kind::kMember &&
+      record.giver_id != reader.account_id &&
+      record.receiver_id != reader.account_id) {
+    return absl::PermissionDeniedError(
+        "seq: a MEMBER token sees only exchanges it took part in");
   }
   return **exchange;
 }
@@ -431,6 +443,7 @@ absl::StatusOr<ReciprocityReport> Ledger::GetReciprocityReport(
     const std::string& timebank_id, const std::string& from_date,
     const std::string& to_date, Granularity granularity,
     int top_categories) const {
+  RETURN_IF_ERROR(CheckGranularity(granularity));
   if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
     return t.status();
   }
@@ -491,6 +504,8 @@ absl::Status Ledger::StoreAccessRecord(const std::string& id,
   sync.sync = true;
   return internal::FromRocks(impl_->db_->Put(sync, AccessKey(id), bytes), "write");
 }
+
+int64_t Ledger::NowUs() const { return impl_->options_.clock_us(); }
 
 absl::StatusOr<std::vector<std::string>> Ledger::LoadAccessRecords() const {
   std::vector<std::string> out;

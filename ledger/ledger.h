@@ -133,6 +133,13 @@ struct ActionInput {
   ActionStatus status = ActionStatus::kPlanned;
 };
 
+struct ActionFilter {
+  // Set: only the actions on this principle, or, when it holds nullopt, only
+  // those of the overall plan. Unset: every action.
+  std::optional<std::optional<Principle>> principle;
+  std::vector<ActionStatus> statuses;  // Empty: any status.
+};
+
 // What AssessPrinciples returns: the report it read and the judgement.
 struct AssessmentResult {
   ReciprocityReport report;
@@ -206,8 +213,11 @@ class Ledger {
                                            const Actor& actor, Seq seq,
                                            const std::string& request_id,
                                            const std::string& reason);
+  // The exchange recorded at `seq` as `reader` may see it: a member sees
+  // only exchanges they took part in (kPermissionDenied naming seq for any
+  // other), a coordinator every exchange.
   absl::StatusOr<Exchange> GetExchange(const std::string& timebank_id,
-                                       Seq seq) const;
+                                       const Actor& reader, Seq seq) const;
   absl::StatusOr<PageOf<Exchange>> ListExchanges(const std::string& timebank_id,
                                                  const ExchangeFilter& filter,
                                                  const Page& page) const;
@@ -261,9 +271,10 @@ class Ledger {
   absl::StatusOr<Action> UpdateAction(const std::string& timebank_id,
                                       const Actor& actor,
                                       const ActionUpdate& update);
-  // The latest version of every action, by id.
-  absl::StatusOr<std::vector<Action>> ListActions(
-      const std::string& timebank_id) const;
+  // The latest version of each action `filter` lets through, in id order.
+  absl::StatusOr<PageOf<Action>> ListActions(const std::string& timebank_id,
+                                             const ActionFilter& filter,
+                                             const Page& page) const;
   absl::StatusOr<ThresholdOverrides> GetThresholds(
       const std::string& timebank_id) const;
   // Applies changes (a value sets, nullopt restores the default) and returns
@@ -281,6 +292,12 @@ class Ledger {
   // the same database so one backup holds everything.
   absl::Status StoreAccessRecord(const std::string& id, const std::string& bytes);
   absl::StatusOr<std::vector<std::string>> LoadAccessRecords() const;
+
+  // Now on the ledger's clock (LedgerOptions::clock_us), in microseconds
+  // since the epoch, UTC. Whatever judges time against the ledger's records,
+  // such as a token's expiry, reads this clock, so a test that moves it moves
+  // every judgement together.
+  int64_t NowUs() const;
 
   // OK while writes go through; kUnavailable, with RocksDB's reason, after a
   // write failed (a full disk, an I/O error) until a later write or

@@ -21,13 +21,13 @@
 #include <shared_mutex>
 #include <thread>
 
-#include "absl/strings/str_cat.h"
 #include "ledger/books.h"
 #include "ledger/clock.h"
 #include "ledger/codec.h"
 #include "ledger/draft.h"
 #include "ledger/ledger.h"
 #include "ledger/report.h"
+#include "ledger/rocks_status.h"
 #include "ledger/rules.h"
 #include "ledger/scan.h"
 #include "ledger/sequencer.h"
@@ -37,17 +37,6 @@ namespace timebank::ledger {
 namespace internal {
 
 using ::timebank::ledger::SystemClockUs;
-
-// A RocksDB error of fatal severity (a failed write-ahead log write or sync,
-// in 7.8) leaves the database refusing writes until it is reopened, so the
-// message says so.
-inline absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  const bool fatal = s.severity() >= rocksdb::Status::Severity::kFatalError;
-  return absl::UnavailableError(
-      absl::StrCat("storage: ", std::string(what), " failed: ", s.ToString(),
-                   fatal ? "; restart the server to recover" : ""));
-}
 
 }  // namespace internal
 

@@ -64,6 +64,35 @@ absl::Status CheckActionText(const std::string& who, const std::string& what,
                    Lines::kMulti);
 }
 
+// The latest version of every action of a timebank, in id order.
+absl::StatusOr<std::vector<Action>> LatestActions(rocksdb::DB* db,
+                                                  const std::string& tb) {
+  std::map<uint64_t, Action> latest;
+  absl::Status decode_error;
+  RETURN_IF_ERROR(ScanPrefix(db, nullptr, ActionVersionPrefix(tb), "",
+                             [&](std::string_view, std::string_view value) {
+                               absl::StatusOr<Action> a = DecodeAction(value);
+                               if (!a.ok()) {
+                                 decode_error = a.status();
+                                 return false;
+                               }
+                               latest[a->id] = *std::move(a);
+                               return true;
+                             }));
+  RETURN_IF_ERROR(decode_error);
+  std::vector<Action> out;
+  out.reserve(latest.size());
+  for (auto& [id, action] : latest) out.push_back(std::move(action));
+  return out;
+}
+
+bool Matches(const ActionFilter& filter, const Action& action) {
+  if (filter.principle && action.principle != *filter.principle) return false;
+  return filter.statuses.empty() ||
+         std::find(filter.statuses.begin(), filter.statuses.end(),
+                   action.status) != filter.statuses.end();
+}
+
 // Writes a new version of an action and advances the timebank's counters.
 void PutActionVersion(Draft& draft, Timebank timebank, const Action& action) {
   timebank.last_action_version += 1;
@@ -89,24 +118,16 @@ absl::StatusOr<Timebank> PlanTimebank(const Draft& draft, const std::string& tb,
 absl::StatusOr<Reflection> Ledger::SubmitReflection(
     const std::string& timebank_id, const Actor& actor,
     const ReflectionInput& input) {
+  // Enum ranges first, as in Ledger::OpenAccount.
+  RETURN_IF_ERROR(CheckPrinciple("principle", input.principle));
+  RETURN_IF_ERROR(CheckPerspective("perspective", input.perspective));
+  RETURN_IF_ERROR(CheckRag("rag", input.rag));
   return impl_->Run<Reflection>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Reflection> {
         ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
         RETURN_IF_ERROR(CheckRequestId("request_id", input.request_id));
-        if (input.principle < Principle::kPeopleAsAssets ||
-            input.principle > Principle::kSocialNetworks) {
-          return FieldInvalid("principle", "must be one of the four principles");
-        }
-        if (input.perspective < Perspective::kMember ||
-            input.perspective > Perspective::kCouncil) {
-          return FieldInvalid("perspective",
-                              "must be MEMBER, FAMILY, STAFF or COUNCIL");
-        }
         if (input.stage < 1 || input.stage > 4) {
           return FieldInvalid("stage", "must be from 1 to 4");
-        }
-        if (input.rag > Rag::kGreen) {
-          return FieldInvalid("rag", "must be RED, AMBER or GREEN, or unset");
         }
         RETURN_IF_ERROR(CheckText("evidence", input.evidence, kEvidenceMaxLength,
                                   TextRule::kRequired, Lines::kMulti));
@@ -155,6 +176,11 @@ absl::StatusOr<Reflection> Ledger::SubmitReflection(
 absl::StatusOr<PageOf<Reflection>> Ledger::ListReflections(
     const std::string& timebank_id, const ReflectionFilter& filter,
     const Page& page) const {
+  if (filter.principle)
+    RETURN_IF_ERROR(CheckPrinciple("principle", *filter.principle));
+  if (filter.perspective) {
+    RETURN_IF_ERROR(CheckPerspective("perspective", *filter.perspective));
+  }
   RETURN_IF_ERROR(impl_->KnownTimebank(timebank_id).status());
   ASSIGN_OR_RETURN(const int checked_page_size, CheckPageSize(page.page_size));
   const auto page_size = static_cast<size_t>(checked_page_size);
@@ -196,19 +222,13 @@ absl::StatusOr<PageOf<Reflection>> Ledger::ListReflections(
 absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
                                          const Actor& actor,
                                          const ActionInput& input) {
+  if (input.principle)
+    RETURN_IF_ERROR(CheckPrinciple("principle", *input.principle));
+  RETURN_IF_ERROR(CheckActionStatus("status", input.status));
   return impl_->Run<Action>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Action> {
         ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
         RETURN_IF_ERROR(CheckRequestId("request_id", input.request_id));
-        if (input.principle && (*input.principle < Principle::kPeopleAsAssets ||
-                                *input.principle > Principle::kSocialNetworks)) {
-          return FieldInvalid("principle", "must be one of the four principles");
-        }
-        if (input.status < ActionStatus::kPlanned ||
-            input.status > ActionStatus::kDropped) {
-          return FieldInvalid("status",
-                              "must be PLANNED, IN_PROGRESS, DONE or DROPPED");
-        }
         RETURN_IF_ERROR(CheckActionText(input.who, input.what, input.how, ""));
         ASSIGN_OR_RETURN(int32_t due, OptionalDay("due_on", input.due_on, 0));
         Action action{.timebank_id = timebank_id,
@@ -225,7 +245,8 @@ absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
                                    RequestKind::kAction, input.request_id,
                                    fingerprint));
         if (earlier) {
-          ASSIGN_OR_RETURN(std::vector<Action> actions, ListActions(timebank_id));
+          ASSIGN_OR_RETURN(std::vector<Action> actions,
+                           LatestActions(impl_->db_.get(), timebank_id));
           for (const Action& a : actions) {
             if (a.id == *earlier) return a;
           }
@@ -248,6 +269,8 @@ absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
 absl::StatusOr<Action> Ledger::UpdateAction(const std::string& timebank_id,
                                             const Actor& actor,
                                             const ActionUpdate& update) {
+  if (update.status)
+    RETURN_IF_ERROR(CheckActionStatus("status", *update.status));
   return impl_->Run<Action>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Action> {
         ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
@@ -265,14 +288,7 @@ absl::StatusOr<Action> Ledger::UpdateAction(const std::string& timebank_id,
           if (version.id == update.action_id) action = version;
         }
         if (!action) return FieldNotFound("action_id", "no such action");
-        if (update.status) {
-          if (*update.status < ActionStatus::kPlanned ||
-              *update.status > ActionStatus::kDropped) {
-            return FieldInvalid("status",
-                                "must be PLANNED, IN_PROGRESS, DONE or DROPPED");
-          }
-          action->status = *update.status;
-        }
+        if (update.status) action->status = *update.status;
         if (update.who) action->who = *update.who;
         if (update.what) action->what = *update.what;
         if (update.how) action->how = *update.how;
@@ -292,26 +308,35 @@ absl::StatusOr<Action> Ledger::UpdateAction(const std::string& timebank_id,
       });
 }
 
-absl::StatusOr<std::vector<Action>> Ledger::ListActions(
-    const std::string& timebank_id) const {
+absl::StatusOr<PageOf<Action>> Ledger::ListActions(
+    const std::string& timebank_id, const ActionFilter& filter,
+    const Page& page) const {
+  ASSIGN_OR_RETURN(const int checked_page_size, CheckPageSize(page.page_size));
+  const auto page_size = static_cast<size_t>(checked_page_size);
+  if (filter.principle) {
+    RETURN_IF_ERROR(CheckPlanPrinciple("principle", *filter.principle));
+  }
+  for (const ActionStatus status : filter.statuses) {
+    RETURN_IF_ERROR(CheckActionStatus("statuses", status));
+  }
+  uint64_t after = 0;
+  if (!page.page_token.empty() && !absl::SimpleAtoi(page.page_token, &after)) {
+    return FieldInvalid("page_token", "is not a token this server issued");
+  }
   RETURN_IF_ERROR(impl_->KnownTimebank(timebank_id).status());
-  std::map<uint64_t, Action> latest;
-  absl::Status decode_error;
-  RETURN_IF_ERROR(ScanPrefix(impl_->db_.get(), nullptr,
-                             ActionVersionPrefix(timebank_id), "",
-                             [&](std::string_view, std::string_view value) {
-                               absl::StatusOr<Action> a = DecodeAction(value);
-                               if (!a.ok()) {
-                                 decode_error = a.status();
-                                 return false;
-                               }
-                               latest[a->id] = *std::move(a);
-                               return true;
-                             }));
-  RETURN_IF_ERROR(decode_error);
-  std::vector<Action> out;
-  out.reserve(latest.size());
-  for (auto& [id, action] : latest) out.push_back(std::move(action));
+  // A plan holds at most kMaxActionVersions versions: reading it whole is
+  // cheap, and the latest version of each is only known after the last.
+  ASSIGN_OR_RETURN(std::vector<Action> actions,
+                   LatestActions(impl_->db_.get(), timebank_id));
+  PageOf<Action> out;
+  for (Action& action : actions) {
+    if (action.id <= after || !Matches(filter, action)) continue;
+    if (out.items.size() == page_size) {
+      out.next_page_token = std::to_string(out.items.back().id);
+      break;
+    }
+    out.items.push_back(std::move(action));
+  }
   return out;
 }
 

@@ -234,6 +234,13 @@ uint32_t ReportFigures::Intern(const std::string& account_id) {
   return it->second;
 }
 
+absl::Status CheckGranularity(Granularity granularity) {
+  if (granularity >= Granularity::kMonth && granularity <= Granularity::kYear) {
+    return absl::OkStatus();
+  }
+  return FieldInvalid("granularity", "must be MONTH, QUARTER or YEAR");
+}
+
 absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     const std::string& timebank_id, const std::vector<ReportMember>& members,
     int32_t from_day, int32_t to_day, Granularity granularity,

@@ -33,6 +33,10 @@ namespace timebank::ledger {
 
 enum class Granularity : uint8_t { kMonth = 1, kQuarter = 2, kYear = 3 };
 
+// OK for a value Granularity names; INVALID_ARGUMENT naming granularity for
+// any other number.
+absl::Status CheckGranularity(Granularity granularity);
+
 inline constexpr int kNewMemberGiveWindowDays = 90;
 inline constexpr int64_t kNearZeroBalanceMinutes = int64_t{5} * 60;
 inline constexpr int kMaxReportPeriods = 120;

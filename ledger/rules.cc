@@ -1,6 +1,7 @@
 #include "ledger/rules.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
@@ -355,11 +356,7 @@ absl::StatusOr<Account> ApplyOpenAccount(Draft& draft,
   std::vector<std::string> skills;
   for (const std::string& skill : input.skills) skills.push_back(NormaliseTag(skill));
   if (!(s = CheckSkills("skills", skills)).ok()) return s;
-  if (input.kind != AccountKind::kPerson &&
-      input.kind != AccountKind::kOrganisation &&
-      input.kind != AccountKind::kCommunityPot) {
-    return FieldInvalid("kind", "must be PERSON, ORGANISATION or COMMUNITY_POT");
-  }
+  assert(CheckAccountKind(input.kind).ok() && "checked by Ledger::OpenAccount");
   int32_t joined_on = DayOfInstantUs(draft.now_us());
   if (!input.joined_on.empty()) {
     std::optional<int32_t> day = ParseDate(input.joined_on);
@@ -415,11 +412,8 @@ absl::StatusOr<Account> ApplyUpdateAccount(Draft& draft,
     account->skills = std::move(skills);
   }
   if (input.status) {
-    if (*input.status != AccountStatus::kActive &&
-        *input.status != AccountStatus::kSuspended &&
-        *input.status != AccountStatus::kClosed) {
-      return FieldInvalid("status", "must be ACTIVE, SUSPENDED or CLOSED");
-    }
+    assert(CheckAccountStatus(*input.status).ok() &&
+           "checked by Ledger::UpdateAccount");
     account->status = *input.status;
   }
   if (account->erased && (input.display_name || input.external_ref || input.skills)) {

@@ -39,6 +39,9 @@ absl::StatusOr<Timebank> ApplyCreateTimebank(Draft& draft,
 absl::StatusOr<Timebank> ApplyUpdateSettings(Draft& draft,
                                              const std::string& timebank_id,
                                              const TimebankSettings& settings);
+// The input's kind and status have passed CheckAccountKind and
+// CheckAccountStatus (Ledger::OpenAccount and UpdateAccount check them before
+// queueing the write).
 absl::StatusOr<Account> ApplyOpenAccount(Draft& draft,
                                          const std::string& timebank_id,
                                          const OpenAccountInput& input);

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "absl/strings/str_cat.h"
+#include "ledger/rocks_status.h"
 
 namespace timebank::ledger {
 
@@ -29,11 +29,7 @@ absl::Status ScanPrefix(
     const std::string_view value(it->value().data(), it->value().size());
     if (!visit(key.substr(prefix.size()), value)) break;
   }
-  if (!it->status().ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("storage: read failed: ", it->status().ToString()));
-  }
-  return absl::OkStatus();
+  return internal::FromRocks(it->status(), "read");
 }
 
 }  // namespace timebank::ledger

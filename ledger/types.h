@@ -134,9 +134,9 @@ struct Exchange {
 inline constexpr std::string_view kStaffRequestScope = "staff";
 
 // Who is asking. Roles and scopes are checked by the service layer; the
-// ledger only needs to know whether a member (who may act only as a party
-// and whose records start PENDING) or a coordinator is writing, and whose
-// request ids these are.
+// ledger only needs to know whether a member (who may act on and read only
+// the exchanges they are a party to, and whose records start PENDING) or a
+// coordinator is asking, and whose request ids these are.
 struct Actor {
   enum class Kind : uint8_t { kCoordinator, kMember };
   Kind kind = Kind::kCoordinator;

@@ -148,6 +148,20 @@ absl::Status CheckSkills(std::string_view field,
   return absl::OkStatus();
 }
 
+absl::Status CheckAccountKind(AccountKind kind) {
+  if (kind >= AccountKind::kPerson && kind <= AccountKind::kCommunityPot) {
+    return absl::OkStatus();
+  }
+  return FieldInvalid("kind", "must be PERSON, ORGANISATION or COMMUNITY_POT");
+}
+
+absl::Status CheckAccountStatus(AccountStatus status) {
+  if (status >= AccountStatus::kActive && status <= AccountStatus::kClosed) {
+    return absl::OkStatus();
+  }
+  return FieldInvalid("status", "must be ACTIVE, SUSPENDED or CLOSED");
+}
+
 absl::StatusOr<int> CheckPageSize(int page_size) {
   if (page_size == 0) return kPageSizeDefault;
   if (page_size < 0 || page_size > kPageSizeMax) {

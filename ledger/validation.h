@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ledger/types.h"
 
 namespace timebank::ledger {
 
@@ -54,6 +55,11 @@ absl::Status CheckText(std::string_view field, std::string_view text,
 absl::Status CheckTag(std::string_view field, std::string_view tag);
 absl::Status CheckSkills(std::string_view field,
                          const std::vector<std::string>& skills);
+
+// OK for a value the enum names; INVALID_ARGUMENT naming kind or status for
+// any other number (callers convert untrusted numbers without judging them).
+absl::Status CheckAccountKind(AccountKind kind);
+absl::Status CheckAccountStatus(AccountStatus status);
 
 // The page size a listing should use: kPageSizeDefault for 0, the size
 // itself up to kPageSizeMax, and INVALID_ARGUMENT naming page_size otherwise.

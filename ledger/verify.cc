@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
 #include "ledger/codec.h"
+#include "ledger/rocks_status.h"
 #include "ledger/scan.h"
 
 namespace timebank::ledger {
@@ -227,7 +228,7 @@ absl::StatusOr<VerifyReport> VerifyTimebank(rocksdb::DB* db,
   rocksdb::ReadOptions read;
   read.snapshot = snapshot;
   rocksdb::Status rs = db->Get(read, TimebankKey(tb), &stored_timebank);
-  if (!rs.ok()) return absl::UnavailableError("storage: read failed");
+  if (!rs.ok()) return internal::FromRocks(rs, "read");
   absl::StatusOr<Timebank> timebank = DecodeTimebank(stored_timebank);
   if (!timebank.ok()) return Bad(0, "timebank record does not decode", checked);
   if (timebank->last_seq != checked || timebank->last_hash != previous) {

@@ -29,7 +29,10 @@ grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
   return Serve("Access.CreateToken", [&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Access.CreateToken"));
-    ASSIGN_OR_RETURN(ledger::NewToken input, ToInput(*request));
+    const ledger::NewToken input = ToInput(*request);
+    // The ledger's own rule, asked before MayManage so that a role no token
+    // can have is INVALID_ARGUMENT for every caller.
+    RETURN_IF_ERROR(ledger::CheckRole(input.role));
     if (!MayManage(caller.token, input.role, input.timebank_ids)) {
       return absl::PermissionDeniedError(
           "role: a COORDINATOR token may create only MEMBER tokens for its "

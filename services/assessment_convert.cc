@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
 #include "ledger/validation.h"
+#include "services/convert.h"
 
 namespace timebank::services {
 namespace {
@@ -43,29 +44,12 @@ void ToProto(const ledger::PeriodFigures& p, v1::PeriodFigures* out) {
   out->set_member_to_organisation_minutes(p.member_to_organisation_minutes);
 }
 
-template <typename Enum>
-absl::StatusOr<Enum> InRange(std::string_view field, int value, int low,
-                             int high, std::string_view allowed) {
-  if (value < low || value > high) {
-    return FieldInvalid(field, absl::StrCat("must be ", std::string(allowed)));
-  }
-  return static_cast<Enum>(value);
-}
-
-constexpr std::string_view kPrinciples =
-    "PEOPLE_AS_ASSETS, VALUING_WORK_DIFFERENTLY, RECIPROCITY or SOCIAL_NETWORKS";
-constexpr std::string_view kStatuses = "PLANNED, IN_PROGRESS, DONE or DROPPED";
-
 }  // namespace
 
-absl::StatusOr<ledger::Granularity> ToGranularity(v1::Granularity granularity) {
-  switch (granularity) {
-    case v1::GRANULARITY_UNSPECIFIED:
-    case v1::GRANULARITY_MONTH: return ledger::Granularity::kMonth;
-    case v1::GRANULARITY_QUARTER: return ledger::Granularity::kQuarter;
-    case v1::GRANULARITY_YEAR: return ledger::Granularity::kYear;
-    default: return FieldInvalid("granularity", "must be MONTH, QUARTER or YEAR");
-  }
+ledger::Granularity ToGranularity(v1::Granularity granularity) {
+  return granularity == v1::GRANULARITY_UNSPECIFIED
+             ? ledger::Granularity::kMonth
+             : ToLedgerEnum<ledger::Granularity>(granularity);
 }
 
 void ToProto(const ledger::ReciprocityReport& report, v1::ReciprocityReport* out) {
@@ -184,77 +168,50 @@ void ToProto(const std::string& timebank_id,
   }
 }
 
-absl::StatusOr<ledger::ReflectionInput> ToInput(
-    const v1::SubmitReflectionRequest& request) {
-  ledger::ReflectionInput input{.request_id = request.request_id(),
-                                .stage = request.stage(),
-                                .evidence = request.evidence(),
-                                .author = request.author(),
-                                .reflected_on = request.reflected_on()};
-  auto principle = InRange<ledger::Principle>("principle", request.principle(), 1,
-                                              4, kPrinciples);
-  if (!principle.ok()) return principle.status();
-  input.principle = *principle;
-  auto perspective = InRange<ledger::Perspective>(
-      "perspective", request.perspective(), 1, 4, "MEMBER, FAMILY, STAFF or COUNCIL");
-  if (!perspective.ok()) return perspective.status();
-  input.perspective = *perspective;
-  auto rag = InRange<ledger::Rag>("rag", request.rag(), 0, 3,
-                                  "RED, AMBER or GREEN, or unset");
-  if (!rag.ok()) return rag.status();
-  input.rag = *rag;
-  return input;
+ledger::ReflectionInput ToInput(const v1::SubmitReflectionRequest& request) {
+  return {
+      .request_id = request.request_id(),
+      .principle = ToLedgerEnum<ledger::Principle>(request.principle()),
+      .perspective = ToLedgerEnum<ledger::Perspective>(request.perspective()),
+      .stage = request.stage(),
+      .rag = ToLedgerEnum<ledger::Rag>(request.rag()),
+      .evidence = request.evidence(),
+      .author = request.author(),
+      .reflected_on = request.reflected_on()};
 }
 
-absl::StatusOr<ledger::ReflectionFilter> ToInput(
-    const v1::ListReflectionsRequest& request) {
+ledger::ReflectionFilter ToInput(const v1::ListReflectionsRequest& request) {
   ledger::ReflectionFilter filter{.from_date = request.from_date(),
                                   .to_date = request.to_date()};
   if (request.principle() != v1::PRINCIPLE_UNSPECIFIED) {
-    auto principle = InRange<ledger::Principle>("principle", request.principle(),
-                                                1, 4, kPrinciples);
-    if (!principle.ok()) return principle.status();
-    filter.principle = *principle;
+    filter.principle = ToLedgerEnum<ledger::Principle>(request.principle());
   }
   if (request.perspective() != v1::PERSPECTIVE_UNSPECIFIED) {
-    auto perspective =
-        InRange<ledger::Perspective>("perspective", request.perspective(), 1, 4,
-                                     "MEMBER, FAMILY, STAFF or COUNCIL");
-    if (!perspective.ok()) return perspective.status();
-    filter.perspective = *perspective;
+    filter.perspective =
+        ToLedgerEnum<ledger::Perspective>(request.perspective());
   }
   return filter;
 }
 
-absl::StatusOr<ledger::ActionInput> ToInput(const v1::AddActionRequest& request) {
+ledger::ActionInput ToInput(const v1::AddActionRequest& request) {
   ledger::ActionInput input{.request_id = request.request_id(),
                             .who = request.who(),
                             .what = request.what(),
                             .how = request.how(),
                             .due_on = request.due_on()};
   if (request.principle() != v1::PRINCIPLE_UNSPECIFIED) {
-    auto principle = InRange<ledger::Principle>("principle", request.principle(),
-                                                1, 4, kPrinciples);
-    if (!principle.ok()) return principle.status();
-    input.principle = *principle;
+    input.principle = ToLedgerEnum<ledger::Principle>(request.principle());
   }
   if (request.status() != v1::ACTION_STATUS_UNSPECIFIED) {
-    auto status = InRange<ledger::ActionStatus>("status", request.status(), 1, 4,
-                                                kStatuses);
-    if (!status.ok()) return status.status();
-    input.status = *status;
+    input.status = ToLedgerEnum<ledger::ActionStatus>(request.status());
   }
   return input;
 }
 
-absl::StatusOr<ledger::ActionUpdate> ToInput(
-    const v1::UpdateActionRequest& request) {
+ledger::ActionUpdate ToInput(const v1::UpdateActionRequest& request) {
   ledger::ActionUpdate update{.action_id = request.action_id()};
   if (request.has_status()) {
-    auto status = InRange<ledger::ActionStatus>("status", request.status(), 1, 4,
-                                                kStatuses);
-    if (!status.ok()) return status.status();
-    update.status = *status;
+    update.status = ToLedgerEnum<ledger::ActionStatus>(request.status());
   }
   if (request.has_note()) update.note = request.note();
   if (request.has_who()) update.who = request.who();
@@ -282,20 +239,18 @@ absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
   return changes;
 }
 
-absl::Status CheckFilter(const v1::ListActionsRequest& request) {
-  // PRINCIPLE_UNSPECIFIED is a real filter here: the overall plan.
+ledger::ActionFilter ToInput(const v1::ListActionsRequest& request) {
+  ledger::ActionFilter filter;
   if (request.has_principle()) {
-    auto principle = InRange<v1::Principle>(
-        "principle", request.principle(), 0, 4,
-        "UNSPECIFIED (the overall plan), " + std::string(kPrinciples));
-    if (!principle.ok()) return principle.status();
+    filter.principle =
+        request.principle() == v1::PRINCIPLE_UNSPECIFIED
+            ? std::optional<ledger::Principle>()
+            : ToLedgerEnum<ledger::Principle>(request.principle());
   }
   for (const int status : request.statuses()) {
-    auto known =
-        InRange<v1::ActionStatus>("statuses", status, 1, 4, kStatuses);
-    if (!known.ok()) return known.status();
+    filter.statuses.push_back(ToLedgerEnum<ledger::ActionStatus>(status));
   }
-  return absl::OkStatus();
+  return filter;
 }
 
 }  // namespace timebank::services

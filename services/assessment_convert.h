@@ -15,7 +15,8 @@ namespace timebank::services {
 // Who the figures are for: auditors get aggregates only.
 enum class Audience { kFull, kAggregatesOnly };
 
-absl::StatusOr<ledger::Granularity> ToGranularity(v1::Granularity granularity);
+// GRANULARITY_UNSPECIFIED is MONTH.
+ledger::Granularity ToGranularity(v1::Granularity granularity);
 void ToProto(const ledger::ReciprocityReport& report, v1::ReciprocityReport* out);
 void ToProto(const ledger::AssessmentResult& result,
              v1::PrinciplesAssessment* out);
@@ -25,18 +26,19 @@ void ToProto(const ledger::Action& action, Audience audience, v1::Action* out);
 void ToProto(const std::string& timebank_id,
              const ledger::ThresholdOverrides& overrides, v1::Thresholds* out);
 
-absl::StatusOr<ledger::ReflectionInput> ToInput(
-    const v1::SubmitReflectionRequest& request);
-absl::StatusOr<ledger::ReflectionFilter> ToInput(
-    const v1::ListReflectionsRequest& request);
-absl::StatusOr<ledger::ActionInput> ToInput(const v1::AddActionRequest& request);
-absl::StatusOr<ledger::ActionUpdate> ToInput(
-    const v1::UpdateActionRequest& request);
+// Enum numbers pass as they are (see ToLedgerEnum): the ledger judges them.
+// In a filter, and in AddAction, the UNSPECIFIED value means "not given";
+// in SubmitReflection it is a number the ledger refuses.
+ledger::ReflectionInput ToInput(const v1::SubmitReflectionRequest& request);
+ledger::ReflectionFilter ToInput(const v1::ListReflectionsRequest& request);
+ledger::ActionInput ToInput(const v1::AddActionRequest& request);
+ledger::ActionUpdate ToInput(const v1::UpdateActionRequest& request);
 absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
     const v1::SetThresholdsRequest& request);
-// A ListActions filter names only principles and statuses that exist; an
-// unknown value is INVALID_ARGUMENT, not a filter that matches nothing.
-absl::Status CheckFilter(const v1::ListActionsRequest& request);
+// A principle that is set, even to PRINCIPLE_UNSPECIFIED (the overall plan),
+// filters; so does any status. The ledger judges the numbers: an unknown one
+// is INVALID_ARGUMENT, not a filter that matches nothing.
+ledger::ActionFilter ToInput(const v1::ListActionsRequest& request);
 
 }  // namespace timebank::services
 

@@ -1,11 +1,6 @@
 #include "services/assessment_service.h"
 
-#include <algorithm>
-
-#include "absl/strings/numbers.h"
-#include "ledger/clock.h"
 #include "ledger/status_macros.h"
-#include "ledger/validation.h"
 #include "services/assessment_convert.h"
 #include "services/serve.h"
 
@@ -24,8 +19,8 @@ grpc::Status AssessmentService::GetReciprocityReport(
                         ->Authorize(*context, "Assessment.GetReciprocityReport",
                                     request->timebank_id())
                         .status());
-    ASSIGN_OR_RETURN(ledger::Granularity granularity,
-                     ToGranularity(request->granularity()));
+    const ledger::Granularity granularity =
+        ToGranularity(request->granularity());
     const int top = request->top_categories() == 0 ? kDefaultTopCategories
                                                    : request->top_categories();
     ASSIGN_OR_RETURN(ledger::ReciprocityReport report,
@@ -33,7 +28,7 @@ grpc::Status AssessmentService::GetReciprocityReport(
                                                    request->from(), request->to(),
                                                    granularity, top));
     ToProto(report, reply);
-    reply->set_generated_at_unix_us(ledger::SystemClockUs());
+    reply->set_generated_at_unix_us(ledger_->NowUs());
     return absl::OkStatus();
   });
 }
@@ -50,7 +45,7 @@ grpc::Status AssessmentService::AssessPrinciples(
                      ledger_->AssessPrinciples(request->timebank_id(),
                                                request->from(), request->to()));
     ToProto(result, reply);
-    reply->set_generated_at_unix_us(ledger::SystemClockUs());
+    reply->set_generated_at_unix_us(ledger_->NowUs());
     return absl::OkStatus();
   });
 }
@@ -90,13 +85,14 @@ grpc::Status AssessmentService::SubmitReflection(
     grpc::ServerContext* context, const v1::SubmitReflectionRequest* request,
     v1::Reflection* reply) {
   return Serve("Assessment.SubmitReflection", [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal caller,
-                     authorizer_->Authorize(*context, "Assessment.SubmitReflection",
-                                            request->timebank_id()));
-    ASSIGN_OR_RETURN(ledger::ReflectionInput input, ToInput(*request));
-    ASSIGN_OR_RETURN(ledger::Reflection reflection,
-                     ledger_->SubmitReflection(request->timebank_id(),
-                                               caller.actor, input));
+    ASSIGN_OR_RETURN(
+        Principal caller,
+        authorizer_->Authorize(*context, "Assessment.SubmitReflection",
+                               request->timebank_id()));
+    ASSIGN_OR_RETURN(
+        ledger::Reflection reflection,
+        ledger_->SubmitReflection(request->timebank_id(), caller.actor,
+                                  ToInput(*request)));
     ToProto(reflection, Audience::kFull, reply);
     return absl::OkStatus();
   });
@@ -106,13 +102,13 @@ grpc::Status AssessmentService::ListReflections(
     grpc::ServerContext* context, const v1::ListReflectionsRequest* request,
     v1::ListReflectionsResponse* reply) {
   return Serve("Assessment.ListReflections", [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal caller,
-                     authorizer_->Authorize(*context, "Assessment.ListReflections",
-                                            request->timebank_id()));
-    ASSIGN_OR_RETURN(ledger::ReflectionFilter filter, ToInput(*request));
+    ASSIGN_OR_RETURN(
+        Principal caller,
+        authorizer_->Authorize(*context, "Assessment.ListReflections",
+                               request->timebank_id()));
     ASSIGN_OR_RETURN(
         ledger::PageOf<ledger::Reflection> page,
-        ledger_->ListReflections(request->timebank_id(), filter,
+        ledger_->ListReflections(request->timebank_id(), ToInput(*request),
                                  {.page_size = request->page_size(),
                                   .page_token = request->page_token()}));
     const Audience audience =
@@ -132,9 +128,9 @@ grpc::Status AssessmentService::AddAction(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.AddAction",
                                             request->timebank_id()));
-    ASSIGN_OR_RETURN(ledger::ActionInput input, ToInput(*request));
     ASSIGN_OR_RETURN(ledger::Action action,
-                     ledger_->AddAction(request->timebank_id(), caller.actor, input));
+                     ledger_->AddAction(request->timebank_id(), caller.actor,
+                                        ToInput(*request)));
     ToProto(action, Audience::kFull, reply);
     return absl::OkStatus();
   });
@@ -147,36 +143,17 @@ grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.ListActions",
                                             request->timebank_id()));
-    ASSIGN_OR_RETURN(const int page_size,
-                     ledger::CheckPageSize(request->page_size()));
-    RETURN_IF_ERROR(CheckFilter(*request));
-    uint64_t after = 0;
-    if (!request->page_token().empty() &&
-        !absl::SimpleAtoi(request->page_token(), &after)) {
-      return ledger::FieldInvalid("page_token", "is not a token this server issued");
+    ASSIGN_OR_RETURN(
+        ledger::PageOf<ledger::Action> page,
+        ledger_->ListActions(request->timebank_id(), ToInput(*request),
+                             {.page_size = request->page_size(),
+                              .page_token = request->page_token()}));
+    const Audience audience =
+        caller.is_auditor() ? Audience::kAggregatesOnly : Audience::kFull;
+    for (const ledger::Action& action : page.items) {
+      ToProto(action, audience, reply->add_actions());
     }
-    ASSIGN_OR_RETURN(std::vector<ledger::Action> actions,
-                     ledger_->ListActions(request->timebank_id()));
-    for (const ledger::Action& action : actions) {
-      if (action.id <= after) continue;
-      const v1::Principle principle =
-          action.principle ? static_cast<v1::Principle>(*action.principle)
-                           : v1::PRINCIPLE_UNSPECIFIED;
-      if (request->has_principle() && request->principle() != principle) continue;
-      const auto status = static_cast<v1::ActionStatus>(action.status);
-      if (request->statuses_size() > 0 &&
-          std::find(request->statuses().begin(), request->statuses().end(),
-                    status) == request->statuses().end()) {
-        continue;
-      }
-      if (reply->actions_size() == page_size) {
-        reply->set_next_page_token(std::to_string(reply->actions().rbegin()->action_id()));
-        break;
-      }
-      ToProto(action,
-              caller.is_auditor() ? Audience::kAggregatesOnly : Audience::kFull,
-              reply->add_actions());
-    }
+    reply->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
   });
 }
@@ -188,10 +165,9 @@ grpc::Status AssessmentService::UpdateAction(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.UpdateAction",
                                             request->timebank_id()));
-    ASSIGN_OR_RETURN(ledger::ActionUpdate update, ToInput(*request));
     ASSIGN_OR_RETURN(ledger::Action action,
                      ledger_->UpdateAction(request->timebank_id(), caller.actor,
-                                           update));
+                                           ToInput(*request)));
     ToProto(action, Audience::kFull, reply);
     return absl::OkStatus();
   });

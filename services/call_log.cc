@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/strings/str_format.h"
+#include "services/grpc_status.h"
 
 namespace timebank::services {
 namespace {
@@ -14,30 +15,6 @@ namespace {
 using grpc::experimental::InterceptionHookPoints;
 
 constexpr std::string_view kHealthPrefix = "/grpc.health.v1.Health/";
-
-// "INVALID_ARGUMENT" for a grpc::StatusCode.
-std::string_view CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "UNKNOWN";
-  }
-}
 
 bool IsServerFault(grpc::StatusCode code) {
   return code == grpc::StatusCode::INTERNAL ||
@@ -79,7 +56,7 @@ class CallLog : public grpc::experimental::Interceptor {
     const double seconds = std::chrono::duration<double>(
                                std::chrono::steady_clock::now() - started_)
                                .count();
-    const std::string_view code = CodeName(status.error_code());
+    const std::string code = StatusCodeName(status.error_code());
     if (metrics_ != nullptr) metrics_->CountCall(method_, code, seconds);
     const double ms = seconds * 1000;
     if (IsServerFault(status.error_code())) {

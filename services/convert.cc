@@ -114,29 +114,15 @@ void ToProto(const ledger::Token& token, v1::TokenInfo* out) {
   out->set_revoked(token.revoked);
 }
 
-absl::StatusOr<ledger::OpenAccountInput> ToInput(
-    const v1::OpenAccountRequest& request) {
-  ledger::OpenAccountInput input{
-      .account_id = request.account_id(),
-      .display_name = request.display_name(),
-      .skills = {request.skills().begin(), request.skills().end()},
-      .external_ref = request.external_ref(),
-      .joined_on = request.joined_on()};
-  switch (request.kind()) {
-    case v1::ACCOUNT_KIND_UNSPECIFIED:
-    case v1::ACCOUNT_KIND_PERSON:
-      input.kind = ledger::AccountKind::kPerson;
-      break;
-    case v1::ACCOUNT_KIND_ORGANISATION:
-      input.kind = ledger::AccountKind::kOrganisation;
-      break;
-    case v1::ACCOUNT_KIND_COMMUNITY_POT:
-      input.kind = ledger::AccountKind::kCommunityPot;
-      break;
-    default:
-      return FieldInvalid("kind", "must be PERSON, ORGANISATION or COMMUNITY_POT");
-  }
-  return input;
+ledger::OpenAccountInput ToInput(const v1::OpenAccountRequest& request) {
+  return {.account_id = request.account_id(),
+          .kind = request.kind() == v1::ACCOUNT_KIND_UNSPECIFIED
+                      ? ledger::AccountKind::kPerson
+                      : ToLedgerEnum<ledger::AccountKind>(request.kind()),
+          .display_name = request.display_name(),
+          .skills = {request.skills().begin(), request.skills().end()},
+          .external_ref = request.external_ref(),
+          .joined_on = request.joined_on()};
 }
 
 absl::StatusOr<ledger::UpdateAccountInput> ToInput(
@@ -145,11 +131,7 @@ absl::StatusOr<ledger::UpdateAccountInput> ToInput(
   if (request.has_display_name()) input.display_name = request.display_name();
   if (request.has_external_ref()) input.external_ref = request.external_ref();
   if (request.has_status()) {
-    if (request.status() < v1::ACCOUNT_STATUS_ACTIVE ||
-        request.status() > v1::ACCOUNT_STATUS_CLOSED) {
-      return FieldInvalid("status", "must be ACTIVE, SUSPENDED or CLOSED");
-    }
-    input.status = static_cast<ledger::AccountStatus>(request.status());
+    input.status = ToLedgerEnum<ledger::AccountStatus>(request.status());
   }
   if (request.replace_skills()) {
     input.skills = std::vector<std::string>(request.skills().begin(),
@@ -180,17 +162,13 @@ ledger::RecordExchangeInput ToInput(const v1::RecordExchangeItem& item) {
           .occurred_on = item.occurred_on()};
 }
 
-absl::StatusOr<ledger::NewToken> ToInput(const v1::CreateTokenRequest& request) {
-  if (request.role() < v1::ROLE_ADMIN || request.role() > v1::ROLE_AUDITOR) {
-    return FieldInvalid("role", "must be ADMIN, COORDINATOR, MEMBER or AUDITOR");
-  }
-  return ledger::NewToken{
-      .role = static_cast<ledger::Role>(request.role()),
-      .timebank_ids = {request.timebank_ids().begin(),
-                       request.timebank_ids().end()},
-      .account_id = request.account_id(),
-      .name = request.name(),
-      .expires_at_us = request.expires_at_unix_us()};
+ledger::NewToken ToInput(const v1::CreateTokenRequest& request) {
+  return ledger::NewToken{.role = ToLedgerEnum<ledger::Role>(request.role()),
+                          .timebank_ids = {request.timebank_ids().begin(),
+                                           request.timebank_ids().end()},
+                          .account_id = request.account_id(),
+                          .name = request.name(),
+                          .expires_at_us = request.expires_at_unix_us()};
 }
 
 }  // namespace timebank::services

@@ -15,4 +15,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(grpc_code, std::string(status.message()));
 }
 
+std::string StatusCodeName(grpc::StatusCode code) {
+  std::string name =
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  // absl names only the codes it has, and gives "" for any other number.
+  return name.empty() ? "UNKNOWN" : name;
+}
+
 }  // namespace timebank::services

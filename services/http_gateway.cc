@@ -15,6 +15,7 @@
 #include "google/protobuf/message.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
+#include "services/grpc_status.h"
 #include "services/http_routes.h"
 #include "services/web_assets.h"
 
@@ -168,8 +169,9 @@ std::string_view HttpGateway::State::Forward(const httplib::Request& req,
   if (absl::Status built =
           BuildRequest(match, req.params, body, request.get());
       !built.ok()) {
-    const auto code = static_cast<grpc::StatusCode>(built.code());
-    SetError(res, HttpStatusFor(code), code, std::string(built.message()));
+    const grpc::Status refused = ToGrpcStatus(built);
+    SetError(res, HttpStatusFor(refused.error_code()), refused.error_code(),
+             refused.error_message());
     return route.pattern;
   }
   const grpc::Status status = Call(*method, req, *request, reply.get());

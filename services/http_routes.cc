@@ -14,6 +14,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
+#include "services/grpc_status.h"
 
 namespace timebank::services {
 namespace {
@@ -398,29 +399,6 @@ int HttpStatusFor(grpc::StatusCode code) {
     default:
       return 500;
   }
-}
-
-std::string_view StatusCodeName(grpc::StatusCode code) {
-  static constexpr std::array<std::string_view, 17> kNames{
-      "OK",
-      "CANCELLED",
-      "UNKNOWN",
-      "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED",
-      "NOT_FOUND",
-      "ALREADY_EXISTS",
-      "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION",
-      "ABORTED",
-      "OUT_OF_RANGE",
-      "UNIMPLEMENTED",
-      "INTERNAL",
-      "UNAVAILABLE",
-      "DATA_LOSS",
-      "UNAUTHENTICATED"};
-  const auto index = static_cast<size_t>(code);
-  return index < kNames.size() ? kNames[index] : "UNKNOWN";
 }
 
 std::string ErrorJson(int http_status, grpc::StatusCode code,

@@ -91,9 +91,6 @@ int HttpStatusFor(grpc::StatusCode code);
 std::string ErrorJson(int http_status, grpc::StatusCode code,
                       std::string_view message);
 
-// "INVALID_ARGUMENT" for grpc::StatusCode::INVALID_ARGUMENT.
-std::string_view StatusCodeName(grpc::StatusCode code);
-
 }  // namespace timebank::services
 
 #endif  // TIMEBANK_SERVICES_HTTP_ROUTES_H_

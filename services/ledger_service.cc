@@ -1,11 +1,12 @@
 #include "services/ledger_service.h"
 
 #include <algorithm>
+#include <chrono>
 
-#include "ledger/clock.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
 #include "services/convert.h"
+#include "services/grpc_status.h"
 #include "services/serve.h"
 
 namespace timebank::services {
@@ -89,13 +90,13 @@ grpc::Status LedgerService::OpenAccount(grpc::ServerContext* context,
                                         const v1::OpenAccountRequest* request,
                                         v1::Account* reply) {
   return Serve("Ledger.OpenAccount", [&]() -> absl::Status {
-    RETURN_IF_ERROR(authorizer_
-                        ->Authorize(*context, "Ledger.OpenAccount",
-                                    request->timebank_id())
-                        .status());
-    ASSIGN_OR_RETURN(ledger::OpenAccountInput input, ToInput(*request));
-    ASSIGN_OR_RETURN(ledger::Account account,
-                     ledger_->OpenAccount(request->timebank_id(), input));
+    RETURN_IF_ERROR(
+        authorizer_
+            ->Authorize(*context, "Ledger.OpenAccount", request->timebank_id())
+            .status());
+    ASSIGN_OR_RETURN(
+        ledger::Account account,
+        ledger_->OpenAccount(request->timebank_id(), ToInput(*request)));
     ToProto(account, reply);
     return absl::OkStatus();
   });
@@ -208,10 +209,9 @@ grpc::Status LedgerService::RecordExchanges(
         ToProto(*results[i], result->mutable_exchange());
         result->set_already_recorded(results[i]->replayed);
       } else {
-        result->mutable_error()->set_code(
-            static_cast<int>(results[i].status().code()));
-        result->mutable_error()->set_message(
-            std::string(results[i].status().message()));
+        const grpc::Status error = ToGrpcStatus(results[i].status());
+        result->mutable_error()->set_code(error.error_code());
+        result->mutable_error()->set_message(error.error_message());
       }
     }
     return absl::OkStatus();
@@ -276,13 +276,8 @@ grpc::Status LedgerService::GetExchange(grpc::ServerContext* context,
                      authorizer_->Authorize(*context, "Ledger.GetExchange",
                                             request->timebank_id()));
     ASSIGN_OR_RETURN(ledger::Exchange exchange,
-                     ledger_->GetExchange(request->timebank_id(), request->seq()));
-    if (caller.is_member() &&
-        exchange.record.giver_id != caller.token.account_id &&
-        exchange.record.receiver_id != caller.token.account_id) {
-      return absl::PermissionDeniedError(
-          "seq: a MEMBER token sees only exchanges it took part in");
-    }
+                     ledger_->GetExchange(request->timebank_id(), caller.actor,
+                                          request->seq()));
     ToProto(exchange, reply);
     return absl::OkStatus();
   });
@@ -374,8 +369,7 @@ grpc::Status LedgerService::WatchJournal(
     const auto still_allowed = [&]() -> absl::Status {
       const uint64_t revocations = authorizer_->revocations();
       const bool expiry_due = caller.token.expires_at_us != 0 &&
-                              ledger::SystemClockUs() >=
-                                  caller.token.expires_at_us;
+                              ledger_->NowUs() >= caller.token.expires_at_us;
       if (revocations == revocations_seen && !expiry_due) {
         return absl::OkStatus();
       }

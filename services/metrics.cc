@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/clock.h"
 
 namespace timebank::services {
 namespace {
@@ -60,9 +60,7 @@ std::string FormatValue(double value) {
 }
 
 double NowSeconds() {
-  return std::chrono::duration<double>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return static_cast<double>(ledger::SystemClockUs()) / 1e6;
 }
 
 }  // namespace

@@ -9,7 +9,9 @@
 //   - NormaliseTag is idempotent;
 //   - a date ParseDate accepts formats back to the same text, and every day
 //     in the accepted range survives FormatDate then ParseDate;
-//   - ToInput copies what it is given, and fails only with INVALID_ARGUMENT.
+//   - ToInput copies what it is given, fails only with INVALID_ARGUMENT, and
+//     converts an enum number so that the ledger's rule accepts exactly the
+//     numbers the proto enum names (no out-of-range number aliases).
 //
 // Input: one selector byte (which check, modulo their number), then the text
 // or the serialised request. Seeds: tests/fuzz/corpus/fuzz_validation.
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "ledger/access.h"
 #include "ledger/civil_date.h"
 #include "ledger/validation.h"
 #include "services/convert.h"
@@ -245,28 +248,32 @@ void CheckRecordItem(std::string_view bytes) {
 void CheckOpenAccount(std::string_view bytes) {
   v1::OpenAccountRequest request;
   if (!Parse(bytes, &request)) return;
-  const absl::StatusOr<ledger::OpenAccountInput> input =
-      services::ToInput(request);
-  if (!input.ok()) {
-    CheckNamesField(input.status(), "kind");
+  const ledger::OpenAccountInput input = services::ToInput(request);
+  // Whatever number arrives, the ledger's rule accepts exactly the kinds
+  // there are (UNSPECIFIED is a PERSON): no number aliases onto one.
+  const absl::Status kind = ledger::CheckAccountKind(input.kind);
+  FUZZ_CHECK(kind.ok() == (request.kind() >= 0 && request.kind() <= 3));
+  if (!kind.ok()) {
+    CheckNamesField(kind, "kind");
     return;
   }
-  const auto kind = static_cast<int>(input->kind);
-  FUZZ_CHECK(kind >= 1 && kind <= 3);
-  FUZZ_CHECK(input->account_id == request.account_id());
-  FUZZ_CHECK(static_cast<int>(input->skills.size()) == request.skills_size());
-  CheckNamesField(ledger::CheckAccountId("account_id", input->account_id),
+  FUZZ_CHECK(request.kind() == 0 ? input.kind == ledger::AccountKind::kPerson
+                                 : static_cast<int>(input.kind) ==
+                                       static_cast<int>(request.kind()));
+  FUZZ_CHECK(input.account_id == request.account_id());
+  FUZZ_CHECK(static_cast<int>(input.skills.size()) == request.skills_size());
+  CheckNamesField(ledger::CheckAccountId("account_id", input.account_id),
                   "account_id");
   CheckNamesField(
-      ledger::CheckText("display_name", input->display_name,
+      ledger::CheckText("display_name", input.display_name,
                         ledger::kNameMaxLength, TextRule::kRequired),
       "display_name");
   std::vector<std::string> skills;
-  for (const std::string& skill : input->skills) {
+  for (const std::string& skill : input.skills) {
     skills.push_back(ledger::NormaliseTag(skill));
   }
   CheckNamesField(ledger::CheckSkills("skills", skills), "skills");
-  (void)ledger::ParseDate(input->joined_on);
+  (void)ledger::ParseDate(input.joined_on);
 }
 
 void CheckUpdateAccount(std::string_view bytes) {
@@ -280,8 +287,13 @@ void CheckUpdateAccount(std::string_view bytes) {
   }
   FUZZ_CHECK(input->display_name.has_value() == request.has_display_name());
   if (input->status) {
-    const auto status = static_cast<int>(*input->status);
-    FUZZ_CHECK(status >= 1 && status <= 3);
+    const absl::Status status = ledger::CheckAccountStatus(*input->status);
+    FUZZ_CHECK(status.ok() == (request.status() >= 1 && request.status() <= 3));
+    CheckNamesField(status, "status");
+    if (status.ok()) {
+      FUZZ_CHECK(static_cast<int>(*input->status) ==
+                 static_cast<int>(request.status()));
+    }
   }
   FUZZ_CHECK(input->skills.has_value() == request.replace_skills());
 }
@@ -289,18 +301,19 @@ void CheckUpdateAccount(std::string_view bytes) {
 void CheckCreateToken(std::string_view bytes) {
   v1::CreateTokenRequest request;
   if (!Parse(bytes, &request)) return;
-  const absl::StatusOr<ledger::NewToken> input = services::ToInput(request);
+  const ledger::NewToken input = services::ToInput(request);
   const bool known_role =
       request.role() >= v1::ROLE_ADMIN && request.role() <= v1::ROLE_AUDITOR;
-  FUZZ_CHECK(input.ok() == known_role);
-  if (!input.ok()) {
-    CheckNamesField(input.status(), "role");
+  const absl::Status role = ledger::CheckRole(input.role);
+  FUZZ_CHECK(role.ok() == known_role);
+  if (!role.ok()) {
+    CheckNamesField(role, "role");
     return;
   }
-  FUZZ_CHECK(static_cast<int>(input->role) == static_cast<int>(request.role()));
-  FUZZ_CHECK(static_cast<int>(input->timebank_ids.size()) ==
+  FUZZ_CHECK(static_cast<int>(input.role) == static_cast<int>(request.role()));
+  FUZZ_CHECK(static_cast<int>(input.timebank_ids.size()) ==
              request.timebank_ids_size());
-  FUZZ_CHECK(input->expires_at_us == request.expires_at_unix_us());
+  FUZZ_CHECK(input.expires_at_us == request.expires_at_unix_us());
 }
 
 void CheckCreateTimebank(std::string_view bytes) {

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <atomic>
 #include <cctype>
 #include <memory>
 #include <string>
@@ -285,6 +286,41 @@ TEST(Access, MemberTokenNeedsAnAccountOfItsTimebank) {
                                                   .account_id = "bob",
                                                   .name = "phone-bob"}));
   EXPECT_EQ(bob.second.account_id, "bob");
+}
+
+// A fake clock years away from the real one, so a judgement made on the
+// system clock instead would come out the other way.
+TEST(Access, ExpiryIsJudgedByTheLedgersClock) {
+  TempDir dir;
+  constexpr int64_t kHourUs = int64_t{3600} * 1'000'000;
+  constexpr int64_t k2040Us = int64_t{2'208'988'800} * 1'000'000;
+  std::atomic<int64_t> now_us = k2040Us;
+  LedgerOptions options = TestOptions(dir.path());
+  options.clock_us = [&now_us] { return now_us.load(); };
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger, Ledger::Open(options));
+  ASSERT_OK(ledger->CreateTimebank("riverside", "Riverside", {}));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<AccessRegistry> registry,
+                       AccessRegistry::Open(ledger.get()));
+
+  // In the real future, but already past on the ledger's clock.
+  EXPECT_STATUS(registry->Create({.role = Role::kCoordinator,
+                                  .timebank_ids = {"riverside"},
+                                  .name = "stale",
+                                  .expires_at_us = k2040Us - kHourUs}),
+                StatusCode::kInvalidArgument, "expires_at_unix_us:");
+
+  ASSERT_OK_AND_ASSIGN(auto created,
+                       registry->Create({.role = Role::kCoordinator,
+                                         .timebank_ids = {"riverside"},
+                                         .name = "hour",
+                                         .expires_at_us = k2040Us + kHourUs}));
+  EXPECT_EQ(created.second.created_at_us, k2040Us);
+  EXPECT_OK(registry->Authenticate(created.first));
+  now_us = k2040Us + kHourUs - 1;
+  EXPECT_OK(registry->Authenticate(created.first));
+  now_us = k2040Us + kHourUs;
+  EXPECT_STATUS(registry->Authenticate(created.first),
+                StatusCode::kUnauthenticated, "authorization:");
 }
 
 }  // namespace

@@ -326,14 +326,109 @@ TEST_F(PlanTest, ActionsKeepEveryVersionAndListTheLatest) {
                              .note = "Three buddies so far"}));
   EXPECT_EQ(updated.status, ledger::ActionStatus::kInProgress);
   EXPECT_EQ(updated.what, "Offer every newcomer a buddy");
-  ASSERT_OK_AND_ASSIGN(auto actions, ledger_->ListActions("tb"));
-  ASSERT_EQ(actions.size(), 1u);
-  EXPECT_EQ(actions[0].note, "Three buddies so far");
+  ASSERT_OK_AND_ASSIGN(auto actions, ledger_->ListActions("tb", {}, {}));
+  ASSERT_EQ(actions.items.size(), 1u);
+  EXPECT_EQ(actions.items[0].note, "Three buddies so far");
   EXPECT_STATUS(ledger_->UpdateAction("tb", Coordinator(), {.action_id = 9}),
                 absl::StatusCode::kNotFound, "action_id:");
   EXPECT_STATUS(ledger_->AddAction("tb", Coordinator(),
                                    {.request_id = "act-2", .who = "", .what = "x"}),
                 absl::StatusCode::kInvalidArgument, "who:");
+}
+
+// The ids of a listing's actions.
+std::vector<uint64_t> IdsOf(const ledger::PageOf<ledger::Action>& page) {
+  std::vector<uint64_t> ids;
+  for (const ledger::Action& action : page.items) ids.push_back(action.id);
+  return ids;
+}
+
+TEST_F(PlanTest, ListActionsFiltersByPrincipleOverallPlanAndStatus) {
+  using ledger::ActionStatus;
+  const std::optional<Principle> kOverall;
+  const std::vector<std::pair<std::optional<Principle>, ActionStatus>> plan = {
+      {Principle::kReciprocity, ActionStatus::kPlanned},
+      {kOverall, ActionStatus::kDone},
+      {Principle::kReciprocity, ActionStatus::kDone},
+      {Principle::kSocialNetworks, ActionStatus::kDropped}};
+  for (size_t i = 0; i < plan.size(); ++i) {
+    ASSERT_OK(ledger_->AddAction("tb", Coordinator(),
+                                 {.request_id = "act-" + std::to_string(i),
+                                  .principle = plan[i].first,
+                                  .who = "Coordinator",
+                                  .what = "Step " + std::to_string(i),
+                                  .status = plan[i].second}));
+  }
+  using Ids = std::vector<uint64_t>;
+  ASSERT_OK_AND_ASSIGN(auto all, ledger_->ListActions("tb", {}, {}));
+  EXPECT_EQ(IdsOf(all), (Ids{1, 2, 3, 4}));
+  ASSERT_OK_AND_ASSIGN(
+      auto reciprocity,
+      ledger_->ListActions("tb", {.principle = Principle::kReciprocity}, {}));
+  EXPECT_EQ(IdsOf(reciprocity), (Ids{1, 3}));
+  // A principle that is set but empty is the overall plan, not "any".
+  ASSERT_OK_AND_ASSIGN(auto overall,
+                       ledger_->ListActions("tb", {.principle = kOverall}, {}));
+  EXPECT_EQ(IdsOf(overall), (Ids{2}));
+  ASSERT_OK_AND_ASSIGN(
+      auto done_or_dropped,
+      ledger_->ListActions(
+          "tb", {.statuses = {ActionStatus::kDone, ActionStatus::kDropped}},
+          {}));
+  EXPECT_EQ(IdsOf(done_or_dropped), (Ids{2, 3, 4}));
+  ASSERT_OK_AND_ASSIGN(
+      auto reciprocity_done,
+      ledger_->ListActions("tb",
+                           {.principle = Principle::kReciprocity,
+                            .statuses = {ActionStatus::kDone}},
+                           {}));
+  EXPECT_EQ(IdsOf(reciprocity_done), (Ids{3}));
+}
+
+TEST_F(PlanTest, ListActionsPagesInIdOrderAfterTheToken) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_OK(ledger_->AddAction("tb", Coordinator(),
+                                 {.request_id = "act-" + std::to_string(i),
+                                  .who = "Coordinator",
+                                  .what = "Step " + std::to_string(i)}));
+  }
+  using Ids = std::vector<uint64_t>;
+  ASSERT_OK_AND_ASSIGN(auto first,
+                       ledger_->ListActions("tb", {}, {.page_size = 2}));
+  EXPECT_EQ(IdsOf(first), (Ids{1, 2}));
+  EXPECT_EQ(first.next_page_token, "2");
+  ASSERT_OK_AND_ASSIGN(
+      auto second,
+      ledger_->ListActions("tb", {}, {.page_size = 2, .page_token = "2"}));
+  EXPECT_EQ(IdsOf(second), (Ids{3, 4}));
+  ASSERT_OK_AND_ASSIGN(
+      auto last,
+      ledger_->ListActions("tb", {}, {.page_size = 2, .page_token = "4"}));
+  EXPECT_EQ(IdsOf(last), (Ids{5}));
+  EXPECT_EQ(last.next_page_token, "");
+  // A full last page has no token either: nothing follows it.
+  ASSERT_OK_AND_ASSIGN(
+      auto exact,
+      ledger_->ListActions("tb", {}, {.page_size = 1, .page_token = "4"}));
+  EXPECT_EQ(IdsOf(exact), (Ids{5}));
+  EXPECT_EQ(exact.next_page_token, "");
+}
+
+TEST_F(PlanTest, ListActionsRefusesWhatNoActionCouldMatch) {
+  EXPECT_STATUS(
+      ledger_->ListActions("tb", {.principle = static_cast<Principle>(5)}, {}),
+      absl::StatusCode::kInvalidArgument,
+      "principle: must be UNSPECIFIED (the overall plan), ");
+  EXPECT_STATUS(
+      ledger_->ListActions(
+          "tb", {.statuses = {static_cast<ledger::ActionStatus>(0)}}, {}),
+      absl::StatusCode::kInvalidArgument, "statuses:");
+  EXPECT_STATUS(ledger_->ListActions("tb", {}, {.page_size = -1}),
+                absl::StatusCode::kInvalidArgument, "page_size:");
+  EXPECT_STATUS(ledger_->ListActions("tb", {}, {.page_token = "x"}),
+                absl::StatusCode::kInvalidArgument, "page_token:");
+  EXPECT_STATUS(ledger_->ListActions("nope", {}, {}),
+                absl::StatusCode::kNotFound, "timebank_id:");
 }
 
 TEST_F(PlanTest, ThresholdsPersistAndResetToDefault) {

@@ -41,6 +41,18 @@ TEST(CivilDate, MonthOfIsYearTimesHundredPlusMonth) {
   EXPECT_EQ(MonthOf(*ParseDate("2027-01-01")), 202701);
 }
 
+TEST(CivilDate, EveryAcceptedDayFollowsTheDayBefore) {
+  const int32_t first = *ParseDate("1900-01-01");
+  const int32_t last = *ParseDate("2999-12-31");
+  for (int32_t days = first; days <= last; ++days) {
+    int year = 0, month = 0, day = 0;
+    CivilFromDays(days, &year, &month, &day);
+    ASSERT_EQ(DaysFromCivil(year, month, day), days) << FormatDate(days);
+    ASSERT_EQ(ParseDate(FormatDate(days)), days) << FormatDate(days);
+  }
+  EXPECT_EQ(last - first + 1, 1100 * 365 + 267);  // 267 leap days.
+}
+
 TEST(CivilDate, EveryInt32DayConvertsWithoutOverflow) {
   // A damaged entry can hold any int32 day; formatting it must stay defined
   // (the UndefinedBehaviorSanitizer build checks the arithmetic).

@@ -811,8 +811,9 @@ void ExpectReadsUnchanged(Ledger& ledger, const BooksState& before) {
     EXPECT_EQ(exchange.record.request_id.rfind("ok-", 0), 0u)
         << "half-written exchange " << exchange.record.request_id;
   }
-  EXPECT_STATUS(ledger.GetExchange(kFaultTb, before.timebank.last_seq + 1),
-                absl::StatusCode::kNotFound, "seq");
+  EXPECT_STATUS(
+      ledger.GetExchange(kFaultTb, Coordinator(), before.timebank.last_seq + 1),
+      absl::StatusCode::kNotFound, "seq");
   EXPECT_STATUS(ledger.GetAccount(kFaultTb, "zoe"), absl::StatusCode::kNotFound,
                 "account_id");
   ASSERT_OK_AND_ASSIGN(BalanceSnapshot snapshot,

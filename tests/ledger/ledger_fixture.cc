@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/escaping.h"
+
 namespace timebank::ledger_test {
 
 LedgerOptions TestOptions(const std::string& data_dir) {
@@ -9,13 +11,8 @@ LedgerOptions TestOptions(const std::string& data_dir) {
 }
 
 std::string Hex(const ledger::Hash& hash) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t byte : hash) {
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 0xF]);
-  }
-  return out;
+  return absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(hash.data()), hash.size()));
 }
 
 RecordExchangeInput Gave(std::string request_id, std::string giver,

@@ -548,8 +548,8 @@ TEST(Ledger, ConfirmIsRefusedWhileAPartyIsSuspended) {
   EXPECT_STATUS(
       ledger->ConfirmExchange(kTb, Member("bob"), pending.record.seq, "c1"),
       StatusCode::kFailedPrecondition, "giver_id:");
-  ASSERT_OK_AND_ASSIGN(Exchange still,
-                       ledger->GetExchange(kTb, pending.record.seq));
+  ASSERT_OK_AND_ASSIGN(Exchange still, ledger->GetExchange(kTb, Coordinator(),
+                                                           pending.record.seq));
   EXPECT_EQ(still.status, ExchangeStatus::kPending);
   EXPECT_EQ(BalanceOf(*ledger, "bob"), 0);
 }
@@ -631,7 +631,8 @@ TEST(Ledger, CoordinatorRecordIsConfirmedAtOnceAndMovesBalances) {
   ASSERT_OK_AND_ASSIGN(Timebank timebank, ledger->GetTimebank(kTb));
   EXPECT_EQ(timebank.last_seq, 1u);
   EXPECT_EQ(Hex(timebank.last_hash), Hex(e.record.hash));
-  ASSERT_OK_AND_ASSIGN(Exchange got, ledger->GetExchange(kTb, 1));
+  ASSERT_OK_AND_ASSIGN(Exchange got,
+                       ledger->GetExchange(kTb, Coordinator(), 1));
   EXPECT_EQ(got.record, e.record);
   EXPECT_EQ(got.status, ExchangeStatus::kConfirmed);
 }
@@ -700,8 +701,8 @@ TEST(Ledger, MemberRecordStaysPendingUntilOtherPartyConfirms) {
   EXPECT_STATUS(
       ledger->ConfirmExchange(kTb, Member("kathy"), pending.record.seq, "c1"),
       StatusCode::kPermissionDenied, "seq:");
-  ASSERT_OK_AND_ASSIGN(Exchange still,
-                       ledger->GetExchange(kTb, pending.record.seq));
+  ASSERT_OK_AND_ASSIGN(Exchange still, ledger->GetExchange(kTb, Coordinator(),
+                                                           pending.record.seq));
   EXPECT_EQ(still.status, ExchangeStatus::kPending);
 
   ASSERT_OK_AND_ASSIGN(
@@ -723,10 +724,31 @@ TEST(Ledger, MemberRecordStaysPendingUntilOtherPartyConfirms) {
   EXPECT_EQ(journal[1].target_seq, 1u);
   EXPECT_EQ(journal[1].recorded_by, "member-vera");
   EXPECT_EQ(journal[1].minutes, 120);
-  ASSERT_OK_AND_ASSIGN(Exchange got, ledger->GetExchange(kTb, 1));
+  ASSERT_OK_AND_ASSIGN(Exchange got,
+                       ledger->GetExchange(kTb, Coordinator(), 1));
   EXPECT_EQ(got.status, ExchangeStatus::kConfirmed);
   EXPECT_EQ(got.closed_by_seq, 2u);
-  EXPECT_STATUS(ledger->GetExchange(kTb, 2), StatusCode::kNotFound, "seq:");
+  EXPECT_STATUS(ledger->GetExchange(kTb, Coordinator(), 2),
+                StatusCode::kNotFound, "seq:");
+}
+
+TEST(Ledger, MemberSeesOnlyExchangesTheyTookPartIn) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto ledger,
+                       OpenWithPeople(dir, {"kathy", "vera", "olga"}));
+  ASSERT_OK_AND_ASSIGN(Exchange kathy_gave_vera,
+                       ledger->RecordExchange(kTb, Coordinator(),
+                                              Gave("r1", "kathy", "vera", 60)));
+  const Seq seq = kathy_gave_vera.record.seq;
+  EXPECT_OK(ledger->GetExchange(kTb, Member("kathy"), seq));
+  EXPECT_OK(ledger->GetExchange(kTb, Member("vera"), seq));
+  EXPECT_OK(ledger->GetExchange(kTb, Coordinator(), seq));
+  EXPECT_STATUS(ledger->GetExchange(kTb, Member("olga"), seq),
+                StatusCode::kPermissionDenied,
+                "seq: a MEMBER token sees only exchanges it took part in");
+  // What does not exist is NOT_FOUND for everyone alike.
+  EXPECT_STATUS(ledger->GetExchange(kTb, Member("olga"), seq + 1),
+                StatusCode::kNotFound, "seq:");
 }
 
 TEST(Ledger, ReceiverMayLogAndGiverConfirms) {
@@ -776,8 +798,8 @@ TEST(Ledger, MemberMayNotActOnOthersExchanges) {
   EXPECT_STATUS(ledger->RejectExchange(kTb, Member("cat"), pending.record.seq,
                                        "j1", "not mine"),
                 StatusCode::kPermissionDenied, "seq:");
-  ASSERT_OK_AND_ASSIGN(Exchange still,
-                       ledger->GetExchange(kTb, pending.record.seq));
+  ASSERT_OK_AND_ASSIGN(Exchange still, ledger->GetExchange(kTb, Coordinator(),
+                                                           pending.record.seq));
   EXPECT_EQ(still.status, ExchangeStatus::kPending);
   ASSERT_OK_AND_ASSIGN(Timebank timebank, ledger->GetTimebank(kTb));
   EXPECT_EQ(timebank.last_seq, 1u);
@@ -894,7 +916,8 @@ TEST(Ledger, ReverseUndoesAConfirmedExchange) {
   EXPECT_EQ(journal[1].note, "wrong people");
   EXPECT_EQ(journal[1].giver_id, "ann");
   EXPECT_EQ(journal[1].minutes, 60);
-  ASSERT_OK_AND_ASSIGN(Exchange got, ledger->GetExchange(kTb, 1));
+  ASSERT_OK_AND_ASSIGN(Exchange got,
+                       ledger->GetExchange(kTb, Coordinator(), 1));
   EXPECT_EQ(got.status, ExchangeStatus::kReversed);
 }
 
@@ -924,8 +947,8 @@ TEST(Ledger, ReverseNeedsAConfirmedExchange) {
   EXPECT_STATUS(
       ledger->ReverseExchange(kTb, Coordinator(), pending.record.seq, "v1", ""),
       StatusCode::kFailedPrecondition, "seq:");
-  ASSERT_OK_AND_ASSIGN(Exchange still,
-                       ledger->GetExchange(kTb, pending.record.seq));
+  ASSERT_OK_AND_ASSIGN(Exchange still, ledger->GetExchange(kTb, Coordinator(),
+                                                           pending.record.seq));
   EXPECT_EQ(still.status, ExchangeStatus::kPending);
 }
 
@@ -979,9 +1002,10 @@ TEST(Ledger, CloseOfAMissingSeqIsNotFoundAndSeqZeroIsInvalid) {
                 StatusCode::kNotFound, "seq:");
   EXPECT_STATUS(ledger->RejectExchange(kTb, Coordinator(), 0, "j1", ""),
                 StatusCode::kInvalidArgument, "seq:");
-  EXPECT_STATUS(ledger->GetExchange(kTb, 0), StatusCode::kInvalidArgument,
-                "seq:");
-  EXPECT_STATUS(ledger->GetExchange(kTb, 1), StatusCode::kNotFound, "seq:");
+  EXPECT_STATUS(ledger->GetExchange(kTb, Coordinator(), 0),
+                StatusCode::kInvalidArgument, "seq:");
+  EXPECT_STATUS(ledger->GetExchange(kTb, Coordinator(), 1),
+                StatusCode::kNotFound, "seq:");
   EXPECT_STATUS(ledger->ConfirmExchange(kTb, Coordinator(), 1, ""),
                 StatusCode::kInvalidArgument, "request_id:");
   EXPECT_STATUS(
@@ -1186,8 +1210,8 @@ TEST(Ledger, BalanceFloorIsCheckedWhenAPendingRecordIsConfirmed) {
       StatusCode::kFailedPrecondition, "receiver_id:");
   ASSERT_OK_AND_ASSIGN(BooksState after, ReadBooksState(*ledger, kTb));
   ExpectSameBooks(before, after);
-  ASSERT_OK_AND_ASSIGN(Exchange still,
-                       ledger->GetExchange(kTb, pending.record.seq));
+  ASSERT_OK_AND_ASSIGN(Exchange still, ledger->GetExchange(kTb, Coordinator(),
+                                                           pending.record.seq));
   EXPECT_EQ(still.status, ExchangeStatus::kPending);
 }
 
@@ -1209,8 +1233,8 @@ TEST(Ledger, BalanceFloorAppliesToTheGiverWhenAnExchangeIsReversed) {
       StatusCode::kFailedPrecondition, "giver_id:");
   ASSERT_OK_AND_ASSIGN(BooksState after, ReadBooksState(*ledger, kTb));
   ExpectSameBooks(before, after);
-  ASSERT_OK_AND_ASSIGN(Exchange still,
-                       ledger->GetExchange(kTb, gave.record.seq));
+  ASSERT_OK_AND_ASSIGN(
+      Exchange still, ledger->GetExchange(kTb, Coordinator(), gave.record.seq));
   EXPECT_EQ(still.status, ExchangeStatus::kConfirmed);
 }
 
@@ -1241,7 +1265,7 @@ TEST(Ledger, EveryEntryWrittenCanBeReadBackAndVerified) {
       kTb, ledger::Actor::Coordinator(std::string(70'000, 'c')),
       Gave("r1", "ann", "bob", 60));
   if (written.ok()) {
-    EXPECT_OK(ledger->GetExchange(kTb, written->record.seq));
+    EXPECT_OK(ledger->GetExchange(kTb, Coordinator(), written->record.seq));
     EXPECT_OK(ledger->ReadJournal(kTb, 1, 10));
   }
   ASSERT_OK_AND_ASSIGN(ledger::VerifyReport report, ledger->Verify(kTb));

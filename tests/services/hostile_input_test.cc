@@ -213,8 +213,9 @@ std::vector<int32_t> BadPageSizes() {
   return {-1, ledger::kPageSizeMax + 1, kInt32Min, kInt32Max};
 }
 
-// Raw numbers no enum of the API defines.
-std::vector<int> UnknownEnumValues() { return {99, -1, kInt32Max}; }
+// Raw numbers no enum of the API defines. 256 and 257 would wrap onto 0 and
+// 1 if converted carelessly to the ledger's uint8_t enums.
+std::vector<int> UnknownEnumValues() { return {99, -1, kInt32Max, 256, 257}; }
 
 // ------------------------------------------------------------------ cases
 

@@ -2,52 +2,14 @@
 
 #include <utility>
 
-namespace timebank::testing {
+#include "services/grpc_status.h"
 
-std::string CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS:
-      return "DATA_LOSS";
-    default:
-      return "code " + std::to_string(static_cast<int>(code));
-  }
-}
+namespace timebank::testing {
 
 std::string Describe(const grpc::Status& status) {
   if (status.ok()) return "OK";
-  return CodeName(status.error_code()) + ": " + status.error_message();
+  return services::StatusCodeName(status.error_code()) + ": " +
+         status.error_message();
 }
 
 Client::Client(std::shared_ptr<grpc::Channel> channel, std::string token)
@@ -294,7 +256,7 @@ v1::RecordExchangeItem ExchangeItem(const v1::RecordExchangeRequest& request) {
   }
   ::testing::AssertionResult failure = ::testing::AssertionFailure();
   failure << expr_text << " returned " << Describe(status) << "\n  expected "
-          << code_text << " (" << CodeName(code) << ")";
+          << code_text << " (" << services::StatusCodeName(code) << ")";
   if (!field.empty()) {
     failure << " with a message beginning \"" << prefix << "\" (" << field_text
             << ")";

@@ -50,7 +50,6 @@ struct Rpc {
   const T& operator*() const { return reply; }
 };
 
-std::string CodeName(grpc::StatusCode code);
 // "NOT_FOUND: seq: no such journal entry".
 std::string Describe(const grpc::Status& status);
 
