@@ -16,7 +16,7 @@ build_packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libspdlog-dev libabsl-dev libssl-dev
-  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
+  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev prometheus-cpp-dev
 )
 # Tests: GoogleTest and Google Benchmark; clang 14 with its sanitizer and
 # libFuzzer runtimes for the fuzz targets; chromium for the browser test;
@@ -28,7 +28,7 @@ test_packages=(
 )
 runtime_packages=(
   ca-certificates libgrpc++1.51 libprotobuf32 librocksdb7.8 libspdlog1.10
-  libcpp-httplib0.11 libssl3
+  libcpp-httplib0.11 libssl3 libprometheus-cpp-core1.0
 )
 
 mode=${1:-}
