@@ -16,19 +16,20 @@ build_packages=(
   build-essential cmake pkg-config git ca-certificates openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libspdlog-dev libabsl-dev libssl-dev
-  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev
+  libcli11-dev nlohmann-json3-dev libcpp-httplib-dev prometheus-cpp-dev
 )
 # Tests: GoogleTest and Google Benchmark; clang 14 with its sanitizer and
 # libFuzzer runtimes for the fuzz targets; chromium for the browser test;
 # the tools the deployment-file checks run (systemd-analyze verify, YAML);
-# zlib to gzip the HTTP limits test's bodies.
+# zlib to gzip the HTTP limits test's bodies; Prometheus (with promtool) to
+# scrape a real server.
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium
-  systemd python3 python3-yaml zlib1g-dev
+  systemd python3 python3-yaml zlib1g-dev prometheus
 )
 runtime_packages=(
   ca-certificates libgrpc++1.51 libprotobuf32 librocksdb7.8 libspdlog1.10
-  libcpp-httplib0.11 libssl3
+  libcpp-httplib0.11 libssl3 libprometheus-cpp-core1.0
 )
 
 mode=${1:-}

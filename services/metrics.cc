@@ -1,12 +1,11 @@
 #include "services/metrics.h"
 
+#include <prometheus/text_serializer.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <fstream>
+#include <iterator>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "ledger/clock.h"
 
 namespace timebank::services {
@@ -36,227 +35,187 @@ const std::vector<double>& WriteBounds() {
   return *bounds;
 }
 
-std::string EscapeLabel(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string FormatValue(double value) {
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  if (std::isnan(value)) return "NaN";
-  if (value == std::floor(value) && std::fabs(value) < 1e15) {
-    return absl::StrCat(static_cast<int64_t>(value));
-  }
-  return absl::StrFormat("%.15g", value);
-}
-
 double NowSeconds() {
   return static_cast<double>(ledger::SystemClockUs()) / 1e6;
 }
 
+prometheus::Family<prometheus::Counter>& CounterFamily(
+    prometheus::Registry& registry, const std::string& name,
+    const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+
+prometheus::Family<prometheus::Gauge>& GaugeFamily(
+    prometheus::Registry& registry, const std::string& name,
+    const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry);
+}
+
+prometheus::Family<prometheus::Histogram>& HistogramFamily(
+    prometheus::Registry& registry, const std::string& name,
+    const std::string& help) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry);
+}
+
 }  // namespace
 
-void Exposition::Family(std::string_view name, std::string_view help,
-                        std::string_view type) {
-  if (last_family_ == name) return;
-  last_family_ = std::string(name);
-  text_.append("# HELP ").append(name).append(" ").append(help);
-  text_.append("\n# TYPE ").append(name).append(" ").append(type).append("\n");
+void ScrapeGauges::Gauge(const std::string& name, const std::string& help,
+                         double value, const prometheus::Labels& labels) {
+  GaugeFamily(registry_, name, help).Add(labels).Set(value);
 }
 
-void Exposition::Sample(std::string_view name, const Labels& labels,
-                        double value) {
-  text_.append(name);
-  if (!labels.empty()) {
-    text_ += '{';
-    for (size_t i = 0; i < labels.size(); ++i) {
-      absl::StrAppend(&text_, i == 0 ? "" : ",", labels[i].first, "=\"",
-                      EscapeLabel(labels[i].second), "\"");
+const RpcMetrics::CodeSeries& RpcMetrics::ForCode(std::string_view code) {
+  {
+    std::shared_lock lock(mu_);
+    if (const auto it = by_code_.find(code); it != by_code_.end()) {
+      return it->second;
     }
-    text_ += '}';
   }
-  absl::StrAppend(&text_, " ", FormatValue(value), "\n");
-}
-
-void Exposition::Gauge(std::string_view name, std::string_view help,
-                       double value, const Labels& labels) {
-  Family(name, help, "gauge");
-  Sample(name, labels, value);
-}
-
-void Exposition::Counter(std::string_view name, std::string_view help,
-                         double value, const Labels& labels) {
-  Family(name, help, "counter");
-  Sample(name, labels, value);
-}
-
-void Exposition::Histogram(std::string_view name, std::string_view help,
-                           const std::vector<double>& bounds,
-                           const std::vector<uint64_t>& cumulative,
-                           uint64_t count, double sum, const Labels& labels) {
-  Family(name, help, "histogram");
-  const std::string base(name);
-  const std::string bucket = base + "_bucket";
-  for (size_t i = 0; i < bounds.size(); ++i) {
-    Labels with_le = labels;
-    with_le.emplace_back("le", FormatValue(bounds[i]));
-    Sample(bucket, with_le, static_cast<double>(cumulative[i]));
-  }
-  Labels with_inf = labels;
-  with_inf.emplace_back("le", "+Inf");
-  Sample(bucket, with_inf, static_cast<double>(count));
-  Sample(base + "_sum", labels, sum);
-  Sample(base + "_count", labels, static_cast<double>(count));
-}
-
-void HistogramFamily::Observe(const std::vector<std::string>& label_values,
-                              double value) {
   std::lock_guard lock(mu_);
-  Series& series = series_[label_values];
-  if (series.buckets.empty()) series.buckets.assign(bounds_.size(), 0);
-  for (size_t i = 0; i < bounds_.size(); ++i) {
-    if (value <= bounds_[i]) {
-      ++series.buckets[i];
-      break;
-    }
+  auto it = by_code_.find(code);
+  if (it == by_code_.end()) {
+    const std::string name(code);
+    it = by_code_.emplace(name, metrics_->AddCallSeries(method_, name)).first;
   }
-  ++series.count;
-  series.sum += value;
+  return it->second;
 }
 
-void HistogramFamily::Write(const std::vector<std::string>& label_names,
-                            Exposition& out) const {
-  std::lock_guard lock(mu_);
-  if (series_.empty()) {
-    // An empty histogram still says it exists, so dashboards find it.
-    out.Histogram(name_, help_, bounds_,
-                  std::vector<uint64_t>(bounds_.size(), 0), 0, 0);
-    return;
-  }
-  for (const auto& [values, series] : series_) {
-    Exposition::Labels labels;
-    for (size_t i = 0; i < label_names.size() && i < values.size(); ++i) {
-      labels.emplace_back(label_names[i], values[i]);
-    }
-    std::vector<uint64_t> cumulative(bounds_.size());
-    uint64_t running = 0;
-    for (size_t i = 0; i < bounds_.size(); ++i) {
-      running += series.buckets[i];
-      cumulative[i] = running;
-    }
-    out.Histogram(name_, help_, bounds_, cumulative, series.count, series.sum,
-                  labels);
-  }
+void RpcMetrics::Count(std::string_view code, double seconds) {
+  const CodeSeries& series = ForCode(code);
+  series.calls->Increment();
+  series.seconds->Observe(seconds);
 }
 
 Metrics::Metrics()
-    : started_at_s_(NowSeconds()),
-      call_seconds_("timebank_rpc_duration_seconds",
-                    "Time from the start of a call to its status, by method "
-                    "and status code.",
-                    CallBounds()),
-      commit_commands_("timebank_commit_commands",
-                       "Commands carried by one group commit.",
-                       PowersOfTwo(4096)),
-      commit_entries_("timebank_commit_entries",
-                      "Journal entries appended by one group commit.",
-                      PowersOfTwo(16384)),
-      commit_write_seconds_("timebank_commit_write_seconds",
-                            "The synced RocksDB write of one group commit.",
-                            WriteBounds()) {}
+    : calls_(CounterFamily(registry_, "timebank_rpc_calls_total",
+                           "Calls finished, by method and status code.")),
+      call_seconds_(HistogramFamily(
+          registry_, "timebank_rpc_duration_seconds",
+          "Time from the start of a call to its status, by method and status "
+          "code.")),
+      no_call_yet_(&call_seconds_.Add({}, CallBounds())),
+      commits_ok_(CounterFamily(registry_, "timebank_commits_total",
+                                "Group commits, by result.")
+                      .Add({{"result", "ok"}})),
+      commits_failed_(CounterFamily(registry_, "timebank_commits_total",
+                                    "Group commits, by result.")
+                          .Add({{"result", "failed"}})),
+      commit_commands_(HistogramFamily(registry_, "timebank_commit_commands",
+                                       "Commands carried by one group commit.")
+                           .Add({}, PowersOfTwo(4096))),
+      commit_entries_(
+          HistogramFamily(registry_, "timebank_commit_entries",
+                          "Journal entries appended by one group commit.")
+              .Add({}, PowersOfTwo(16384))),
+      commit_write_seconds_(
+          HistogramFamily(registry_, "timebank_commit_write_seconds",
+                          "The synced RocksDB write of one group commit.")
+              .Add({}, WriteBounds())),
+      backups_ok_(CounterFamily(registry_, "timebank_backups_total",
+                                "Backups taken through the Admin service.")
+                      .Add({{"result", "ok"}})),
+      backups_failed_(CounterFamily(registry_, "timebank_backups_total",
+                                    "Backups taken through the Admin service.")
+                          .Add({{"result", "failed"}})),
+      backup_last_success_s_(
+          GaugeFamily(registry_,
+                      "timebank_backup_last_success_timestamp_seconds",
+                      "When the newest successful backup finished; 0 if none "
+                      "yet.")
+              .Add({})),
+      backup_last_duration_s_(
+          GaugeFamily(registry_, "timebank_backup_last_duration_seconds",
+                      "How long the newest successful backup took.")
+              .Add({})),
+      backup_last_size_bytes_(
+          GaugeFamily(registry_, "timebank_backup_last_size_bytes",
+                      "Size of the newest successful backup.")
+              .Add({})) {
+  GaugeFamily(registry_, "process_start_time_seconds",
+              "Start time of the process since the Unix epoch in seconds.")
+      .Add({})
+      .Set(NowSeconds());
+}
+
+RpcMetrics::CodeSeries Metrics::AddCallSeries(const std::string& method,
+                                              const std::string& code) {
+  const prometheus::Labels labels = {{"method", method}, {"code", code}};
+  RpcMetrics::CodeSeries series{
+      .calls = &calls_.Add(labels),
+      .seconds = &call_seconds_.Add(labels, CallBounds())};
+  std::call_once(first_call_, [this] { call_seconds_.Remove(no_call_yet_); });
+  return series;
+}
+
+RpcMetrics* Metrics::ForMethod(std::string_view method) {
+  {
+    std::shared_lock lock(rpcs_mu_);
+    if (const auto it = rpcs_.find(method); it != rpcs_.end()) {
+      return it->second.get();
+    }
+  }
+  std::lock_guard lock(rpcs_mu_);
+  auto it = rpcs_.find(method);
+  if (it == rpcs_.end()) {
+    // The constructor is private: make_unique cannot call it.
+    std::unique_ptr<RpcMetrics> rpc(new RpcMetrics(std::string(method), this));
+    it = rpcs_.emplace(std::string(method), std::move(rpc)).first;
+  }
+  return it->second.get();
+}
 
 void Metrics::CountCall(std::string_view method, std::string_view code,
                         double seconds) {
-  {
-    std::lock_guard lock(mu_);
-    ++calls_[{std::string(method), std::string(code)}];
-  }
-  call_seconds_.Observe({std::string(method), std::string(code)}, seconds);
+  ForMethod(method)->Count(code, seconds);
 }
 
 void Metrics::ObserveCommit(const ledger::CommitStats& stats) {
-  {
-    std::lock_guard lock(mu_);
-    ++(stats.ok ? commits_ok_ : commits_failed_);
+  if (!stats.ok) {
+    commits_failed_.Increment();
+    return;
   }
-  if (!stats.ok) return;
-  commit_commands_.Observe({}, static_cast<double>(stats.commands));
-  commit_entries_.Observe({}, static_cast<double>(stats.entries));
-  commit_write_seconds_.Observe({}, static_cast<double>(stats.write_us) / 1e6);
+  commits_ok_.Increment();
+  commit_commands_.Observe(static_cast<double>(stats.commands));
+  commit_entries_.Observe(static_cast<double>(stats.entries));
+  commit_write_seconds_.Observe(static_cast<double>(stats.write_us) / 1e6);
 }
 
 void Metrics::CountBackup(bool ok, double seconds, uint64_t size_bytes) {
-  std::lock_guard lock(mu_);
   if (!ok) {
-    ++backups_failed_;
+    backups_failed_.Increment();
     return;
   }
-  ++backups_ok_;
-  backup_last_success_s_ = NowSeconds();
-  backup_last_duration_s_ = seconds;
-  backup_last_size_bytes_ = static_cast<double>(size_bytes);
+  backups_ok_.Increment();
+  backup_last_success_s_.Set(NowSeconds());
+  backup_last_duration_s_.Set(seconds);
+  backup_last_size_bytes_.Set(static_cast<double>(size_bytes));
 }
 
-void Metrics::AddCollector(std::function<void(Exposition&)> collector) {
-  std::lock_guard lock(mu_);
+void Metrics::AddCollector(std::function<void(ScrapeGauges&)> collector) {
+  std::lock_guard lock(collectors_mu_);
   collectors_.push_back(std::move(collector));
 }
 
 std::string Metrics::Render() const {
-  Exposition out;
-  std::vector<std::function<void(Exposition&)>> collectors;
+  std::vector<std::function<void(ScrapeGauges&)>> collectors;
   {
-    std::lock_guard lock(mu_);
-    for (const auto& [key, count] : calls_) {
-      out.Counter("timebank_rpc_calls_total",
-                  "Calls finished, by method and status code.",
-                  static_cast<double>(count),
-                  {{"method", key.first}, {"code", key.second}});
-    }
-    const char* commits_help = "Group commits, by result.";
-    out.Counter("timebank_commits_total", commits_help,
-                static_cast<double>(commits_ok_), {{"result", "ok"}});
-    out.Counter("timebank_commits_total", commits_help,
-                static_cast<double>(commits_failed_), {{"result", "failed"}});
-    const char* backups_help = "Backups taken through the Admin service.";
-    out.Counter("timebank_backups_total", backups_help,
-                static_cast<double>(backups_ok_), {{"result", "ok"}});
-    out.Counter("timebank_backups_total", backups_help,
-                static_cast<double>(backups_failed_), {{"result", "failed"}});
-    out.Gauge("timebank_backup_last_success_timestamp_seconds",
-              "When the newest successful backup finished; 0 if none yet.",
-              backup_last_success_s_);
-    out.Gauge("timebank_backup_last_duration_seconds",
-              "How long the newest successful backup took.",
-              backup_last_duration_s_);
-    out.Gauge("timebank_backup_last_size_bytes",
-              "Size of the newest successful backup.", backup_last_size_bytes_);
+    std::lock_guard lock(collectors_mu_);
     collectors = collectors_;
   }
-  call_seconds_.Write({"method", "code"}, out);
-  commit_commands_.Write({}, out);
-  commit_entries_.Write({}, out);
-  commit_write_seconds_.Write({}, out);
-  for (const auto& collect : collectors) collect(out);
-  out.Gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
-            static_cast<double>(ResidentMemoryBytes()));
-  out.Gauge("process_start_time_seconds",
-            "Start time of the process since the Unix epoch in seconds.",
-            started_at_s_);
-  return out.text();
+  ScrapeGauges gauges;
+  for (const auto& collect : collectors) collect(gauges);
+  gauges.Gauge("process_resident_memory_bytes",
+               "Resident memory size in bytes.",
+               static_cast<double>(ResidentMemoryBytes()));
+  std::vector<prometheus::MetricFamily> families = registry_.Collect();
+  std::vector<prometheus::MetricFamily> scraped = gauges.registry_.Collect();
+  families.insert(families.end(), std::make_move_iterator(scraped.begin()),
+                  std::make_move_iterator(scraped.end()));
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 void CollectLedger(const ledger::Ledger& ledger, TimebankSeries series,
-                   Exposition& out) {
+                   ScrapeGauges& out) {
   const std::vector<ledger::Timebank> timebanks = ledger.ListTimebanks();
   if (series == TimebankSeries::kPerTimebank) {
     for (const ledger::Timebank& timebank : timebanks) {
@@ -270,8 +229,8 @@ void CollectLedger(const ledger::Ledger& ledger, TimebankSeries series,
     for (const ledger::Timebank& timebank : timebanks) {
       entries += static_cast<double>(timebank.last_seq);
     }
-    out.Gauge("timebank_journal_entries",
-              "Entries in all timebanks' journals.", entries);
+    out.Gauge("timebank_journal_entries", "Entries in all timebanks' journals.",
+              entries);
   }
   out.Gauge("timebank_timebanks", "Timebanks on this server.",
             static_cast<double>(timebanks.size()));

@@ -1,6 +1,7 @@
-// Server metrics in the Prometheus text format (version 0.0.4): counters and
-// histograms the server updates as calls, commits and backups happen, and
-// gauges read from the ledger and the process when a scrape asks for them.
+// Server metrics, kept in a prometheus-cpp registry and served as Prometheus
+// text (version 0.0.4, prometheus::TextSerializer): counters and histograms
+// the server updates as calls, commits and backups happen, and gauges read
+// from the ledger and the process when a scrape asks for them.
 //
 // Every metric name, with its labels:
 //   timebank_rpc_calls_total{method,code}           calls finished
@@ -28,9 +29,18 @@
 #ifndef TIMEBANK_SERVICES_METRICS_H_
 #define TIMEBANK_SERVICES_METRICS_H_
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/labels.h>
+#include <prometheus/registry.h>
+
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,86 +49,107 @@
 
 namespace timebank::services {
 
-// Writes one scrape's text. Each metric family gets its HELP and TYPE lines
-// once, before its first sample.
-class Exposition {
+// The gauges of one scrape, read as it happens. Each scrape gets a fresh
+// set, so a figure that cannot be read now is absent rather than stale.
+// Thread safety: one scrape's, used by one thread.
+class ScrapeGauges {
  public:
-  using Labels = std::vector<std::pair<std::string, std::string>>;
+  ScrapeGauges() = default;
+  ScrapeGauges(const ScrapeGauges&) = delete;
+  ScrapeGauges& operator=(const ScrapeGauges&) = delete;
 
-  void Gauge(std::string_view name, std::string_view help, double value,
-             const Labels& labels = {});
-  void Counter(std::string_view name, std::string_view help, double value,
-               const Labels& labels = {});
-  // `cumulative[i]` observations were <= `bounds[i]`; `count` in all.
-  void Histogram(std::string_view name, std::string_view help,
-                 const std::vector<double>& bounds,
-                 const std::vector<uint64_t>& cumulative, uint64_t count,
-                 double sum, const Labels& labels = {});
-
-  const std::string& text() const { return text_; }
+  // Sets `name` with `labels` to `value`; the first call for a name gives
+  // its help.
+  void Gauge(const std::string& name, const std::string& help, double value,
+             const prometheus::Labels& labels = {});
 
  private:
-  void Family(std::string_view name, std::string_view help,
-              std::string_view type);
-  void Sample(std::string_view name, const Labels& labels, double value);
-
-  std::string text_;
-  std::string last_family_;
+  friend class Metrics;
+  prometheus::Registry registry_;
 };
 
-// A histogram with fixed upper bounds, one series per label set.
-class HistogramFamily {
+class Metrics;
+
+// The finished calls of one rpc: its series of timebank_rpc_calls_total and
+// timebank_rpc_duration_seconds, one pair per status code, each made by the
+// first call that ends with that code and reused by every later one.
+class RpcMetrics {
  public:
-  HistogramFamily(std::string name, std::string help, std::vector<double> bounds)
-      : name_(std::move(name)), help_(std::move(help)), bounds_(std::move(bounds)) {}
-  void Observe(const std::vector<std::string>& label_values, double value);
-  void Write(const std::vector<std::string>& label_names, Exposition& out) const;
+  // "timebank.v1.Ledger/GetBalance".
+  const std::string& method() const { return method_; }
+  // One finished call: its status code's name ("OK") and its latency.
+  void Count(std::string_view code, double seconds);
 
  private:
-  struct Series {
-    std::vector<uint64_t> buckets;  // Not cumulative.
-    uint64_t count = 0;
-    double sum = 0;
+  friend class Metrics;
+  struct CodeSeries {
+    prometheus::Counter* calls;
+    prometheus::Histogram* seconds;
   };
-  std::string name_;
-  std::string help_;
-  std::vector<double> bounds_;
-  mutable std::mutex mu_;
-  std::map<std::vector<std::string>, Series> series_;
+  RpcMetrics(std::string method, Metrics* metrics)
+      : method_(std::move(method)), metrics_(metrics) {}
+  const CodeSeries& ForCode(std::string_view code);
+
+  const std::string method_;
+  Metrics* const metrics_;
+  std::shared_mutex mu_;
+  std::map<std::string, CodeSeries, std::less<>> by_code_;
 };
 
 class Metrics {
  public:
   Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
 
-  // One finished rpc: "timebank.v1.Ledger/GetBalance", "OK".
-  void CountCall(std::string_view method, std::string_view code, double seconds);
+  // The counters of `method` ("timebank.v1.Ledger/GetBalance"): made by the
+  // first call for that name, the same object after; it lives as long as
+  // this Metrics.
+  RpcMetrics* ForMethod(std::string_view method);
+  // One finished rpc: "timebank.v1.Ledger/GetBalance", "OK". The same as
+  // ForMethod(method)->Count(code, seconds).
+  void CountCall(std::string_view method, std::string_view code,
+                 double seconds);
   void ObserveCommit(const ledger::CommitStats& stats);
   void CountBackup(bool ok, double seconds, uint64_t size_bytes);
 
   // Adds gauges read at scrape time (ledger state, streams, health).
-  void AddCollector(std::function<void(Exposition&)> collector);
+  void AddCollector(std::function<void(ScrapeGauges&)> collector);
 
   // The whole scrape.
   std::string Render() const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, uint64_t> calls_;
-  uint64_t commits_ok_ = 0;
-  uint64_t commits_failed_ = 0;
-  uint64_t backups_ok_ = 0;
-  uint64_t backups_failed_ = 0;
-  double backup_last_success_s_ = 0;
-  double backup_last_duration_s_ = 0;
-  double backup_last_size_bytes_ = 0;
-  std::vector<std::function<void(Exposition&)>> collectors_;
-  double started_at_s_ = 0;
+  friend class RpcMetrics;
+  // The new series of one method and code.
+  RpcMetrics::CodeSeries AddCallSeries(const std::string& method,
+                                       const std::string& code);
 
-  HistogramFamily call_seconds_;
-  HistogramFamily commit_commands_;
-  HistogramFamily commit_entries_;
-  HistogramFamily commit_write_seconds_;
+  prometheus::Registry registry_;
+  prometheus::Family<prometheus::Counter>& calls_;
+  prometheus::Family<prometheus::Histogram>& call_seconds_;
+  // A zero series without labels while no call has finished, so the
+  // latency histogram is in every scrape and dashboards find it.
+  std::once_flag first_call_;
+  prometheus::Histogram* no_call_yet_;
+
+  prometheus::Counter& commits_ok_;
+  prometheus::Counter& commits_failed_;
+  prometheus::Histogram& commit_commands_;
+  prometheus::Histogram& commit_entries_;
+  prometheus::Histogram& commit_write_seconds_;
+
+  prometheus::Counter& backups_ok_;
+  prometheus::Counter& backups_failed_;
+  prometheus::Gauge& backup_last_success_s_;
+  prometheus::Gauge& backup_last_duration_s_;
+  prometheus::Gauge& backup_last_size_bytes_;
+
+  std::shared_mutex rpcs_mu_;
+  std::map<std::string, std::unique_ptr<RpcMetrics>, std::less<>> rpcs_;
+
+  mutable std::mutex collectors_mu_;
+  std::vector<std::function<void(ScrapeGauges&)>> collectors_;
 };
 
 // Whether scrapes name timebanks. Their ids say who uses the server and how
@@ -131,7 +162,7 @@ enum class TimebankSeries {
 // Gauges of the ledger: journal lengths (in all, or per timebank), the number
 // of timebanks, storage health and the RocksDB figures.
 void CollectLedger(const ledger::Ledger& ledger, TimebankSeries series,
-                   Exposition& out);
+                   ScrapeGauges& out);
 
 // Resident memory of this process from /proc/self/statm; -1 if unreadable.
 int64_t ResidentMemoryBytes();

@@ -262,7 +262,7 @@ struct Server::State {
     const TimebankSeries series = options.metrics_per_timebank
                                       ? TimebankSeries::kPerTimebank
                                       : TimebankSeries::kTotalsOnly;
-    metrics->AddCollector([this, series](Exposition& out) {
+    metrics->AddCollector([this, series](ScrapeGauges& out) {
       CollectLedger(*ledger, series, out);
       out.Gauge("timebank_watch_streams", "Open WatchJournal streams.",
                 feed->open_streams());

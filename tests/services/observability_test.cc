@@ -12,15 +12,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
+#include "services/metrics.h"
 #include "services/server.h"
 #include "tests/services/command.h"
 #include "tests/services/rpc_client.h"
@@ -74,16 +80,57 @@ HttpReply HttpGet(int port, const std::string& path,
   return reply;
 }
 
-// The value of the sample whose name and labels are exactly `series`
-// (`name{a="b",c="d"}` or a bare name); -1 when absent.
-double Sample(const std::string& scrape, const std::string& series) {
-  const std::string prefix = series + " ";
-  size_t at = 0;
-  while ((at = scrape.find(prefix, at)) != std::string::npos) {
-    if (at == 0 || scrape[at - 1] == '\n') {
-      return std::stod(scrape.substr(at + prefix.size()));
+// A series, `name{a="b",c="d"}` or a bare name: its name and its labels,
+// whose order the text format leaves free (prometheus-cpp sorts them).
+struct Series {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  bool operator==(const Series&) const = default;
+};
+
+// The series at the start of `text` (a sample line or a test's pattern) and
+// where it ends; nullopt if it is malformed.
+std::optional<std::pair<Series, size_t>> ParseSeries(std::string_view text) {
+  Series series;
+  size_t at = text.find_first_of("{ ");
+  series.name = std::string(text.substr(0, at));
+  if (at == std::string_view::npos || text[at] == ' ') {
+    return std::make_pair(series, std::min(at, text.size()));
+  }
+  ++at;
+  while (at < text.size() && text[at] != '}') {
+    const size_t equals = text.find("=\"", at);
+    if (equals == std::string_view::npos) return std::nullopt;
+    const std::string name(text.substr(at, equals - at));
+    std::string value;
+    for (at = equals + 2; at < text.size() && text[at] != '"'; ++at) {
+      if (text[at] == '\\' && at + 1 < text.size()) ++at;
+      value += text[at];
     }
-    at += prefix.size();
+    if (at >= text.size()) return std::nullopt;
+    series.labels[name] = value;
+    ++at;
+    if (at < text.size() && text[at] == ',') ++at;
+  }
+  if (at >= text.size()) return std::nullopt;
+  return std::make_pair(series, at + 1);
+}
+
+// The value of the sample whose name and labels are exactly `series`
+// (`name{a="b",c="d"}` in any label order, or a bare name); -1 when absent.
+double Sample(const std::string& scrape, const std::string& series) {
+  const std::optional<std::pair<Series, size_t>> wanted = ParseSeries(series);
+  if (!wanted) return -1;
+  std::string_view rest = scrape;
+  while (!rest.empty()) {
+    const size_t end = std::min(rest.find('\n'), rest.size());
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+    if (line.starts_with('#')) continue;
+    const std::optional<std::pair<Series, size_t>> found = ParseSeries(line);
+    if (found && found->first == wanted->first && found->second < line.size()) {
+      return std::stod(std::string(line.substr(found->second)));
+    }
   }
   return -1;
 }
@@ -440,6 +487,64 @@ TEST(HealthCli, ExitsZeroOnlyWhenTheServerIsServing) {
       work.path());
   EXPECT_EQ(gone.exit_code, 1) << gone;
   EXPECT_NE(gone.err.find("UNAVAILABLE"), std::string::npos) << gone;
+}
+
+// A method's series are made by its first call with a code and counted
+// through after; the latency histogram is in a scrape before any call (one
+// series without labels) and only with its labels after.
+TEST(Metrics, EachMethodsSeriesAreMadeOnceAndCountedByCode) {
+  services::Metrics metrics;
+  const std::string empty = metrics.Render();
+  EXPECT_EQ(Sample(empty, "timebank_rpc_duration_seconds_count"), 0) << empty;
+  services::RpcMetrics* balance =
+      metrics.ForMethod("timebank.v1.Ledger/GetBalance");
+  EXPECT_EQ(metrics.ForMethod("timebank.v1.Ledger/GetBalance"), balance);
+  EXPECT_EQ(balance->method(), "timebank.v1.Ledger/GetBalance");
+  balance->Count("OK", 0.0002);
+  metrics.CountCall("timebank.v1.Ledger/GetBalance", "OK", 0.003);
+  balance->Count("NOT_FOUND", 0.5);
+
+  const std::string text = metrics.Render();
+  const std::string labels = "method=\"timebank.v1.Ledger/GetBalance\",code=";
+  EXPECT_EQ(Sample(text, "timebank_rpc_calls_total{" + labels + "\"OK\"}"), 2)
+      << text;
+  EXPECT_EQ(
+      Sample(text, "timebank_rpc_calls_total{" + labels + "\"NOT_FOUND\"}"), 1);
+  EXPECT_EQ(Sample(text, "timebank_rpc_duration_seconds_bucket{" + labels +
+                             "\"OK\",le=\"0.00025\"}"),
+            1);
+  EXPECT_EQ(Sample(text, "timebank_rpc_duration_seconds_count{" + labels +
+                             "\"NOT_FOUND\"}"),
+            1);
+  EXPECT_EQ(Sample(text, "timebank_rpc_duration_seconds_count"), -1);
+}
+
+TEST(Metrics, CallsFromManyThreadsAreEachCountedOnce) {
+  services::Metrics metrics;
+  constexpr int kThreads = 8;
+  constexpr int kCallsPerThread = 2000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&metrics, t] {
+      // Half the threads find the method's series made by the others.
+      const std::string method =
+          "timebank.v1.Ledger/Method" + std::to_string(t % 2);
+      for (int i = 0; i < kCallsPerThread; ++i) {
+        metrics.CountCall(method, i % 3 == 0 ? "NOT_FOUND" : "OK", 0.001);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  const std::string text = metrics.Render();
+  double calls = 0;
+  for (const char* method : {"Method0", "Method1"}) {
+    for (const char* code : {"OK", "NOT_FOUND"}) {
+      calls += Sample(text, std::string("timebank_rpc_calls_total{method=\"") +
+                                "timebank.v1.Ledger/" + method +
+                                "\",code=\"" + code + "\"}");
+    }
+  }
+  EXPECT_EQ(calls, kThreads * kCallsPerThread) << text;
 }
 
 }  // namespace
