@@ -19,7 +19,7 @@ constexpr int kDefaultTopCategories = 5;
 grpc::Status AssessmentService::GetReciprocityReport(
     grpc::ServerContext* context, const v1::GetReciprocityReportRequest* request,
     v1::ReciprocityReport* reply) {
-  return Serve("Assessment.GetReciprocityReport", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Assessment.GetReciprocityReport",
                                     request->timebank_id())
@@ -41,7 +41,7 @@ grpc::Status AssessmentService::GetReciprocityReport(
 grpc::Status AssessmentService::AssessPrinciples(
     grpc::ServerContext* context, const v1::AssessPrinciplesRequest* request,
     v1::PrinciplesAssessment* reply) {
-  return Serve("Assessment.AssessPrinciples", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Assessment.AssessPrinciples",
                                     request->timebank_id())
@@ -58,7 +58,7 @@ grpc::Status AssessmentService::AssessPrinciples(
 grpc::Status AssessmentService::GetThresholds(
     grpc::ServerContext* context, const v1::GetThresholdsRequest* request,
     v1::Thresholds* reply) {
-  return Serve("Assessment.GetThresholds", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Assessment.GetThresholds",
                                     request->timebank_id())
@@ -73,7 +73,7 @@ grpc::Status AssessmentService::GetThresholds(
 grpc::Status AssessmentService::SetThresholds(
     grpc::ServerContext* context, const v1::SetThresholdsRequest* request,
     v1::Thresholds* reply) {
-  return Serve("Assessment.SetThresholds", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Assessment.SetThresholds",
                                     request->timebank_id())
@@ -89,7 +89,7 @@ grpc::Status AssessmentService::SetThresholds(
 grpc::Status AssessmentService::SubmitReflection(
     grpc::ServerContext* context, const v1::SubmitReflectionRequest* request,
     v1::Reflection* reply) {
-  return Serve("Assessment.SubmitReflection", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.SubmitReflection",
                                             request->timebank_id()));
@@ -105,7 +105,7 @@ grpc::Status AssessmentService::SubmitReflection(
 grpc::Status AssessmentService::ListReflections(
     grpc::ServerContext* context, const v1::ListReflectionsRequest* request,
     v1::ListReflectionsResponse* reply) {
-  return Serve("Assessment.ListReflections", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.ListReflections",
                                             request->timebank_id()));
@@ -128,7 +128,7 @@ grpc::Status AssessmentService::ListReflections(
 grpc::Status AssessmentService::AddAction(grpc::ServerContext* context,
                                           const v1::AddActionRequest* request,
                                           v1::Action* reply) {
-  return Serve("Assessment.AddAction", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.AddAction",
                                             request->timebank_id()));
@@ -143,7 +143,7 @@ grpc::Status AssessmentService::AddAction(grpc::ServerContext* context,
 grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
                                             const v1::ListActionsRequest* request,
                                             v1::ListActionsResponse* reply) {
-  return Serve("Assessment.ListActions", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.ListActions",
                                             request->timebank_id()));
@@ -184,7 +184,7 @@ grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
 grpc::Status AssessmentService::UpdateAction(grpc::ServerContext* context,
                                              const v1::UpdateActionRequest* request,
                                              v1::Action* reply) {
-  return Serve("Assessment.UpdateAction", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.UpdateAction",
                                             request->timebank_id()));

@@ -91,7 +91,8 @@ constexpr const char* kReadinessServices[] = {
     "", "timebank.v1.Ledger", "timebank.v1.Access", "timebank.v1.Assessment",
     "timebank.v1.Admin"};
 
-// Our services, as their generated code describes them.
+// Our services, as their generated code describes them: the policy table
+// must cover every rpc of each.
 std::vector<const google::protobuf::ServiceDescriptor*> OurServices() {
   std::vector<const google::protobuf::ServiceDescriptor*> services;
   for (const char* name :
@@ -313,6 +314,9 @@ struct Server::State {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   auto state = std::make_unique<State>();
   state->options = options;
+  // Before anything is opened: a table out of step with the protos is a
+  // build that must not serve.
+  RETURN_IF_ERROR(CheckPolicyTable(OurServices()));
   ASSIGN_OR_RETURN(auto credentials, Credentials(options));
   RETURN_IF_ERROR(state->OpenLedger());
   state->MakeServices();
