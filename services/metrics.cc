@@ -12,6 +12,10 @@
 namespace timebank::services {
 namespace {
 
+constexpr char kCallSeconds[] = "timebank_rpc_duration_seconds";
+constexpr char kCallSecondsHelp[] =
+    "Time from the start of a call to its status, by method and status code.";
+
 // Latency of calls: 100 µs to 10 s.
 const std::vector<double>& CallBounds() {
   static const auto* const bounds = new std::vector<double>{
@@ -120,19 +124,32 @@ void Exposition::Histogram(std::string_view name, std::string_view help,
   Sample(base + "_count", labels, static_cast<double>(count));
 }
 
-void HistogramFamily::Observe(const std::vector<std::string>& label_values,
-                              double value) {
-  std::lock_guard lock(mu_);
-  Series& series = series_[label_values];
-  if (series.buckets.empty()) series.buckets.assign(bounds_.size(), 0);
-  for (size_t i = 0; i < bounds_.size(); ++i) {
-    if (value <= bounds_[i]) {
-      ++series.buckets[i];
+void HistogramCounts::Observe(const std::vector<double>& bounds, double value) {
+  for (size_t i = 0; i < bounds.size(); ++i) {
+    if (value <= bounds[i]) {
+      ++buckets[i];
       break;
     }
   }
-  ++series.count;
-  series.sum += value;
+  ++count;
+  sum += value;
+}
+
+std::vector<uint64_t> HistogramCounts::Cumulative() const {
+  std::vector<uint64_t> cumulative(buckets.size());
+  uint64_t running = 0;
+  for (size_t i = 0; i < buckets.size(); ++i) {
+    running += buckets[i];
+    cumulative[i] = running;
+  }
+  return cumulative;
+}
+
+void HistogramFamily::Observe(const std::vector<std::string>& label_values,
+                              double value) {
+  std::lock_guard lock(mu_);
+  series_.try_emplace(label_values, bounds_.size())
+      .first->second.Observe(bounds_, value);
 }
 
 void HistogramFamily::Write(const std::vector<std::string>& label_names,
@@ -149,23 +166,42 @@ void HistogramFamily::Write(const std::vector<std::string>& label_names,
     for (size_t i = 0; i < label_names.size() && i < values.size(); ++i) {
       labels.emplace_back(label_names[i], values[i]);
     }
-    std::vector<uint64_t> cumulative(bounds_.size());
-    uint64_t running = 0;
-    for (size_t i = 0; i < bounds_.size(); ++i) {
-      running += series.buckets[i];
-      cumulative[i] = running;
-    }
-    out.Histogram(name_, help_, bounds_, cumulative, series.count, series.sum,
-                  labels);
+    out.Histogram(name_, help_, bounds_, series.Cumulative(), series.count,
+                  series.sum, labels);
   }
+}
+
+void RpcMetrics::Count(std::string_view code, double seconds) {
+  std::lock_guard lock(mu_);
+  auto it = by_code_.find(code);
+  if (it == by_code_.end()) {
+    it = by_code_.try_emplace(std::string(code), CallBounds().size()).first;
+  }
+  it->second.Observe(CallBounds(), seconds);
+}
+
+void RpcMetrics::WriteCalls(Exposition& out) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [code, series] : by_code_) {
+    out.Counter("timebank_rpc_calls_total",
+                "Calls finished, by method and status code.",
+                static_cast<double>(series.count),
+                {{"method", method_}, {"code", code}});
+  }
+}
+
+bool RpcMetrics::WriteSeconds(Exposition& out) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [code, series] : by_code_) {
+    out.Histogram(kCallSeconds, kCallSecondsHelp, CallBounds(),
+                  series.Cumulative(), series.count, series.sum,
+                  {{"method", method_}, {"code", code}});
+  }
+  return !by_code_.empty();
 }
 
 Metrics::Metrics()
     : started_at_s_(NowSeconds()),
-      call_seconds_("timebank_rpc_duration_seconds",
-                    "Time from the start of a call to its status, by method "
-                    "and status code.",
-                    CallBounds()),
       commit_commands_("timebank_commit_commands",
                        "Commands carried by one group commit.",
                        PowersOfTwo(4096)),
@@ -176,13 +212,15 @@ Metrics::Metrics()
                             "The synced RocksDB write of one group commit.",
                             WriteBounds()) {}
 
-void Metrics::CountCall(std::string_view method, std::string_view code,
-                        double seconds) {
-  {
-    std::lock_guard lock(mu_);
-    ++calls_[{std::string(method), std::string(code)}];
+RpcMetrics* Metrics::ForMethod(std::string_view method) {
+  std::lock_guard lock(mu_);
+  auto it = rpcs_.find(method);
+  if (it == rpcs_.end()) {
+    // The constructor is private: make_unique cannot call it.
+    std::unique_ptr<RpcMetrics> rpc(new RpcMetrics(std::string(method)));
+    it = rpcs_.emplace(std::string(method), std::move(rpc)).first;
   }
-  call_seconds_.Observe({std::string(method), std::string(code)}, seconds);
+  return it->second.get();
 }
 
 void Metrics::ObserveCommit(const ledger::CommitStats& stats) {
@@ -216,13 +254,12 @@ void Metrics::AddCollector(std::function<void(Exposition&)> collector) {
 std::string Metrics::Render() const {
   Exposition out;
   std::vector<std::function<void(Exposition&)>> collectors;
+  std::vector<const RpcMetrics*> rpcs;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [key, count] : calls_) {
-      out.Counter("timebank_rpc_calls_total",
-                  "Calls finished, by method and status code.",
-                  static_cast<double>(count),
-                  {{"method", key.first}, {"code", key.second}});
+    for (const auto& [method, rpc] : rpcs_) {
+      rpcs.push_back(rpc.get());
+      rpc->WriteCalls(out);
     }
     const char* commits_help = "Group commits, by result.";
     out.Counter("timebank_commits_total", commits_help,
@@ -244,7 +281,13 @@ std::string Metrics::Render() const {
               "Size of the newest successful backup.", backup_last_size_bytes_);
     collectors = collectors_;
   }
-  call_seconds_.Write({"method", "code"}, out);
+  bool any_call = false;
+  for (const RpcMetrics* rpc : rpcs) any_call |= rpc->WriteSeconds(out);
+  if (!any_call) {
+    // An empty histogram still says it exists, so dashboards find it.
+    out.Histogram(kCallSeconds, kCallSecondsHelp, CallBounds(),
+                  std::vector<uint64_t>(CallBounds().size(), 0), 0, 0);
+  }
   commit_commands_.Write({}, out);
   commit_entries_.Write({}, out);
   commit_write_seconds_.Write({}, out);

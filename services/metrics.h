@@ -26,6 +26,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -62,6 +63,18 @@ class Exposition {
   std::string last_family_;
 };
 
+// The observations of one histogram series against fixed upper bounds.
+struct HistogramCounts {
+  explicit HistogramCounts(size_t bounds) : buckets(bounds, 0) {}
+  void Observe(const std::vector<double>& bounds, double value);
+  // `cumulative[i]` observations were <= `bounds[i]`.
+  std::vector<uint64_t> Cumulative() const;
+
+  std::vector<uint64_t> buckets;  // Not cumulative.
+  uint64_t count = 0;
+  double sum = 0;
+};
+
 // A histogram with fixed upper bounds, one series per label set.
 class HistogramFamily {
  public:
@@ -71,24 +84,44 @@ class HistogramFamily {
   void Write(const std::vector<std::string>& label_names, Exposition& out) const;
 
  private:
-  struct Series {
-    std::vector<uint64_t> buckets;  // Not cumulative.
-    uint64_t count = 0;
-    double sum = 0;
-  };
   std::string name_;
   std::string help_;
   std::vector<double> bounds_;
   mutable std::mutex mu_;
-  std::map<std::vector<std::string>, Series> series_;
+  std::map<std::vector<std::string>, HistogramCounts> series_;
+};
+
+// The finished calls of one rpc, by status code: its series of
+// timebank_rpc_calls_total and timebank_rpc_duration_seconds. Metrics makes
+// one per method (ForMethod), so a call is counted without its method being
+// looked up.
+class RpcMetrics {
+ public:
+  // "timebank.v1.Ledger/GetBalance".
+  const std::string& method() const { return method_; }
+  // One finished call: its status code's name ("OK") and its latency.
+  void Count(std::string_view code, double seconds);
+
+ private:
+  friend class Metrics;
+  explicit RpcMetrics(std::string method) : method_(std::move(method)) {}
+  void WriteCalls(Exposition& out) const;
+  // False while no call has finished.
+  bool WriteSeconds(Exposition& out) const;
+
+  const std::string method_;
+  mutable std::mutex mu_;
+  std::map<std::string, HistogramCounts, std::less<>> by_code_;
 };
 
 class Metrics {
  public:
   Metrics();
 
-  // One finished rpc: "timebank.v1.Ledger/GetBalance", "OK".
-  void CountCall(std::string_view method, std::string_view code, double seconds);
+  // The counters of `method` ("timebank.v1.Ledger/GetBalance"): made by the
+  // first call for that name, the same object after; it lives as long as
+  // this Metrics.
+  RpcMetrics* ForMethod(std::string_view method);
   void ObserveCommit(const ledger::CommitStats& stats);
   void CountBackup(bool ok, double seconds, uint64_t size_bytes);
 
@@ -100,7 +133,7 @@ class Metrics {
 
  private:
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, uint64_t> calls_;
+  std::map<std::string, std::unique_ptr<RpcMetrics>, std::less<>> rpcs_;
   uint64_t commits_ok_ = 0;
   uint64_t commits_failed_ = 0;
   uint64_t backups_ok_ = 0;
@@ -111,7 +144,6 @@ class Metrics {
   std::vector<std::function<void(Exposition&)>> collectors_;
   double started_at_s_ = 0;
 
-  HistogramFamily call_seconds_;
   HistogramFamily commit_commands_;
   HistogramFamily commit_entries_;
   HistogramFamily commit_write_seconds_;

@@ -107,6 +107,18 @@ std::vector<const google::protobuf::ServiceDescriptor*> OurServices() {
   return services;
 }
 
+// Every rpc of our services as gRPC names it ("timebank.v1.Ledger/GetBalance").
+std::vector<std::string> OurMethods() {
+  std::vector<std::string> methods;
+  for (const google::protobuf::ServiceDescriptor* service : OurServices()) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      methods.push_back(
+          absl::StrCat(service->full_name(), "/", service->method(i)->name()));
+    }
+  }
+  return methods;
+}
+
 // What server reflection lists: ours, health and reflection itself.
 std::vector<std::string> ServedServiceNames() {
   std::vector<std::string> names;
@@ -265,7 +277,8 @@ struct Server::State {
     builder.RegisterService(reflection_service.get());
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
-    interceptors.push_back(std::make_unique<CallLogFactory>(metrics.get()));
+    interceptors.push_back(
+        std::make_unique<CallLogFactory>(metrics.get(), OurMethods()));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server = builder.BuildAndStart();
     if (!server || port == 0) {
