@@ -26,7 +26,7 @@ bool MayManage(const ledger::Token& caller, ledger::Role role,
 grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
                                         const v1::CreateTokenRequest* request,
                                         v1::CreateTokenResponse* reply) {
-  return Serve("Access.CreateToken", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Access.CreateToken"));
     const ledger::NewToken input = ToInput(*request);
@@ -51,7 +51,7 @@ grpc::Status AccessService::CreateToken(grpc::ServerContext* context,
 grpc::Status AccessService::RevokeToken(grpc::ServerContext* context,
                                         const v1::RevokeTokenRequest* request,
                                         v1::TokenInfo* reply) {
-  return Serve("Access.RevokeToken", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Access.RevokeToken"));
     RETURN_IF_ERROR(ledger::CheckTokenId("token_id", request->token_id()));
@@ -74,7 +74,7 @@ grpc::Status AccessService::RevokeToken(grpc::ServerContext* context,
 grpc::Status AccessService::ListTokens(grpc::ServerContext* context,
                                        const v1::ListTokensRequest*,
                                        v1::ListTokensResponse* reply) {
-  return Serve("Access.ListTokens", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Access.ListTokens"));
     for (const ledger::Token& token : registry_->List()) {
@@ -89,7 +89,7 @@ grpc::Status AccessService::ListTokens(grpc::ServerContext* context,
 grpc::Status AccessService::WhoAmI(grpc::ServerContext* context,
                                    const v1::WhoAmIRequest*,
                                    v1::TokenInfo* reply) {
-  return Serve("Access.WhoAmI", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Access.WhoAmI"));
     ToProto(caller.token, reply);

@@ -35,7 +35,7 @@ void ToProto(const ledger::BackupInfo& info, v1::Backup* out) {
 grpc::Status AdminService::CreateBackup(grpc::ServerContext* context,
                                         const v1::CreateBackupRequest*,
                                         v1::Backup* reply) {
-  return Serve("Admin.CreateBackup", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Admin.CreateBackup"));
     if (settings_.backup_dir.empty()) return NoBackupDir();
@@ -66,7 +66,7 @@ grpc::Status AdminService::CreateBackup(grpc::ServerContext* context,
 grpc::Status AdminService::ListBackups(grpc::ServerContext* context,
                                        const v1::ListBackupsRequest*,
                                        v1::ListBackupsResponse* reply) {
-  return Serve("Admin.ListBackups", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(
         authorizer_->Authorize(*context, "Admin.ListBackups").status());
     if (settings_.backup_dir.empty()) return NoBackupDir();

@@ -14,7 +14,7 @@ constexpr int kDefaultTopCategories = 5;
 grpc::Status AssessmentService::GetReciprocityReport(
     grpc::ServerContext* context, const v1::GetReciprocityReportRequest* request,
     v1::ReciprocityReport* reply) {
-  return Serve("Assessment.GetReciprocityReport", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Assessment.GetReciprocityReport",
                                     request->timebank_id())
@@ -36,7 +36,7 @@ grpc::Status AssessmentService::GetReciprocityReport(
 grpc::Status AssessmentService::AssessPrinciples(
     grpc::ServerContext* context, const v1::AssessPrinciplesRequest* request,
     v1::PrinciplesAssessment* reply) {
-  return Serve("Assessment.AssessPrinciples", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Assessment.AssessPrinciples",
                                     request->timebank_id())
@@ -53,7 +53,7 @@ grpc::Status AssessmentService::AssessPrinciples(
 grpc::Status AssessmentService::GetThresholds(
     grpc::ServerContext* context, const v1::GetThresholdsRequest* request,
     v1::Thresholds* reply) {
-  return Serve("Assessment.GetThresholds", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Assessment.GetThresholds",
                                     request->timebank_id())
@@ -68,7 +68,7 @@ grpc::Status AssessmentService::GetThresholds(
 grpc::Status AssessmentService::SetThresholds(
     grpc::ServerContext* context, const v1::SetThresholdsRequest* request,
     v1::Thresholds* reply) {
-  return Serve("Assessment.SetThresholds", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Assessment.SetThresholds",
                                     request->timebank_id())
@@ -84,11 +84,10 @@ grpc::Status AssessmentService::SetThresholds(
 grpc::Status AssessmentService::SubmitReflection(
     grpc::ServerContext* context, const v1::SubmitReflectionRequest* request,
     v1::Reflection* reply) {
-  return Serve("Assessment.SubmitReflection", [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(
-        Principal caller,
-        authorizer_->Authorize(*context, "Assessment.SubmitReflection",
-                               request->timebank_id()));
+  return Serve([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Principal caller,
+                     authorizer_->Authorize(*context, "Assessment.SubmitReflection",
+                                            request->timebank_id()));
     ASSIGN_OR_RETURN(
         ledger::Reflection reflection,
         ledger_->SubmitReflection(request->timebank_id(), caller.actor,
@@ -101,11 +100,10 @@ grpc::Status AssessmentService::SubmitReflection(
 grpc::Status AssessmentService::ListReflections(
     grpc::ServerContext* context, const v1::ListReflectionsRequest* request,
     v1::ListReflectionsResponse* reply) {
-  return Serve("Assessment.ListReflections", [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(
-        Principal caller,
-        authorizer_->Authorize(*context, "Assessment.ListReflections",
-                               request->timebank_id()));
+  return Serve([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(Principal caller,
+                     authorizer_->Authorize(*context, "Assessment.ListReflections",
+                                            request->timebank_id()));
     ASSIGN_OR_RETURN(
         ledger::PageOf<ledger::Reflection> page,
         ledger_->ListReflections(request->timebank_id(), ToInput(*request),
@@ -124,7 +122,7 @@ grpc::Status AssessmentService::ListReflections(
 grpc::Status AssessmentService::AddAction(grpc::ServerContext* context,
                                           const v1::AddActionRequest* request,
                                           v1::Action* reply) {
-  return Serve("Assessment.AddAction", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.AddAction",
                                             request->timebank_id()));
@@ -139,7 +137,7 @@ grpc::Status AssessmentService::AddAction(grpc::ServerContext* context,
 grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
                                             const v1::ListActionsRequest* request,
                                             v1::ListActionsResponse* reply) {
-  return Serve("Assessment.ListActions", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.ListActions",
                                             request->timebank_id()));
@@ -161,7 +159,7 @@ grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
 grpc::Status AssessmentService::UpdateAction(grpc::ServerContext* context,
                                              const v1::UpdateActionRequest* request,
                                              v1::Action* reply) {
-  return Serve("Assessment.UpdateAction", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.UpdateAction",
                                             request->timebank_id()));

@@ -1,54 +1,14 @@
 #include "services/authorizer.h"
 
-#include <array>
+#include <google/protobuf/descriptor.h>
+
+#include <algorithm>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace timebank::services {
 namespace {
-
-using enum Scope;
-
-// admin, coordinator, member, auditor, scope. Auditors get aggregates only:
-// no method that returns names, descriptions or account ids.
-constexpr std::array kPolicy{
-    MethodPolicy{"Ledger.CreateTimebank", true, false, false, false, kAny},
-    MethodPolicy{"Ledger.GetTimebank", true, true, true, true, kTimebank},
-    MethodPolicy{"Ledger.ListTimebanks", true, true, true, true, kAny},
-    MethodPolicy{"Ledger.UpdateTimebank", true, true, false, false, kTimebank},
-    MethodPolicy{"Ledger.OpenAccount", true, true, false, false, kTimebank},
-    MethodPolicy{"Ledger.GetAccount", true, true, true, false, kOwnAccount},
-    MethodPolicy{"Ledger.UpdateAccount", true, true, false, false, kTimebank},
-    MethodPolicy{"Ledger.EraseAccount", true, true, false, false, kTimebank},
-    MethodPolicy{"Ledger.ListAccounts", true, true, false, false, kTimebank},
-    MethodPolicy{"Ledger.RecordExchange", true, true, true, false, kTimebank},
-    MethodPolicy{"Ledger.RecordExchanges", true, true, false, false, kTimebank},
-    MethodPolicy{"Ledger.ConfirmExchange", true, true, true, false, kTimebank},
-    MethodPolicy{"Ledger.RejectExchange", true, true, true, false, kTimebank},
-    MethodPolicy{"Ledger.ReverseExchange", true, true, false, false, kTimebank},
-    MethodPolicy{"Ledger.GetExchange", true, true, true, false, kTimebank},
-    MethodPolicy{"Ledger.ListExchanges", true, true, true, false, kOwnAccount},
-    MethodPolicy{"Ledger.GetBalance", true, true, true, false, kOwnAccount},
-    MethodPolicy{"Ledger.SnapshotBalances", true, true, false, false, kTimebank},
-    MethodPolicy{"Ledger.WatchJournal", true, true, false, false, kTimebank},
-    MethodPolicy{"Ledger.VerifyJournal", true, true, false, true, kTimebank},
-    MethodPolicy{"Access.CreateToken", true, true, false, false, kAny},
-    MethodPolicy{"Access.RevokeToken", true, true, false, false, kAny},
-    MethodPolicy{"Access.ListTokens", true, true, false, false, kAny},
-    MethodPolicy{"Access.WhoAmI", true, true, true, true, kAny},
-    MethodPolicy{"Assessment.GetReciprocityReport", true, true, false, true, kTimebank},
-    MethodPolicy{"Assessment.AssessPrinciples", true, true, false, true, kTimebank},
-    MethodPolicy{"Assessment.GetThresholds", true, true, false, true, kTimebank},
-    MethodPolicy{"Assessment.SetThresholds", true, true, false, false, kTimebank},
-    MethodPolicy{"Assessment.SubmitReflection", true, true, true, true, kTimebank},
-    MethodPolicy{"Assessment.ListReflections", true, true, false, true, kTimebank},
-    MethodPolicy{"Assessment.AddAction", true, true, false, false, kTimebank},
-    MethodPolicy{"Assessment.ListActions", true, true, false, true, kTimebank},
-    MethodPolicy{"Assessment.UpdateAction", true, true, false, false, kTimebank},
-    MethodPolicy{"Admin.CreateBackup", true, false, false, false, kAny},
-    MethodPolicy{"Admin.ListBackups", true, false, false, false, kAny},
-};
 
 std::string_view BearerOf(const grpc::ServerContext& context) {
   const auto& metadata = context.client_metadata();
@@ -72,27 +32,61 @@ bool MethodPolicy::Allows(ledger::Role role) const {
   return false;
 }
 
-std::span<const MethodPolicy> PolicyTable() { return kPolicy; }
-
-const MethodPolicy& PolicyFor(std::string_view method) {
-  for (const MethodPolicy& policy : kPolicy) {
-    if (policy.method == method) return policy;
+absl::Status CheckPolicyTable(
+    std::span<const google::protobuf::ServiceDescriptor* const> services,
+    std::span<const MethodPolicy> table) {
+  const auto rows_named = [table](std::string_view method) {
+    return std::count_if(
+        table.begin(), table.end(),
+        [method](const MethodPolicy& row) { return row.method == method; });
+  };
+  size_t rpcs = 0;
+  for (const google::protobuf::ServiceDescriptor* service : services) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string method =
+          absl::StrCat(service->name(), ".", service->method(i)->name());
+      const auto rows = rows_named(method);
+      if (rows != 1) {
+        return absl::InternalError(
+            absl::StrCat("policy table (services/authorizer.h): the rpc ",
+                         service->method(i)->full_name(), " has ", rows,
+                         " rows; it needs exactly one"));
+      }
+      ++rpcs;
+    }
   }
-  // Every handler names a method of this table; reaching here is a bug.
-  std::abort();
+  if (table.size() == rpcs) return absl::OkStatus();
+  // Some row is no rpc of these services: name it.
+  for (const MethodPolicy& row : table) {
+    const bool is_rpc = std::any_of(
+        services.begin(), services.end(),
+        [&row](const google::protobuf::ServiceDescriptor* service) {
+          return row.method.starts_with(service->name() + ".") &&
+                 service->FindMethodByName(std::string(
+                     row.method.substr(service->name().size() + 1))) != nullptr;
+        });
+    if (!is_rpc) {
+      return absl::InternalError(absl::StrCat(
+          "policy table (services/authorizer.h): the row ",
+          std::string(row.method), " is no rpc of the services served"));
+    }
+  }
+  return absl::InternalError(
+      "policy table (services/authorizer.h): more rows than rpcs");
 }
 
 absl::StatusOr<Principal> Authorizer::Authorize(
-    const grpc::ServerContext& context, std::string_view method,
-    const std::string& timebank_id, const std::string& account_id) const {
+    const grpc::ServerContext& context, Rpc rpc, const std::string& timebank_id,
+    const std::string& account_id) const {
   absl::StatusOr<ledger::Token> token =
       registry_->Authenticate(BearerOf(context));
   if (!token.ok()) return token.status();
-  const MethodPolicy& policy = PolicyFor(method);
+  const MethodPolicy& policy = rpc.policy();
   const std::string role(ledger::RoleName(token->role));
   if (!policy.Allows(token->role)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "authorization: a ", role, " token may not call ", std::string(method)));
+    return absl::PermissionDeniedError(absl::StrCat("authorization: a ", role,
+                                                    " token may not call ",
+                                                    std::string(rpc.method())));
   }
   if (policy.scope != Scope::kAny && !token->CoversTimebank(timebank_id)) {
     return absl::PermissionDeniedError(absl::StrCat(

@@ -25,10 +25,10 @@ bool IsServerFault(grpc::StatusCode code) {
 
 class CallLog : public grpc::experimental::Interceptor {
  public:
-  CallLog(std::string_view method, Metrics* metrics)
-      : method_(method.substr(method.empty() || method[0] != '/' ? 0 : 1)),
-        health_(method.substr(0, kHealthPrefix.size()) == kHealthPrefix),
-        metrics_(metrics),
+  // `rpc` outlives the call.
+  CallLog(RpcMetrics* rpc, bool health)
+      : rpc_(rpc),
+        health_(health),
         call_id_(NewCallId()),
         started_(std::chrono::steady_clock::now()) {}
 
@@ -57,26 +57,26 @@ class CallLog : public grpc::experimental::Interceptor {
                                std::chrono::steady_clock::now() - started_)
                                .count();
     const std::string code = StatusCodeName(status.error_code());
-    if (metrics_ != nullptr) metrics_->CountCall(method_, code, seconds);
+    rpc_->Count(code, seconds);
+    const std::string& method = rpc_->method();
     const double ms = seconds * 1000;
     if (IsServerFault(status.error_code())) {
       spdlog::error("event=call call_id={} rpc={} code={} ms={:.3f} error=\"{}\"",
-                    call_id_, method_, code, ms, status.error_message());
+                    call_id_, method, code, ms, status.error_message());
     } else if (health_) {
       spdlog::debug("event=call call_id={} rpc={} code={} ms={:.3f}", call_id_,
-                    method_, code, ms);
+                    method, code, ms);
     } else if (!status.ok() && spdlog::should_log(spdlog::level::debug)) {
       spdlog::debug("event=call call_id={} rpc={} code={} ms={:.3f} error=\"{}\"",
-                    call_id_, method_, code, ms, status.error_message());
+                    call_id_, method, code, ms, status.error_message());
     } else {
       spdlog::info("event=call call_id={} rpc={} code={} ms={:.3f}", call_id_,
-                   method_, code, ms);
+                   method, code, ms);
     }
   }
 
-  std::string method_;
+  RpcMetrics* rpc_;
   bool health_;
-  Metrics* metrics_;
   std::string call_id_;
   std::chrono::steady_clock::time_point started_;
   bool finished_ = false;
@@ -89,9 +89,22 @@ std::string NewCallId() {
   return absl::StrFormat("%016x", random());
 }
 
+CallLogFactory::CallLogFactory(Metrics* metrics,
+                               const std::vector<std::string>& methods)
+    : metrics_(metrics) {
+  for (const std::string& method : methods) {
+    rpcs_.emplace(method, metrics_->ForMethod(method));
+  }
+}
+
 grpc::experimental::Interceptor* CallLogFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new CallLog(info->method() != nullptr ? info->method() : "", metrics_);
+  std::string_view method = info->method() != nullptr ? info->method() : "";
+  const bool health = method.starts_with(kHealthPrefix);
+  if (method.starts_with('/')) method.remove_prefix(1);
+  const auto it = rpcs_.find(method);
+  return new CallLog(it != rpcs_.end() ? it->second : metrics_->ForMethod(method),
+                     health);
 }
 
 }  // namespace timebank::services

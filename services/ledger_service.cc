@@ -20,7 +20,7 @@ constexpr auto kWatchPoll = std::chrono::milliseconds(500);
 grpc::Status LedgerService::CreateTimebank(grpc::ServerContext* context,
                                            const v1::CreateTimebankRequest* request,
                                            v1::Timebank* reply) {
-  return Serve("Ledger.CreateTimebank", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(
         authorizer_->Authorize(*context, "Ledger.CreateTimebank").status());
     ledger::TimebankSettings settings;
@@ -38,7 +38,7 @@ grpc::Status LedgerService::CreateTimebank(grpc::ServerContext* context,
 grpc::Status LedgerService::GetTimebank(grpc::ServerContext* context,
                                         const v1::GetTimebankRequest* request,
                                         v1::Timebank* reply) {
-  return Serve("Ledger.GetTimebank", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.GetTimebank",
                                     request->timebank_id())
@@ -53,7 +53,7 @@ grpc::Status LedgerService::GetTimebank(grpc::ServerContext* context,
 grpc::Status LedgerService::ListTimebanks(grpc::ServerContext* context,
                                           const v1::ListTimebanksRequest*,
                                           v1::ListTimebanksResponse* reply) {
-  return Serve("Ledger.ListTimebanks", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.ListTimebanks"));
     for (const ledger::Timebank& timebank : ledger_->ListTimebanks()) {
@@ -68,7 +68,7 @@ grpc::Status LedgerService::ListTimebanks(grpc::ServerContext* context,
 grpc::Status LedgerService::UpdateTimebank(grpc::ServerContext* context,
                                            const v1::UpdateTimebankRequest* request,
                                            v1::Timebank* reply) {
-  return Serve("Ledger.UpdateTimebank", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.UpdateTimebank",
                                     request->timebank_id())
@@ -89,11 +89,11 @@ grpc::Status LedgerService::UpdateTimebank(grpc::ServerContext* context,
 grpc::Status LedgerService::OpenAccount(grpc::ServerContext* context,
                                         const v1::OpenAccountRequest* request,
                                         v1::Account* reply) {
-  return Serve("Ledger.OpenAccount", [&]() -> absl::Status {
-    RETURN_IF_ERROR(
-        authorizer_
-            ->Authorize(*context, "Ledger.OpenAccount", request->timebank_id())
-            .status());
+  return Serve([&]() -> absl::Status {
+    RETURN_IF_ERROR(authorizer_
+                        ->Authorize(*context, "Ledger.OpenAccount",
+                                    request->timebank_id())
+                        .status());
     ASSIGN_OR_RETURN(
         ledger::Account account,
         ledger_->OpenAccount(request->timebank_id(), ToInput(*request)));
@@ -105,7 +105,7 @@ grpc::Status LedgerService::OpenAccount(grpc::ServerContext* context,
 grpc::Status LedgerService::GetAccount(grpc::ServerContext* context,
                                        const v1::GetAccountRequest* request,
                                        v1::Account* reply) {
-  return Serve("Ledger.GetAccount", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.GetAccount",
                                     request->timebank_id(),
@@ -122,7 +122,7 @@ grpc::Status LedgerService::GetAccount(grpc::ServerContext* context,
 grpc::Status LedgerService::UpdateAccount(grpc::ServerContext* context,
                                           const v1::UpdateAccountRequest* request,
                                           v1::Account* reply) {
-  return Serve("Ledger.UpdateAccount", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.UpdateAccount",
                                     request->timebank_id())
@@ -138,7 +138,7 @@ grpc::Status LedgerService::UpdateAccount(grpc::ServerContext* context,
 grpc::Status LedgerService::EraseAccount(grpc::ServerContext* context,
                                          const v1::EraseAccountRequest* request,
                                          v1::Account* reply) {
-  return Serve("Ledger.EraseAccount", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.EraseAccount",
                                     request->timebank_id())
@@ -154,7 +154,7 @@ grpc::Status LedgerService::EraseAccount(grpc::ServerContext* context,
 grpc::Status LedgerService::ListAccounts(grpc::ServerContext* context,
                                          const v1::ListAccountsRequest* request,
                                          v1::ListAccountsResponse* reply) {
-  return Serve("Ledger.ListAccounts", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.ListAccounts",
                                     request->timebank_id())
@@ -175,7 +175,7 @@ grpc::Status LedgerService::ListAccounts(grpc::ServerContext* context,
 grpc::Status LedgerService::RecordExchange(grpc::ServerContext* context,
                                            const v1::RecordExchangeRequest* request,
                                            v1::Exchange* reply) {
-  return Serve("Ledger.RecordExchange", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.RecordExchange",
                                             request->timebank_id()));
@@ -190,7 +190,7 @@ grpc::Status LedgerService::RecordExchange(grpc::ServerContext* context,
 grpc::Status LedgerService::RecordExchanges(
     grpc::ServerContext* context, const v1::RecordExchangesRequest* request,
     v1::RecordExchangesResponse* reply) {
-  return Serve("Ledger.RecordExchanges", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.RecordExchanges",
                                             request->timebank_id()));
@@ -221,7 +221,7 @@ grpc::Status LedgerService::RecordExchanges(
 grpc::Status LedgerService::ConfirmExchange(
     grpc::ServerContext* context, const v1::ConfirmExchangeRequest* request,
     v1::Exchange* reply) {
-  return Serve("Ledger.ConfirmExchange", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.ConfirmExchange",
                                             request->timebank_id()));
@@ -237,7 +237,7 @@ grpc::Status LedgerService::ConfirmExchange(
 grpc::Status LedgerService::RejectExchange(grpc::ServerContext* context,
                                            const v1::RejectExchangeRequest* request,
                                            v1::Exchange* reply) {
-  return Serve("Ledger.RejectExchange", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.RejectExchange",
                                             request->timebank_id()));
@@ -254,7 +254,7 @@ grpc::Status LedgerService::RejectExchange(grpc::ServerContext* context,
 grpc::Status LedgerService::ReverseExchange(
     grpc::ServerContext* context, const v1::ReverseExchangeRequest* request,
     v1::Exchange* reply) {
-  return Serve("Ledger.ReverseExchange", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.ReverseExchange",
                                             request->timebank_id()));
@@ -271,7 +271,7 @@ grpc::Status LedgerService::ReverseExchange(
 grpc::Status LedgerService::GetExchange(grpc::ServerContext* context,
                                         const v1::GetExchangeRequest* request,
                                         v1::Exchange* reply) {
-  return Serve("Ledger.GetExchange", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.GetExchange",
                                             request->timebank_id()));
@@ -286,7 +286,7 @@ grpc::Status LedgerService::GetExchange(grpc::ServerContext* context,
 grpc::Status LedgerService::ListExchanges(grpc::ServerContext* context,
                                           const v1::ListExchangesRequest* request,
                                           v1::ListExchangesResponse* reply) {
-  return Serve("Ledger.ListExchanges", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.ListExchanges",
                                     request->timebank_id(),
@@ -311,7 +311,7 @@ grpc::Status LedgerService::ListExchanges(grpc::ServerContext* context,
 grpc::Status LedgerService::GetBalance(grpc::ServerContext* context,
                                        const v1::GetBalanceRequest* request,
                                        v1::Balance* reply) {
-  return Serve("Ledger.GetBalance", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.GetBalance",
                                     request->timebank_id(),
@@ -328,7 +328,7 @@ grpc::Status LedgerService::GetBalance(grpc::ServerContext* context,
 grpc::Status LedgerService::SnapshotBalances(
     grpc::ServerContext* context, const v1::SnapshotBalancesRequest* request,
     v1::SnapshotBalancesResponse* reply) {
-  return Serve("Ledger.SnapshotBalances", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.SnapshotBalances",
                                     request->timebank_id())
@@ -349,7 +349,7 @@ grpc::Status LedgerService::SnapshotBalances(
 grpc::Status LedgerService::WatchJournal(
     grpc::ServerContext* context, const v1::WatchJournalRequest* request,
     grpc::ServerWriter<v1::JournalEntry>* writer) {
-  return Serve("Ledger.WatchJournal", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     const std::string& tb = request->timebank_id();
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.WatchJournal", tb));
@@ -400,7 +400,7 @@ grpc::Status LedgerService::WatchJournal(
 grpc::Status LedgerService::VerifyJournal(grpc::ServerContext* context,
                                           const v1::VerifyJournalRequest* request,
                                           v1::VerifyJournalResponse* reply) {
-  return Serve("Ledger.VerifyJournal", [&]() -> absl::Status {
+  return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.VerifyJournal",
                                             request->timebank_id()));

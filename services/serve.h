@@ -8,16 +8,15 @@
 
 #include <grpcpp/support/status.h>
 
-#include <string_view>
-
 #include "absl/status/status.h"
 #include "services/grpc_status.h"
 
 namespace timebank::services {
 
-// `method` names the rpc as the policy table does ("Ledger.GetBalance").
+// The body names its rpc once, to the authoriser; the interceptor learns it
+// from gRPC.
 template <typename Body>
-grpc::Status Serve(std::string_view /*method*/, Body&& body) {
+grpc::Status Serve(Body&& body) {
   return ToGrpcStatus(body());
 }
 

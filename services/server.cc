@@ -1,13 +1,14 @@
 #include "services/server.h"
 
 #include <fcntl.h>
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <google/protobuf/descriptor.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <chrono>
 #include <condition_variable>
 #include <fstream>
@@ -20,6 +21,7 @@
 #include "ledger/ledger.h"
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
+#include "proto/descriptor_set.h"
 #include "services/access_service.h"
 #include "services/admin_service.h"
 #include "services/assessment_service.h"
@@ -30,6 +32,7 @@
 #include "services/metrics.h"
 #include "services/metrics_http.h"
 #include "services/owner_only.h"
+#include "services/reflection_service.h"
 
 namespace timebank::services {
 namespace {
@@ -88,6 +91,46 @@ constexpr const char* kReadinessServices[] = {
     "", "timebank.v1.Ledger", "timebank.v1.Access", "timebank.v1.Assessment",
     "timebank.v1.Admin"};
 
+// Our services, as their generated code describes them: the policy table
+// must cover every rpc of each.
+std::vector<const google::protobuf::ServiceDescriptor*> OurServices() {
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  for (const char* name :
+       {v1::Ledger::service_full_name(), v1::Access::service_full_name(),
+        v1::Assessment::service_full_name(), v1::Admin::service_full_name()}) {
+    services.push_back(
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+            name));
+    // The generated code linked in registers its own descriptor.
+    assert(services.back() != nullptr);
+  }
+  return services;
+}
+
+// Every rpc of our services as gRPC names it ("timebank.v1.Ledger/GetBalance").
+std::vector<std::string> OurMethods() {
+  std::vector<std::string> methods;
+  for (const google::protobuf::ServiceDescriptor* service : OurServices()) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      methods.push_back(
+          absl::StrCat(service->full_name(), "/", service->method(i)->name()));
+    }
+  }
+  return methods;
+}
+
+// What server reflection lists: ours, health and reflection itself.
+std::vector<std::string> ServedServiceNames() {
+  std::vector<std::string> names;
+  for (const google::protobuf::ServiceDescriptor* service : OurServices()) {
+    names.push_back(service->full_name());
+  }
+  names.push_back("grpc.health.v1.Health");
+  names.push_back(
+      grpc::reflection::v1alpha::ServerReflection::service_full_name());
+  return names;
+}
+
 }  // namespace
 
 absl::Status WritePrivateFile(const std::string& path,
@@ -115,6 +158,7 @@ struct Server::State {
   std::unique_ptr<AccessService> access_service;
   std::unique_ptr<AssessmentService> assessment_service;
   std::unique_ptr<AdminService> admin_service;
+  std::unique_ptr<ReflectionService> reflection_service;
   std::unique_ptr<grpc::Server> server;
   std::unique_ptr<HttpGateway> http;
   std::unique_ptr<MetricsHttpServer> metrics_server;
@@ -216,7 +260,9 @@ struct Server::State {
 
   absl::Status Listen(std::shared_ptr<grpc::ServerCredentials> credentials) {
     grpc::EnableDefaultHealthCheckService(true);
-    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    ASSIGN_OR_RETURN(reflection_service, ReflectionService::Create(
+                                             wire::DescriptorSetWithComments(),
+                                             ServedServiceNames()));
     grpc::ServerBuilder builder;
     grpc::ResourceQuota quota("timebankd");
     quota.SetMaxThreads(options.max_threads);
@@ -228,9 +274,11 @@ struct Server::State {
     builder.RegisterService(access_service.get());
     builder.RegisterService(assessment_service.get());
     builder.RegisterService(admin_service.get());
+    builder.RegisterService(reflection_service.get());
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
-    interceptors.push_back(std::make_unique<CallLogFactory>(metrics.get()));
+    interceptors.push_back(
+        std::make_unique<CallLogFactory>(metrics.get(), OurMethods()));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server = builder.BuildAndStart();
     if (!server || port == 0) {
@@ -284,6 +332,9 @@ struct Server::State {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   auto state = std::make_unique<State>();
   state->options = options;
+  // Before anything is opened: a table out of step with the protos is a
+  // build that must not serve.
+  RETURN_IF_ERROR(CheckPolicyTable(OurServices()));
   ASSIGN_OR_RETURN(auto credentials, Credentials(options));
   RETURN_IF_ERROR(state->OpenLedger());
   state->MakeServices();

@@ -2,7 +2,7 @@
 """Checks the tables in docs/ that repeat facts kept in code, so they cannot
 drift: the RocksDB key tags (ledger/codec.cc), the HTTP routes
 (services/http_routes.cc), the metric names (services/*.cc) and the
-access policy (services/authorizer.cc). Prints each difference and exits 1
+access policy (services/authorizer.h). Prints each difference and exits 1
 if there is any.
 
 Usage: check_docs.py [SOURCE_DIR]
@@ -97,14 +97,14 @@ def check_metrics():
 
 
 def check_policy():
-    code = read("services/authorizer.cc")
+    code = read("services/authorizer.h")
     policy = {}
-    for method, *flags in re.findall(
-            r'MethodPolicy\{"([A-Za-z]+\.[A-Za-z]+)",\s*(true|false),\s*'
+    for service, rpc, *flags in re.findall(
+            r'\{TIMEBANK_RPC\(([A-Za-z]+),\s*([A-Za-z]+)\),\s*(true|false),\s*'
             r'(true|false),\s*(true|false),\s*(true|false)', code):
-        policy[method] = tuple(flag == "true" for flag in flags)
+        policy[f"{service}.{rpc}"] = tuple(flag == "true" for flag in flags)
     if not policy:
-        problems.append("policy: no MethodPolicy rows found in authorizer.cc")
+        problems.append("policy: no TIMEBANK_RPC rows found in authorizer.h")
         return
     documented = {}
     for cells in table_rows(read("docs/access.md"), "method"):
