@@ -22,10 +22,10 @@ build_packages=(
 # libFuzzer runtimes for the fuzz targets; chromium for the browser test;
 # the tools the deployment-file checks run (systemd-analyze verify, YAML);
 # zlib to gzip the HTTP limits test's bodies; Prometheus (with promtool) to
-# scrape a real server.
+# scrape a real server; clang-format and clang-tidy for deploy/check_code.sh.
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev chromium
-  systemd python3 python3-yaml zlib1g-dev prometheus
+  systemd python3 python3-yaml zlib1g-dev prometheus clang-format clang-tidy
 )
 runtime_packages=(
   ca-certificates libgrpc++1.51 libprotobuf32 librocksdb7.8 libspdlog1.10

@@ -11,7 +11,9 @@
 #
 # TIMEBANK_SANITIZERS=0 builds the plain RelWithDebInfo tree (build/, as
 # deploy/run.sh does) and runs the suite there instead, without fuzzing.
-# Each step prints how long it took.
+# Before any test, deploy/check_code.sh checks that every C++ file is
+# formatted as .clang-format says and that clang-tidy finds nothing in
+# ledger/. Each step prints how long it took.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -34,6 +36,9 @@ if [[ ${TIMEBANK_SANITIZERS:-1} == 0 ]]; then
   step "build"
   "$root/deploy/build.sh"
   step_done
+  step "format and clang-tidy"
+  "$root/deploy/check_code.sh" "${TIMEBANK_BUILD_DIR:-$root/build}"
+  step_done
   step "tests"
   ctest --test-dir "${TIMEBANK_BUILD_DIR:-$root/build}" --output-on-failure -j 2 \
     -LE 'long|perf' "$@"
@@ -41,8 +46,12 @@ if [[ ${TIMEBANK_SANITIZERS:-1} == 0 ]]; then
   exit 0
 fi
 
-step "build (asan preset)"
+step "format and clang-tidy"
 cmake --preset asan >/dev/null
+"$root/deploy/check_code.sh" "$root/build-asan"
+step_done
+
+step "build (asan preset)"
 cmake --build --preset asan
 step_done
 

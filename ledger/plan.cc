@@ -76,7 +76,8 @@ absl::StatusOr<std::vector<Action>> LatestActions(rocksdb::DB* db,
                                  decode_error = a.status();
                                  return false;
                                }
-                               latest[a->id] = *std::move(a);
+                               const uint64_t id = a->id;
+                               latest[id] = *std::move(a);
                                return true;
                              }));
   RETURN_IF_ERROR(decode_error);
