@@ -91,8 +91,9 @@ std::string Today(int days_back) {
       std::chrono::system_clock::now() - std::chrono::days(days_back));
   const std::chrono::year_month_day ymd(day);
   char text[32];  // Room for any int, so the compiler can prove no truncation.
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  std::snprintf(
+      text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
   return text;
 }
 
@@ -121,7 +122,8 @@ class Bench {
 
   void Prepare(grpc::ClientContext& context) const {
     context.AddMetadata("authorization", "Bearer " + token_);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
   }
 
   // Creates the timebank and members that are missing.
@@ -134,7 +136,8 @@ class Bench {
     Prepare(context);
     grpc::Status s = ledgers_[0]->CreateTimebank(&context, create, &timebank);
     if (!s.ok() && s.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
-      std::cerr << "timebank-bench: create timebank: " << s.error_message() << "\n";
+      std::cerr << "timebank-bench: create timebank: " << s.error_message()
+                << "\n";
       return false;
     }
     std::atomic<int> next{0};
@@ -151,9 +154,11 @@ class Bench {
           v1::Account account;
           grpc::ClientContext c;
           Prepare(c);
-          grpc::Status st = ledgers_[w % ledgers_.size()]->OpenAccount(&c, open, &account);
+          grpc::Status st =
+              ledgers_[w % ledgers_.size()]->OpenAccount(&c, open, &account);
           if (!st.ok() && st.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
-            std::cerr << "timebank-bench: open account: " << st.error_message() << "\n";
+            std::cerr << "timebank-bench: open account: " << st.error_message()
+                      << "\n";
             failed = true;
           }
         }
@@ -167,8 +172,9 @@ class Bench {
     const int slots = std::max(1, options_.in_flight);
     writes_.assign(slots, Tally{});
     reads_.assign(slots, Tally{});
-    end_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                              std::chrono::duration<double>(options_.duration_s));
+    end_ =
+        Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                           std::chrono::duration<double>(options_.duration_s));
     const auto start = Clock::now();
     active_ = slots;
     for (int slot = 0; slot < slots; ++slot) Launch(slot);
@@ -176,8 +182,10 @@ class Bench {
       std::unique_lock lock(mu_);
       done_.wait(lock, [&] { return active_ == 0; });
     }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    nlohmann::json result = Summarise(options_.mode == "balance" ? reads_ : writes_, seconds);
+    const double seconds =
+        std::chrono::duration<double>(Clock::now() - start).count();
+    nlohmann::json result =
+        Summarise(options_.mode == "balance" ? reads_ : writes_, seconds);
     result["mode"] = options_.mode;
     result["in_flight"] = options_.in_flight;
     result["batch"] = options_.mode == "bulk" ? options_.batch : 1;
@@ -223,21 +231,23 @@ class Bench {
       tally.ok += ok;
       tally.errors += errors;
       tally.latencies_ms.push_back(
-          std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+          std::chrono::duration<double, std::milli>(Clock::now() - started)
+              .count());
       Launch(slot);
     };
     if (read) {
       auto call = std::make_shared<Call<v1::GetBalanceRequest, v1::Balance>>();
       Prepare(call->context);
       call->request.set_timebank_id(options_.timebank);
-      call->request.set_account_id(Member(static_cast<int>(random() % options_.members)));
+      call->request.set_account_id(
+          Member(static_cast<int>(random() % options_.members)));
       stub->async()->GetBalance(&call->context, &call->request, &call->reply,
                                 [call, finish](grpc::Status s) {
                                   finish(s.ok() ? 1 : 0, s.ok() ? 0 : 1);
                                 });
     } else if (mode == "bulk") {
-      auto call = std::make_shared<Call<v1::RecordExchangesRequest,
-                                        v1::RecordExchangesResponse>>();
+      auto call = std::make_shared<
+          Call<v1::RecordExchangesRequest, v1::RecordExchangesResponse>>();
       Prepare(call->context);
       call->request.set_timebank_id(options_.timebank);
       for (int i = 0; i < options_.batch; ++i) {
@@ -247,12 +257,13 @@ class Bench {
           &call->context, &call->request, &call->reply,
           [this, call, finish](grpc::Status s) {
             int64_t ok = 0;
-            for (const auto& result : call->reply.results()) ok += result.has_exchange();
+            for (const auto& result : call->reply.results())
+              ok += result.has_exchange();
             finish(ok, s.ok() ? options_.batch - ok : options_.batch);
           });
     } else if (mode == "report") {
-      auto call = std::make_shared<Call<v1::GetReciprocityReportRequest,
-                                        v1::ReciprocityReport>>();
+      auto call = std::make_shared<
+          Call<v1::GetReciprocityReportRequest, v1::ReciprocityReport>>();
       Prepare(call->context);
       call->request.set_timebank_id(options_.timebank);
       call->request.set_from(options_.report_from);
@@ -260,20 +271,25 @@ class Bench {
       call->request.set_granularity(v1::GRANULARITY_MONTH);
       assessments_[slot % assessments_.size()]->async()->GetReciprocityReport(
           &call->context, &call->request, &call->reply,
-          [call, finish](grpc::Status s) { finish(s.ok() ? 1 : 0, s.ok() ? 0 : 1); });
+          [call, finish](grpc::Status s) {
+            finish(s.ok() ? 1 : 0, s.ok() ? 0 : 1);
+          });
     } else if (mode == "ceiling") {
-      auto call = std::make_shared<Call<v1::GetTimebankRequest, v1::Timebank>>();
+      auto call =
+          std::make_shared<Call<v1::GetTimebankRequest, v1::Timebank>>();
       Prepare(call->context);
       stub->async()->GetTimebank(&call->context, &call->request, &call->reply,
                                  [call, finish](grpc::Status s) {
                                    finish(s.ok() ? 1 : 0, s.ok() ? 0 : 1);
                                  });
     } else {
-      auto call = std::make_shared<Call<v1::RecordExchangeRequest, v1::Exchange>>();
+      auto call =
+          std::make_shared<Call<v1::RecordExchangeRequest, v1::Exchange>>();
       Prepare(call->context);
       call->request.set_timebank_id(options_.timebank);
       FillExchange(random, &call->request);
-      stub->async()->RecordExchange(&call->context, &call->request, &call->reply,
+      stub->async()->RecordExchange(&call->context, &call->request,
+                                    &call->reply,
                                     [call, finish](grpc::Status s) {
                                       finish(s.ok() ? 1 : 0, s.ok() ? 0 : 1);
                                     });
@@ -288,8 +304,9 @@ class Bench {
   };
 
   static constexpr const char* kCategories[] = {
-      "gardening", "befriending", "shopping", "it help", "lifts",
-      "cooking", "diy", "language practice", "dog walking", "reading"};
+      "gardening",   "befriending", "shopping", "it help",
+      "lifts",       "cooking",     "diy",      "language practice",
+      "dog walking", "reading"};
 
   Options options_;
   std::string token_;
@@ -323,36 +340,51 @@ class TrivialLedger final : public v1::Ledger::CallbackService {
 int main(int argc, char** argv) {
   Options options;
   CLI::App app{"timebank-bench: load generator for timebankd"};
-  app.add_option("--server", options.server, "host:port of timebankd")->capture_default_str();
-  app.add_option("--token-file", options.token_file, "file holding an ADMIN token")
+  app.add_option("--server", options.server, "host:port of timebankd")
       ->capture_default_str();
-  app.add_option("--timebank", options.timebank, "timebank to load")->capture_default_str();
-  app.add_option("--members", options.members, "members to create and trade between")
-      ->capture_default_str()->check(CLI::Range(2, 1'000'000));
-  app.add_option("--mode", options.mode, "unary, bulk, balance, mixed, report or ceiling")
+  app.add_option("--token-file", options.token_file,
+                 "file holding an ADMIN token")
+      ->capture_default_str();
+  app.add_option("--timebank", options.timebank, "timebank to load")
+      ->capture_default_str();
+  app.add_option("--members", options.members,
+                 "members to create and trade between")
       ->capture_default_str()
-      ->check(CLI::IsMember({"unary", "bulk", "balance", "mixed", "report", "ceiling"}));
+      ->check(CLI::Range(2, 1'000'000));
+  app.add_option("--mode", options.mode,
+                 "unary, bulk, balance, mixed, report or ceiling")
+      ->capture_default_str()
+      ->check(CLI::IsMember(
+          {"unary", "bulk", "balance", "mixed", "report", "ceiling"}));
   app.add_option("--in-flight", options.in_flight, "calls kept outstanding")
-      ->capture_default_str()->check(CLI::Range(1, 4096));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   app.add_option("--batch", options.batch, "exchanges per bulk call")
-      ->capture_default_str()->check(CLI::Range(1, 10000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
   app.add_option("--duration", options.duration_s, "seconds to run")
-      ->capture_default_str()->check(CLI::Range(0.1, 86400.0));
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
   app.add_option("--total", options.total,
-                 "stop after launching this many exchanges, or calls in the read modes (0: run for --duration)")
-      ->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}));
+                 "stop after launching this many exchanges, or calls in the "
+                 "read modes (0: run for --duration)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1'000'000'000}));
   app.add_option("--channels", options.channels, "gRPC channels (connections)")
-      ->capture_default_str()->check(CLI::Range(1, 64));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   app.add_option("--date-span-days", options.date_span_days,
                  "exchanges are dated over this many days before today")
-      ->capture_default_str()->check(CLI::Range(1, 3650));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650));
   app.add_option("--report-from", options.report_from, "report mode: first day")
       ->capture_default_str();
   app.add_option("--report-to", options.report_to, "report mode: last day")
       ->capture_default_str();
   app.add_flag("--json", options.json, "print one JSON object (the default)");
   bool skip_setup = false;
-  app.add_flag("--skip-setup", skip_setup, "do not create the timebank and members");
+  app.add_flag("--skip-setup", skip_setup,
+               "do not create the timebank and members");
   CLI11_PARSE(app, argc, argv);
 
   std::unique_ptr<grpc::Server> trivial;
@@ -361,7 +393,8 @@ int main(int argc, char** argv) {
   if (options.mode == "ceiling") {
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
     builder.RegisterService(&trivial_service);
     trivial = builder.BuildAndStart();
     options.server = "127.0.0.1:" + std::to_string(port);
@@ -369,7 +402,8 @@ int main(int argc, char** argv) {
   } else {
     std::ifstream in(options.token_file);
     if (!(in >> token)) {
-      std::cerr << "timebank-bench: cannot read a token from " << options.token_file << "\n";
+      std::cerr << "timebank-bench: cannot read a token from "
+                << options.token_file << "\n";
       return 2;
     }
   }

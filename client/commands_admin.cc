@@ -20,10 +20,13 @@ namespace {
 constexpr char kHealthCheck[] = "/grpc.health.v1.Health/Check";
 
 Table BackupTable() {
-  return Table({{.heading = "Backup", .csv_name = "backup_id", .align = Align::kRight},
-                {.heading = "Taken (UTC)", .csv_name = "created_at_unix_s"},
-                {.heading = "Size (bytes)", .csv_name = "size_bytes", .align = Align::kRight},
-                {.heading = "Files", .csv_name = "files", .align = Align::kRight}});
+  return Table(
+      {{.heading = "Backup", .csv_name = "backup_id", .align = Align::kRight},
+       {.heading = "Taken (UTC)", .csv_name = "created_at_unix_s"},
+       {.heading = "Size (bytes)",
+        .csv_name = "size_bytes",
+        .align = Align::kRight},
+       {.heading = "Files", .csv_name = "files", .align = Align::kRight}});
 }
 
 void AddBackupRow(Table& table, const v1::Backup& backup) {
@@ -50,7 +53,8 @@ absl::Status RunBackup(Session& session) {
                 << backup->duration_ms() << " ms: " << backup->size_bytes()
                 << " bytes in " << backup->files() << " files.\n";
   Table heads({{.heading = "Timebank", .csv_name = "timebank_id"},
-               {.heading = "Journal up to seq", .csv_name = "last_seq",
+               {.heading = "Journal up to seq",
+                .csv_name = "last_seq",
                 .align = Align::kRight},
                {.heading = "Verified", .csv_name = "verified"}});
   for (const v1::JournalHead& head : backup->journal_heads()) {
@@ -80,7 +84,8 @@ absl::Status RunListBackups(Session& session) {
   Table table = BackupTable();
   for (const v1::Backup& backup : reply->backups()) AddBackupRow(table, backup);
   if (session.printer().is_table()) {
-    session.out() << "Backups in " << reply->backup_dir() << " (on the server):\n";
+    session.out() << "Backups in " << reply->backup_dir()
+                  << " (on the server):\n";
   }
   return session.printer().PrintList(MessagePointers(reply->backups()), table,
                                      "(no backups yet)");
@@ -97,7 +102,8 @@ std::string HealthRequest(const std::string& service) {
 
 // HealthCheckResponse.status (field 1, varint): 1 SERVING, 2 NOT_SERVING.
 int HealthStatusOf(const std::string& bytes) {
-  if (bytes.size() >= 2 && bytes[0] == 0x08) return static_cast<unsigned char>(bytes[1]);
+  if (bytes.size() >= 2 && bytes[0] == 0x08)
+    return static_cast<unsigned char>(bytes[1]);
   return 0;  // UNKNOWN: the field is absent.
 }
 
@@ -110,14 +116,16 @@ absl::Status RunHealth(Session& session, const std::string& service) {
   if (!channel.ok()) return channel.status();
   grpc::GenericStub stub(*channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + session.call_timeout());
+  context.set_deadline(std::chrono::system_clock::now() +
+                       session.call_timeout());
   const std::string request_bytes = HealthRequest(service);
   grpc::Slice request_slice(request_bytes);
   const grpc::ByteBuffer request(&request_slice, 1);
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, kHealthCheck, grpc::StubOptions(), &request, &response,
-                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  stub.UnaryCall(
+      &context, kHealthCheck, grpc::StubOptions(), &request, &response,
+      [&done](grpc::Status status) { done.set_value(std::move(status)); });
   absl::Status status = FromGrpc(done.get_future().get());
   if (!status.ok()) return status;
   std::vector<grpc::Slice> slices;
@@ -137,7 +145,8 @@ absl::Status RunHealth(Session& session, const std::string& service) {
     session.out() << name << "\n";
   }
   if (health == 1) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat("health: the server reports ", name));
+  return absl::UnavailableError(
+      absl::StrCat("health: the server reports ", name));
 }
 
 }  // namespace
@@ -150,8 +159,8 @@ void AddAdminCommands(CLI::App& app, CommandRegistry& registry) {
       "backup",
       "Take an online backup into the server's --backup-dir and check it");
   registry.Bind(backup, [](Session& s) { return RunBackup(s); });
-  CLI::App* backups =
-      group->add_subcommand("backups", "List the backups in the server's --backup-dir");
+  CLI::App* backups = group->add_subcommand(
+      "backups", "List the backups in the server's --backup-dir");
   registry.Bind(backups, [](Session& s) { return RunListBackups(s); });
 
   auto service = std::make_shared<std::string>();
@@ -162,7 +171,8 @@ void AddAdminCommands(CLI::App& app, CommandRegistry& registry) {
   health->add_option("--service", *service,
                      "a service name, e.g. timebank.v1.Ledger (default: the "
                      "whole server)");
-  registry.Bind(health, [service](Session& s) { return RunHealth(s, *service); });
+  registry.Bind(health,
+                [service](Session& s) { return RunHealth(s, *service); });
 }
 
 }  // namespace timebank::client

@@ -82,11 +82,13 @@ absl::Status RunExport(Session& session, const ExportFlags& flags) {
   absl::Status status = StreamJournal(**connection, flags.timebank_id,
                                       timebank->last_seq(), out, &written);
   out.flush();
-  if (status.ok() && !out) status = absl::DataLossError("cannot write the export");
+  if (status.ok() && !out)
+    status = absl::DataLossError("cannot write the export");
   if (!to_stdout) {
     file.close();
     // Only a whole export gets the name asked for.
-    if (status.ok() && std::rename(partial.c_str(), flags.output.c_str()) != 0) {
+    if (status.ok() &&
+        std::rename(partial.c_str(), flags.output.c_str()) != 0) {
       status = absl::InvalidArgumentError(
           absl::StrCat("--output ", flags.output, ": cannot be written"));
     }
@@ -118,7 +120,8 @@ absl::Status OpenMissingAccounts(const Connection& connection,
     absl::StatusOr<v1::Account> found =
         CallLedger(connection, &v1::Ledger::StubInterface::GetAccount, get);
     if (found.ok()) continue;
-    if (found.status().code() != absl::StatusCode::kNotFound) return found.status();
+    if (found.status().code() != absl::StatusCode::kNotFound)
+      return found.status();
     v1::OpenAccountRequest open;
     open.set_timebank_id(timebank_id);
     open.set_account_id(account_id);
@@ -139,7 +142,8 @@ struct ImportResult {
 };
 
 // Records a run of consecutive record steps and notes the seq each got.
-absl::Status RecordRun(const Connection& connection, const std::string& timebank_id,
+absl::Status RecordRun(const Connection& connection,
+                       const std::string& timebank_id,
                        const std::vector<const ReplayStep*>& run,
                        std::map<uint64_t, uint64_t>* target_seq,
                        ImportResult* result) {
@@ -155,17 +159,19 @@ absl::Status RecordRun(const Connection& connection, const std::string& timebank
       (*target_seq)[run[i]->source_seq] = item.exchange().seq();
       ++result->recorded;
     } else {
-      result->errors.push_back(absl::StrCat(
-          "seq ", run[i]->source_seq, ": ",
-          absl::StatusCodeToString(static_cast<absl::StatusCode>(item.error().code())),
-          ": ", item.error().message()));
+      result->errors.push_back(
+          absl::StrCat("seq ", run[i]->source_seq, ": ",
+                       absl::StatusCodeToString(
+                           static_cast<absl::StatusCode>(item.error().code())),
+                       ": ", item.error().message()));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status Replay(const Connection& connection, const std::string& timebank_id,
-                    const ReplayPlan& plan, ImportResult* result) {
+absl::Status Replay(const Connection& connection,
+                    const std::string& timebank_id, const ReplayPlan& plan,
+                    ImportResult* result) {
   std::map<uint64_t, uint64_t> target_seq;  // Source RECORD seq -> target seq.
   std::vector<const ReplayStep*> run;
   for (const ReplayStep& step : plan.steps) {
@@ -174,16 +180,17 @@ absl::Status Replay(const Connection& connection, const std::string& timebank_id
       continue;
     }
     // A reversal may undo a record of the run: record the run first.
-    if (absl::Status s = RecordRun(connection, timebank_id, run, &target_seq, result);
+    if (absl::Status s =
+            RecordRun(connection, timebank_id, run, &target_seq, result);
         !s.ok()) {
       return s;
     }
     run.clear();
     auto target = target_seq.find(step.reversed_source_seq);
     if (target == target_seq.end()) {
-      result->errors.push_back(absl::StrCat("seq ", step.source_seq,
-                                            ": reverses seq ", step.reversed_source_seq,
-                                            ", which was not imported"));
+      result->errors.push_back(
+          absl::StrCat("seq ", step.source_seq, ": reverses seq ",
+                       step.reversed_source_seq, ", which was not imported"));
       continue;
     }
     v1::ReverseExchangeRequest reverse;
@@ -191,16 +198,17 @@ absl::Status Replay(const Connection& connection, const std::string& timebank_id
     reverse.set_seq(target->second);
     reverse.set_request_id(step.request_id);
     reverse.set_reason(step.reason);
-    absl::StatusOr<v1::Exchange> reversed =
-        CallLedger(connection, &v1::Ledger::StubInterface::ReverseExchange, reverse);
+    absl::StatusOr<v1::Exchange> reversed = CallLedger(
+        connection, &v1::Ledger::StubInterface::ReverseExchange, reverse);
     if (reversed.ok()) {
       ++result->reversed;
     } else if (reversed.status().code() == absl::StatusCode::kUnavailable ||
-               reversed.status().code() == absl::StatusCode::kDeadlineExceeded) {
+               reversed.status().code() ==
+                   absl::StatusCode::kDeadlineExceeded) {
       return reversed.status();
     } else {
-      result->errors.push_back(
-          absl::StrCat("seq ", step.source_seq, ": ", StatusLine(reversed.status())));
+      result->errors.push_back(absl::StrCat("seq ", step.source_seq, ": ",
+                                            StatusLine(reversed.status())));
     }
   }
   return RecordRun(connection, timebank_id, run, &target_seq, result);
@@ -230,8 +238,8 @@ absl::Status RunImport(Session& session, const ImportFlags& flags) {
   }
   size_t opened = 0;
   if (flags.open_accounts) {
-    if (absl::Status s =
-            OpenMissingAccounts(**connection, flags.timebank_id, *plan, &opened);
+    if (absl::Status s = OpenMissingAccounts(**connection, flags.timebank_id,
+                                             *plan, &opened);
         !s.ok()) {
       return s;
     }
@@ -270,8 +278,9 @@ absl::Status RunImport(Session& session, const ImportFlags& flags) {
   }
   if (result.errors.empty()) return absl::OkStatus();
   return absl::FailedPreconditionError(
-      absl::StrCat(result.errors.size(), " entries could not be replayed; the "
-                                         "first: ",
+      absl::StrCat(result.errors.size(),
+                   " entries could not be replayed; the "
+                   "first: ",
                    result.errors.front()));
 }
 
@@ -286,8 +295,9 @@ void AddArchiveCommands(CLI::App& journal, CommandRegistry& registry) {
   AddTimebankOption(export_command, &export_flags->timebank_id);
   export_command->add_option("--output,-o", export_flags->output,
                              "File to write (default: standard output)");
-  registry.Bind(export_command,
-                [export_flags](Session& s) { return RunExport(s, *export_flags); });
+  registry.Bind(export_command, [export_flags](Session& s) {
+    return RunExport(s, *export_flags);
+  });
 
   auto import_flags = std::make_shared<ImportFlags>();
   CLI::App* import_command = journal.add_subcommand(
@@ -295,7 +305,8 @@ void AddArchiveCommands(CLI::App& journal, CommandRegistry& registry) {
       "Replay an exported journal into an empty timebank through the normal "
       "write calls; safe to run again");
   AddTimebankOption(import_command, &import_flags->timebank_id);
-  import_command->add_option("file", import_flags->file, "JSON Lines file from export")
+  import_command
+      ->add_option("file", import_flags->file, "JSON Lines file from export")
       ->required()
       ->check(CLI::ExistingFile);
   import_command->add_flag("--resume", import_flags->resume,
@@ -304,8 +315,9 @@ void AddArchiveCommands(CLI::App& journal, CommandRegistry& registry) {
   import_command->add_flag("--open-accounts", import_flags->open_accounts,
                            "Open missing accounts as PERSON accounts named by "
                            "their ids");
-  registry.Bind(import_command,
-                [import_flags](Session& s) { return RunImport(s, *import_flags); });
+  registry.Bind(import_command, [import_flags](Session& s) {
+    return RunImport(s, *import_flags);
+  });
 }
 
 }  // namespace timebank::client

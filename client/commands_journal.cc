@@ -267,9 +267,8 @@ absl::Status RunVerify(Session& session, const std::string& timebank_id) {
 }  // namespace
 
 void AddJournalCommands(CLI::App& app, CommandRegistry& registry) {
-  CLI::App* group =
-      app.add_subcommand("journal",
-                         "Follow, verify, export or import a timebank's journal");
+  CLI::App* group = app.add_subcommand(
+      "journal", "Follow, verify, export or import a timebank's journal");
   group->require_subcommand(1);
 
   auto watch = std::make_shared<WatchFlags>();

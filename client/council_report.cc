@@ -722,13 +722,13 @@ void AppendActions(std::string* out, const v1::ListActionsResponse& actions) {
                    });
   // Every action has a `who`; the server leaves it (with how and the notes)
   // out for an AUDITOR token, and then those columns would be empty.
-  const bool detailed = std::any_of(sorted.begin(), sorted.end(),
-                                    [](const v1::Action* a) {
-                                      return !a->who().empty();
-                                    });
+  const bool detailed =
+      std::any_of(sorted.begin(), sorted.end(),
+                  [](const v1::Action* a) { return !a->who().empty(); });
   absl::StrAppend(
       out, "<div class=\"scroll\">\n<table>\n<caption>",
-      detailed ? "Who will do what, how and by when" : "What will be done, by when",
+      detailed ? "Who will do what, how and by when"
+               : "What will be done, by when",
       "</caption>\n<thead><tr><th scope=\"col\">What</th>",
       detailed ? "<th scope=\"col\">Who</th><th scope=\"col\">How</th>" : "",
       "<th scope=\"col\">Due</th><th scope=\"col\">Status</th>"

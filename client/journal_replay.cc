@@ -24,7 +24,8 @@ v1::RecordExchangeItem ItemOf(const std::string& source_timebank,
                               const v1::JournalEntry& record) {
   v1::RecordExchangeItem item;
   item.set_request_id(ContentRequestId(
-      "replay", {source_timebank, absl::StrCat(record.seq()), record.request_id()}));
+      "replay",
+      {source_timebank, absl::StrCat(record.seq()), record.request_id()}));
   item.set_giver_id(record.giver_id());
   item.set_receiver_id(record.receiver_id());
   item.set_minutes(record.minutes());
@@ -57,8 +58,8 @@ absl::StatusOr<std::string> ArchiveLine(const v1::JournalEntry& entry) {
   const auto status =
       google::protobuf::util::MessageToJsonString(entry, &line, options);
   if (!status.ok()) {
-    return absl::InternalError(
-        absl::StrCat("cannot write entry ", entry.seq(), ": ", status.ToString()));
+    return absl::InternalError(absl::StrCat("cannot write entry ", entry.seq(),
+                                            ": ", status.ToString()));
   }
   return line;
 }
@@ -74,7 +75,8 @@ absl::StatusOr<std::vector<v1::JournalEntry>> ReadArchive(std::istream& in) {
           absl::StrCat("line ", line_number, ": is too long for an entry"));
     }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    absl::StatusOr<v1::JournalEntry> entry = ParseArchiveLine(line, line_number);
+    absl::StatusOr<v1::JournalEntry> entry =
+        ParseArchiveLine(line, line_number);
     if (!entry.ok()) return entry.status();
     entries.push_back(*std::move(entry));
   }
@@ -82,14 +84,16 @@ absl::StatusOr<std::vector<v1::JournalEntry>> ReadArchive(std::istream& in) {
   return entries;
 }
 
-absl::StatusOr<ReplayPlan> PlanReplay(const std::vector<v1::JournalEntry>& entries) {
+absl::StatusOr<ReplayPlan> PlanReplay(
+    const std::vector<v1::JournalEntry>& entries) {
   ReplayPlan plan;
   plan.entries = entries.size();
   if (entries.empty()) return plan;
   plan.source_timebank_id = entries.front().timebank_id();
   // RECORD entries by source seq: pending ones wait for their confirmation.
   std::map<uint64_t, const v1::JournalEntry*> pending;
-  std::map<uint64_t, const v1::JournalEntry*> counted;  // Confirmed, not reversed.
+  std::map<uint64_t, const v1::JournalEntry*>
+      counted;  // Confirmed, not reversed.
   for (size_t i = 0; i < entries.size(); ++i) {
     const v1::JournalEntry& entry = entries[i];
     const uint64_t seq = entry.seq();
@@ -108,9 +112,10 @@ absl::StatusOr<ReplayPlan> PlanReplay(const std::vector<v1::JournalEntry>& entri
           pending[seq] = &entry;
         } else if (entry.initial_status() == v1::EXCHANGE_STATUS_CONFIRMED) {
           counted[seq] = &entry;
-          plan.steps.push_back({.kind = ReplayStep::Kind::kRecord,
-                                .source_seq = seq,
-                                .record = ItemOf(plan.source_timebank_id, entry)});
+          plan.steps.push_back(
+              {.kind = ReplayStep::Kind::kRecord,
+               .source_seq = seq,
+               .record = ItemOf(plan.source_timebank_id, entry)});
         } else {
           return AtSeq(seq, "a record must start PENDING or CONFIRMED");
         }

@@ -38,7 +38,8 @@ namespace timebank::client {
 absl::StatusOr<timebank::v1::JournalEntry> ParseArchiveLine(
     std::string_view line, int line_number);
 // The archive line of an entry, without the newline.
-absl::StatusOr<std::string> ArchiveLine(const timebank::v1::JournalEntry& entry);
+absl::StatusOr<std::string> ArchiveLine(
+    const timebank::v1::JournalEntry& entry);
 
 // Reads a whole archive: every non-empty line, in order.
 absl::StatusOr<std::vector<timebank::v1::JournalEntry>> ReadArchive(

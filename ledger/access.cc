@@ -23,7 +23,8 @@ absl::StatusOr<std::string> RandomHex(size_t bytes) {
   std::string buffer(bytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(buffer.data()),
                  static_cast<int>(bytes)) != 1) {
-    return absl::InternalError("random: OpenSSL could not provide random bytes");
+    return absl::InternalError(
+        "random: OpenSSL could not provide random bytes");
   }
   return absl::BytesToHexString(buffer);
 }
@@ -49,9 +50,11 @@ absl::Status CheckNewToken(const NewToken& request, int64_t now_us) {
   }
   if (request.role == Role::kMember) {
     if (request.timebank_ids.size() != 1) {
-      return FieldInvalid("timebank_ids", "a MEMBER token names exactly one timebank");
+      return FieldInvalid("timebank_ids",
+                          "a MEMBER token names exactly one timebank");
     }
-    if (absl::Status s = CheckAccountId("account_id", request.account_id); !s.ok()) {
+    if (absl::Status s = CheckAccountId("account_id", request.account_id);
+        !s.ok()) {
       return s;
     }
   } else if (!request.account_id.empty()) {
@@ -84,10 +87,14 @@ bool Token::CoversTimebank(std::string_view tb) const {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAdmin: return "ADMIN";
-    case Role::kCoordinator: return "COORDINATOR";
-    case Role::kMember: return "MEMBER";
-    case Role::kAuditor: return "AUDITOR";
+    case Role::kAdmin:
+      return "ADMIN";
+    case Role::kCoordinator:
+      return "COORDINATOR";
+    case Role::kMember:
+      return "MEMBER";
+    case Role::kAuditor:
+      return "AUDITOR";
   }
   return "UNKNOWN";
 }
@@ -102,7 +109,8 @@ AccessRegistry::AccessRegistry(Ledger* ledger) : ledger_(ledger) {}
 absl::StatusOr<std::unique_ptr<AccessRegistry>> AccessRegistry::Open(
     Ledger* ledger) {
   std::unique_ptr<AccessRegistry> registry(new AccessRegistry(ledger));
-  absl::StatusOr<std::vector<std::string>> records = ledger->LoadAccessRecords();
+  absl::StatusOr<std::vector<std::string>> records =
+      ledger->LoadAccessRecords();
   if (!records.ok()) return records.status();
   for (const std::string& bytes : *records) {
     absl::StatusOr<Token> token = DecodeToken(bytes);
@@ -150,7 +158,8 @@ absl::StatusOr<std::pair<std::string, Token>> AccessRegistry::Create(
               .secret_hash = Sha256(*secret)};
   std::lock_guard lock(mu_);
   if (tokens_.size() >= kMaxTokens) {
-    return absl::ResourceExhaustedError("name: too many tokens; revoke some first");
+    return absl::ResourceExhaustedError(
+        "name: too many tokens; revoke some first");
   }
   for (const auto& [other_id, other] : tokens_) {
     if (!other.revoked && other.name == request.name &&
@@ -175,9 +184,10 @@ absl::Status CheckTokenId(std::string_view field, std::string_view id) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
   });
   if (id.size() != kTokenIdLength || !hex) {
-    return FieldInvalid(field, absl::StrCat("must be ", kTokenIdLength,
-                                            " lower-case hexadecimal characters, "
-                                            "as ListTokens shows"));
+    return FieldInvalid(field,
+                        absl::StrCat("must be ", kTokenIdLength,
+                                     " lower-case hexadecimal characters, "
+                                     "as ListTokens shows"));
   }
   return absl::OkStatus();
 }
@@ -214,7 +224,8 @@ bool AccessRegistry::Empty() const {
   return tokens_.empty();
 }
 
-absl::StatusOr<Token> AccessRegistry::Authenticate(std::string_view bearer) const {
+absl::StatusOr<Token> AccessRegistry::Authenticate(
+    std::string_view bearer) const {
   const auto refuse = [] {
     return absl::UnauthenticatedError(
         "authorization: missing, unknown, revoked or expired token");

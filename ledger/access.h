@@ -32,7 +32,12 @@ namespace timebank::ledger {
 
 class Ledger;
 
-enum class Role : uint8_t { kAdmin = 1, kCoordinator = 2, kMember = 3, kAuditor = 4 };
+enum class Role : uint8_t {
+  kAdmin = 1,
+  kCoordinator = 2,
+  kMember = 3,
+  kAuditor = 4
+};
 
 struct Token {
   std::string id;  // Public part: 16 hex digits.

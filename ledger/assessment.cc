@@ -93,8 +93,8 @@ const std::vector<MetricSpec>& Specs() {
        },
        "no member was active in the range"},
       {{"work.organisation_recognition_share",
-        Principle::kValuingWorkDifferently, Comparison::kAtLeast, "share",
-        0.01, 0.03, 0.05,
+        Principle::kValuingWorkDifferently, Comparison::kAtLeast, "share", 0.01,
+        0.03, 0.05,
         "Share of all hours that organisations gave members, as the seed's "
         "Council rewards Jane's group with training places and rooms: "
         "institutions recognising core-economy work in kind."},
@@ -127,9 +127,7 @@ const std::vector<MetricSpec>& Specs() {
        [](const PeriodFigures& p) {
          return Share(p.members_only_received, p.active_members);
        },
-       [](double v) {
-         return Percent(v) + " of active members only received";
-       },
+       [](double v) { return Percent(v) + " of active members only received"; },
        "no member was active in the range"},
       {{"reciprocity.balance_within_5h_share", Principle::kReciprocity,
         Comparison::kAtLeast, "share", 0.3, 0.5, 0.7,
@@ -140,7 +138,8 @@ const std::vector<MetricSpec>& Specs() {
          return p.balances.share_within_5h;
        },
        [](double v) {
-         return Percent(v) + " of members have a balance within 5 hours of zero";
+         return Percent(v) +
+                " of members have a balance within 5 hours of zero";
        },
        "the timebank has no members"},
       {{"networks.partners_per_active_member", Principle::kSocialNetworks,
@@ -166,7 +165,8 @@ const std::vector<MetricSpec>& Specs() {
          return Share(p.members_with_three_plus_partners, p.active_members);
        },
        [](double v) {
-         return Percent(v) + " of active members exchanged with three or more people";
+         return Percent(v) +
+                " of active members exchanged with three or more people";
        },
        "no member was active in the range"},
       {{"networks.reciprocal_pair_share", Principle::kSocialNetworks,
@@ -177,7 +177,8 @@ const std::vector<MetricSpec>& Specs() {
          return Share(p.reciprocal_pairs, p.distinct_pairs);
        },
        [](double v) {
-         return Percent(v) + " of pairs who exchanged helped each other both ways";
+         return Percent(v) +
+                " of pairs who exchanged helped each other both ways";
        },
        "no exchanges in the range"},
   };
@@ -232,10 +233,14 @@ double Median(std::vector<int> stages) {
 
 std::string_view PerspectiveName(Perspective perspective) {
   switch (perspective) {
-    case Perspective::kMember: return "members";
-    case Perspective::kFamily: return "families";
-    case Perspective::kStaff: return "staff";
-    case Perspective::kCouncil: return "the council";
+    case Perspective::kMember:
+      return "members";
+    case Perspective::kFamily:
+      return "families";
+    case Perspective::kStaff:
+      return "staff";
+    case Perspective::kCouncil:
+      return "the council";
   }
   return "someone";
 }
@@ -266,11 +271,12 @@ std::string Disagreement(const PrincipleAssessment& a) {
   if (a.ledger_stage > 0 && a.reflections > 0) {
     const double gap = a.reflections_median_stage - a.ledger_stage;
     if (std::abs(gap) >= 1) {
-      notes.push_back(absl::StrCat(
-          "People's reflections put this at stage ",
-          Decimal(a.reflections_median_stage), " but the ledger shows stage ",
-          a.ledger_stage, gap > 0 ? ": people see more than the ledger records"
-                                  : ": the ledger shows more than people feel"));
+      notes.push_back(
+          absl::StrCat("People's reflections put this at stage ",
+                       Decimal(a.reflections_median_stage),
+                       " but the ledger shows stage ", a.ledger_stage,
+                       gap > 0 ? ": people see more than the ledger records"
+                               : ": the ledger shows more than people feel"));
     }
   }
   if (a.perspectives.size() >= 2) {
@@ -280,11 +286,11 @@ std::string Disagreement(const PrincipleAssessment& a) {
           return x.median_stage < y.median_stage;
         });
     if (high->median_stage - low->median_stage >= 1) {
-      notes.push_back(absl::StrCat(
-          std::string(PerspectiveName(high->perspective)), " see stage ",
-          Decimal(high->median_stage), ", ",
-          std::string(PerspectiveName(low->perspective)), " stage ",
-          Decimal(low->median_stage)));
+      notes.push_back(
+          absl::StrCat(std::string(PerspectiveName(high->perspective)),
+                       " see stage ", Decimal(high->median_stage), ", ",
+                       std::string(PerspectiveName(low->perspective)),
+                       " stage ", Decimal(low->median_stage)));
     }
   }
   std::string out;
@@ -298,10 +304,14 @@ std::string Disagreement(const PrincipleAssessment& a) {
 
 std::string_view PrincipleName(Principle principle) {
   switch (principle) {
-    case Principle::kPeopleAsAssets: return "people as assets";
-    case Principle::kValuingWorkDifferently: return "valuing work differently";
-    case Principle::kReciprocity: return "reciprocity";
-    case Principle::kSocialNetworks: return "social networks";
+    case Principle::kPeopleAsAssets:
+      return "people as assets";
+    case Principle::kValuingWorkDifferently:
+      return "valuing work differently";
+    case Principle::kReciprocity:
+      return "reciprocity";
+    case Principle::kSocialNetworks:
+      return "social networks";
   }
   return "unknown";
 }
@@ -350,10 +360,14 @@ absl::Status CheckActionStatus(std::string_view field, ActionStatus status) {
 
 std::string_view StageLabel(int stage) {
   switch (stage) {
-    case 1: return "You really haven't got this";
-    case 2: return "You've got the basics";
-    case 3: return "You're getting there";
-    case 4: return "You're doing REALLY well";
+    case 1:
+      return "You really haven't got this";
+    case 2:
+      return "You've got the basics";
+    case 3:
+      return "You're getting there";
+    case 4:
+      return "You're doing REALLY well";
   }
   return "Not assessed";
 }
@@ -403,10 +417,10 @@ absl::Status CheckOverrides(const ThresholdOverrides& overrides) {
     const bool rising = d.comparison == Comparison::kAtLeast;
     if (rising ? !(d.stage2 <= d.stage3 && d.stage3 <= d.stage4)
                : !(d.stage2 >= d.stage3 && d.stage3 >= d.stage4)) {
-      return FieldInvalid(
-          "thresholds.value",
-          d.metric + ": stage thresholds must " +
-              (rising ? "rise" : "fall") + " from stage 2 to stage 4");
+      return FieldInvalid("thresholds.value", d.metric +
+                                                  ": stage thresholds must " +
+                                                  (rising ? "rise" : "fall") +
+                                                  " from stage 2 to stage 4");
     }
   }
   return absl::OkStatus();
@@ -416,9 +430,9 @@ std::vector<MetricDefinition> EffectiveThresholds(
     const ThresholdOverrides& overrides) {
   std::vector<MetricDefinition> out = DefaultThresholds();
   for (MetricDefinition& d : out) {
-    for (auto [suffix, field] : {std::pair{".stage2", &d.stage2},
-                                 std::pair{".stage3", &d.stage3},
-                                 std::pair{".stage4", &d.stage4}}) {
+    for (auto [suffix, field] :
+         {std::pair{".stage2", &d.stage2}, std::pair{".stage3", &d.stage3},
+          std::pair{".stage4", &d.stage4}}) {
       if (auto it = overrides.find(d.metric + suffix); it != overrides.end()) {
         *field = it->second;
       }
@@ -445,7 +459,8 @@ std::vector<PrincipleAssessment> AssessPrinciples(
             .unit = spec.definition.unit,
             .comparison = spec.definition.comparison,
             .stage = 0,
-            .sentence = "The ledger cannot show this: " + spec.unavailable + "."});
+            .sentence =
+                "The ledger cannot show this: " + spec.unavailable + "."});
         continue;
       }
       Evidence evidence = Judge(spec, limits[i], *value);
@@ -472,15 +487,15 @@ std::vector<PrincipleAssessment> AssessPrinciples(
     a.rag = RagOfStage(a.stage);
     a.disagreement = Disagreement(a);
     if (a.basis == Basis::kNone) {
-      a.summary = absl::StrCat(
-          "Not assessed: the ledger cannot show ",
-          std::string(PrincipleName(principle)),
-          " and nobody has reflected on it yet.");
+      a.summary = absl::StrCat("Not assessed: the ledger cannot show ",
+                               std::string(PrincipleName(principle)),
+                               " and nobody has reflected on it yet.");
     } else {
       a.summary = absl::StrCat(
           "Stage ", a.stage, ", ", std::string(StageLabel(a.stage)), ", from ",
           a.basis == Basis::kLedger ? "the ledger" : "people's reflections",
-          "; ", a.reflections, a.reflections == 1 ? " reflection." : " reflections.");
+          "; ", a.reflections,
+          a.reflections == 1 ? " reflection." : " reflections.");
     }
     out.push_back(std::move(a));
   }

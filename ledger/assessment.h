@@ -45,7 +45,12 @@ inline constexpr Principle kPrinciples[] = {
 enum class Rag : uint8_t { kNone = 0, kRed = 1, kAmber = 2, kGreen = 3 };
 enum class Basis : uint8_t { kLedger = 1, kReflections = 2, kNone = 3 };
 enum class Comparison : uint8_t { kAtLeast = 1, kAtMost = 2 };
-enum class Perspective : uint8_t { kMember = 1, kFamily = 2, kStaff = 3, kCouncil = 4 };
+enum class Perspective : uint8_t {
+  kMember = 1,
+  kFamily = 2,
+  kStaff = 3,
+  kCouncil = 4
+};
 
 std::string_view PrincipleName(Principle principle);
 std::string_view StageLabel(int stage);
@@ -88,7 +93,7 @@ struct Reflection {
   uint64_t id = 0;
   Principle principle = Principle::kReciprocity;
   Perspective perspective = Perspective::kMember;
-  int stage = 1;  // 1..4
+  int stage = 1;         // 1..4
   Rag rag = Rag::kNone;  // The person's own colour; kNone if not given.
   std::string evidence;
   std::string author;

@@ -33,11 +33,12 @@ int64_t MillisecondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-absl::Status FromBackupEngine(const rocksdb::IOStatus& s, std::string_view what) {
+absl::Status FromBackupEngine(const rocksdb::IOStatus& s,
+                              std::string_view what) {
   if (s.ok()) return absl::OkStatus();
   if (s.IsNotFound()) {
-    return FieldNotFound(
-        "backup_id", absl::StrCat(std::string(what), ": ", s.ToString()));
+    return FieldNotFound("backup_id",
+                         absl::StrCat(std::string(what), ": ", s.ToString()));
   }
   return absl::UnavailableError(
       absl::StrCat("backup: ", std::string(what), " failed: ", s.ToString()));
@@ -53,27 +54,27 @@ BackupInfo InfoOf(const rocksdb::BackupInfo& info) {
 absl::StatusOr<std::vector<JournalHead>> ReadJournalHeads(rocksdb::DB* db) {
   std::vector<JournalHead> heads;
   absl::Status decode_error;
-  RETURN_IF_ERROR(ScanPrefix(
-      db, nullptr, TimebankPrefix(), "",
-      [&](std::string_view, std::string_view value) {
-        absl::StatusOr<Timebank> timebank = DecodeTimebank(value);
-        if (!timebank.ok()) {
-          decode_error = timebank.status();
-          return false;
-        }
-        heads.push_back({.timebank_id = timebank->id,
-                         .last_seq = timebank->last_seq,
-                         .last_hash = timebank->last_hash});
-        return true;
-      }));
+  RETURN_IF_ERROR(
+      ScanPrefix(db, nullptr, TimebankPrefix(), "",
+                 [&](std::string_view, std::string_view value) {
+                   absl::StatusOr<Timebank> timebank = DecodeTimebank(value);
+                   if (!timebank.ok()) {
+                     decode_error = timebank.status();
+                     return false;
+                   }
+                   heads.push_back({.timebank_id = timebank->id,
+                                    .last_seq = timebank->last_seq,
+                                    .last_hash = timebank->last_hash});
+                   return true;
+                 }));
   RETURN_IF_ERROR(decode_error);
   return heads;
 }
 
 absl::Status NotVerified(const std::string& timebank_id,
                          const VerifyReport& report) {
-  return absl::DataLossError(absl::StrCat("backup: timebank ", timebank_id,
-                                          " does not verify: ", report.problem));
+  return absl::DataLossError(absl::StrCat(
+      "backup: timebank ", timebank_id, " does not verify: ", report.problem));
 }
 
 // Reads the heads of a database and verifies every timebank's journal in it.
@@ -103,10 +104,9 @@ absl::Status ReadAndVerify(Ledger& ledger, BackupInfo* info) {
 // Opens a backup read-only, as BackupEngine lays it out, and checks it.
 absl::Status CheckBackup(rocksdb::BackupEngine& engine, BackupInfo* info) {
   rocksdb::BackupInfo details;
-  RETURN_IF_ERROR(FromRocks(
-      engine.GetBackupInfo(info->backup_id, &details,
-                           /*include_file_details=*/true),
-      "backup info"));
+  RETURN_IF_ERROR(FromRocks(engine.GetBackupInfo(info->backup_id, &details,
+                                                 /*include_file_details=*/true),
+                            "backup info"));
   rocksdb::Options options;
   options.env = details.env_for_open.get();
   rocksdb::DB* raw = nullptr;
@@ -128,9 +128,8 @@ absl::Status CheckEmptyTarget(const std::string& data_dir) {
                                  "directory"));
   }
   if (error) {
-    return FieldInvalid("data_dir",
-                        absl::StrCat("cannot read ", data_dir, ": ",
-                                     error.message()));
+    return FieldInvalid("data_dir", absl::StrCat("cannot read ", data_dir, ": ",
+                                                 error.message()));
   }
   std::filesystem::create_directories(data_dir, error);
   if (error) {
@@ -208,10 +207,10 @@ absl::StatusOr<std::vector<BackupInfo>> ListBackups(
                          absl::StrCat(backup_dir, " holds no backups"));
   }
   rocksdb::BackupEngineReadOnly* raw = nullptr;
-  RETURN_IF_ERROR(FromBackupEngine(
-      rocksdb::BackupEngineReadOnly::Open(rocksdb::BackupEngineOptions(backup_dir),
-                                          rocksdb::Env::Default(), &raw),
-      "open"));
+  RETURN_IF_ERROR(FromBackupEngine(rocksdb::BackupEngineReadOnly::Open(
+                                       rocksdb::BackupEngineOptions(backup_dir),
+                                       rocksdb::Env::Default(), &raw),
+                                   "open"));
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   std::vector<rocksdb::BackupInfo> stored;
   engine->GetBackupInfo(&stored);
@@ -243,11 +242,11 @@ absl::StatusOr<BackupInfo> RestoreBackup(const RestoreRequest& request) {
   }
   RETURN_IF_ERROR(CheckEmptyTarget(request.data_dir));
   rocksdb::BackupEngineReadOnly* raw = nullptr;
-  RETURN_IF_ERROR(FromBackupEngine(
-      rocksdb::BackupEngineReadOnly::Open(
-          rocksdb::BackupEngineOptions(request.backup_dir),
-          rocksdb::Env::Default(), &raw),
-      "open"));
+  RETURN_IF_ERROR(
+      FromBackupEngine(rocksdb::BackupEngineReadOnly::Open(
+                           rocksdb::BackupEngineOptions(request.backup_dir),
+                           rocksdb::Env::Default(), &raw),
+                       "open"));
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   // Checksums first: a damaged backup is refused before anything is written.
   RETURN_IF_ERROR(FromBackupEngine(

@@ -43,8 +43,9 @@ std::vector<Account> Books::AccountsAfter(const std::string& tb,
   return out;
 }
 
-void Books::VisitAccounts(const std::string& tb,
-                          const std::function<void(const Account&)>& visit) const {
+void Books::VisitAccounts(
+    const std::string& tb,
+    const std::function<void(const Account&)>& visit) const {
   std::shared_lock lock(mu_);
   auto book = books_.find(tb);
   if (book == books_.end()) return;

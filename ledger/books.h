@@ -40,9 +40,9 @@ class Books {
       const std::string& tb) const;
 
   // Replaces timebanks and accounts with committed versions, all at once.
-  void Publish(const std::map<std::string, Timebank>& timebanks,
-               const std::map<std::pair<std::string, std::string>, Account>&
-                   accounts);
+  void Publish(
+      const std::map<std::string, Timebank>& timebanks,
+      const std::map<std::pair<std::string, std::string>, Account>& accounts);
 
   void BlockWrites(const std::string& tb);
   bool WritesBlocked(const std::string& tb) const;

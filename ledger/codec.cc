@@ -140,7 +140,8 @@ class Reader {
   // Done and everything consumed.
   absl::Status Finish(std::string_view what) const {
     if (!ok_ || !in_.empty()) {
-      return absl::DataLossError(std::string(what) + ": malformed stored value");
+      return absl::DataLossError(std::string(what) +
+                                 ": malformed stored value");
     }
     return absl::OkStatus();
   }
@@ -178,10 +179,14 @@ std::string StateKey(std::string_view tb, Seq seq) {
 std::string StatePrefix(std::string_view tb) { return Prefixed('s', tb); }
 RequestKind RequestKindOfClose(EntryKind kind) {
   switch (kind) {
-    case EntryKind::kConfirm: return RequestKind::kConfirm;
-    case EntryKind::kReject: return RequestKind::kReject;
-    case EntryKind::kReverse: return RequestKind::kReverse;
-    case EntryKind::kRecord: break;
+    case EntryKind::kConfirm:
+      return RequestKind::kConfirm;
+    case EntryKind::kReject:
+      return RequestKind::kReject;
+    case EntryKind::kReverse:
+      return RequestKind::kReverse;
+    case EntryKind::kRecord:
+      break;
   }
   return RequestKind::kRecord;
 }
@@ -269,7 +274,9 @@ std::string ActionVersionKey(std::string_view tb, uint64_t version) {
   PutBigEndian(&key, version, 8);
   return key;
 }
-std::string ActionVersionPrefix(std::string_view tb) { return Prefixed('e', tb); }
+std::string ActionVersionPrefix(std::string_view tb) {
+  return Prefixed('e', tb);
+}
 std::string ThresholdsKey(std::string_view tb) { return Tagged('h', tb); }
 std::string AccessKey(std::string_view token_id) {
   return Tagged('k', token_id);
@@ -638,7 +645,8 @@ absl::StatusOr<Action> DecodeAction(std::string_view bytes) {
   a.timebank_id = r.Bytes();
   a.id = r.U64();
   const uint64_t principle = r.U64();
-  if (principle > 4) return absl::DataLossError("action: malformed stored value");
+  if (principle > 4)
+    return absl::DataLossError("action: malformed stored value");
   if (principle != 0) a.principle = static_cast<Principle>(principle);
   a.who = r.Bytes();
   a.what = r.Bytes();

@@ -20,8 +20,9 @@
 //   q<tb>\0<yyyymm:4><low>\0<high>    PairTotals of two accounts in a month
 //   k<token id>                      access Token (secret stored hashed)
 //   f<tb>\0<id:8>                     Reflection (append-only)
-//   e<tb>\0<version:8>                Action, one value per change (append-only)
-//   h<tb>                            threshold overrides of the assessment
+//   e<tb>\0<version:8>                Action, one value per change
+//   (append-only) h<tb>                            threshold overrides of the
+//   assessment
 //
 // Format 1 kept request ids as r<tb>\0<request_id>, one namespace per
 // timebank; opening a format-1 directory moves them (format_migration.h).
@@ -68,9 +69,11 @@ std::string RequestKey(std::string_view tb, std::string_view scope,
                        RequestKind kind, std::string_view request_id);
 std::string RequestPrefix(std::string_view tb);
 // Format 1's request key, read only by the format migration.
-std::string FormatOneRequestKey(std::string_view tb, std::string_view request_id);
+std::string FormatOneRequestKey(std::string_view tb,
+                                std::string_view request_id);
 std::string FormatOneRequestPrefix(std::string_view tb);
-std::string StatementKey(std::string_view tb, std::string_view account, Seq seq);
+std::string StatementKey(std::string_view tb, std::string_view account,
+                         Seq seq);
 std::string StatementPrefix(std::string_view tb, std::string_view account);
 std::string TimebankMonthKey(std::string_view tb, YearMonth month);
 std::string TimebankMonthPrefix(std::string_view tb);

@@ -85,7 +85,9 @@ class Draft {
 
   // What the commit writes and publishes.
   const std::map<std::string, std::string>& puts() const { return puts_; }
-  const std::map<std::string, Timebank>& timebanks() const { return timebanks_; }
+  const std::map<std::string, Timebank>& timebanks() const {
+    return timebanks_;
+  }
   const std::map<std::pair<std::string, std::string>, Account>& accounts()
       const {
     return accounts_;

@@ -23,8 +23,7 @@ constexpr size_t kKeysPerBatch = 10'000;
 
 // The first key after every key that starts with `prefix`.
 std::string PrefixEnd(std::string prefix) {
-  while (!prefix.empty() &&
-         static_cast<unsigned char>(prefix.back()) == 0xff) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) {
     prefix.pop_back();
   }
   if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
@@ -71,11 +70,10 @@ class RequestMover {
           }
           if (entry->request_id.empty()) return true;
           const bool record = entry->kind == EntryKind::kRecord;
-          failed = Move(entry->request_id,
-                        FormatOneRequestScope(entry->recorded_by),
-                        record ? RequestKind::kRecord
-                               : RequestKindOfClose(entry->kind),
-                        record ? entry->seq : entry->target_seq);
+          failed = Move(
+              entry->request_id, FormatOneRequestScope(entry->recorded_by),
+              record ? RequestKind::kRecord : RequestKindOfClose(entry->kind),
+              record ? entry->seq : entry->target_seq);
           return failed.ok();
         },
         /*bulk=*/true));
@@ -105,20 +103,20 @@ class RequestMover {
   absl::Status MoveActionRequests() {
     absl::Status failed;
     std::set<uint64_t> seen;
-    RETURN_IF_ERROR(ScanPrefix(
-        db_, nullptr, ActionVersionPrefix(tb_), "",
-        [&](std::string_view, std::string_view value) {
-          absl::StatusOr<Action> action = DecodeAction(value);
-          if (!action.ok()) {
-            failed = action.status();
-            return false;
-          }
-          if (!seen.insert(action->id).second) return true;
-          failed = Move(action->request_id,
-                        FormatOneRequestScope(action->created_by),
-                        RequestKind::kAction, action->id);
-          return failed.ok();
-        }));
+    RETURN_IF_ERROR(
+        ScanPrefix(db_, nullptr, ActionVersionPrefix(tb_), "",
+                   [&](std::string_view, std::string_view value) {
+                     absl::StatusOr<Action> action = DecodeAction(value);
+                     if (!action.ok()) {
+                       failed = action.status();
+                       return false;
+                     }
+                     if (!seen.insert(action->id).second) return true;
+                     failed = Move(action->request_id,
+                                   FormatOneRequestScope(action->created_by),
+                                   RequestKind::kAction, action->id);
+                     return failed.ok();
+                   }));
     return failed;
   }
 
@@ -191,10 +189,10 @@ absl::StatusOr<MigrationReport> MigrateFormat(rocksdb::DB* db,
                                               std::string_view stored_version) {
   if (stored_version != "1") {
     return FieldPrecondition(
-        "data_dir", absl::StrCat("was written in ledger format version ",
-                                 std::string(stored_version),
-                                 "; this build reads version ",
-                                 std::string(kFormatVersion)));
+        "data_dir",
+        absl::StrCat("was written in ledger format version ",
+                     std::string(stored_version), "; this build reads version ",
+                     std::string(kFormatVersion)));
   }
   MigrationReport report{.from_version = std::string(stored_version)};
   spdlog::info("format migration: from={} to={} started", stored_version,

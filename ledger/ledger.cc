@@ -14,11 +14,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/books.h"
-#include "ledger/ledger_impl.h"
 #include "ledger/civil_date.h"
 #include "ledger/codec.h"
 #include "ledger/draft.h"
 #include "ledger/format_migration.h"
+#include "ledger/ledger_impl.h"
 #include "ledger/rules.h"
 #include "ledger/scan.h"
 #include "ledger/sequencer.h"
@@ -68,9 +68,9 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   }
   std::filesystem::create_directories(options.data_dir, error);
   if (error) {
-    return FieldInvalid("data_dir", absl::StrCat("cannot create ",
-                                                 options.data_dir, ": ",
-                                                 error.message()));
+    return FieldInvalid("data_dir",
+                        absl::StrCat("cannot create ", options.data_dir, ": ",
+                                     error.message()));
   }
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
@@ -92,8 +92,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
     // the directory.
     if (s.IsIOError() && s.ToString().find("/LOCK: ") != std::string::npos) {
       return FieldPrecondition(
-          "data_dir", absl::StrCat(options.data_dir,
-                                   " is in use by another process"));
+          "data_dir",
+          absl::StrCat(options.data_dir, " is in use by another process"));
     }
     return internal::FromRocks(s, "open");
   }
@@ -102,11 +102,12 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(LedgerOptions options) {
   std::string format;
   s = db->Get(rocksdb::ReadOptions(), std::string(kFormatKey), &format);
   if (s.IsNotFound()) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions()));
     it->SeekToFirst();
     if (it->Valid() || !options.create_if_missing) {
-      return FieldPrecondition("data_dir",
-                               "holds a database that is not a timebank ledger");
+      return FieldPrecondition(
+          "data_dir", "holds a database that is not a timebank ledger");
     }
     rocksdb::WriteOptions sync;
     sync.sync = true;
@@ -144,7 +145,8 @@ absl::StatusOr<Timebank> Ledger::CreateTimebank(
   });
 }
 
-absl::StatusOr<Timebank> Ledger::GetTimebank(const std::string& timebank_id) const {
+absl::StatusOr<Timebank> Ledger::GetTimebank(
+    const std::string& timebank_id) const {
   return impl_->KnownTimebank(timebank_id);
 }
 
@@ -169,14 +171,17 @@ absl::StatusOr<Account> Ledger::OpenAccount(const std::string& timebank_id,
   });
 }
 
-absl::StatusOr<Account> Ledger::GetAccount(const std::string& timebank_id,
-                                           const std::string& account_id) const {
+absl::StatusOr<Account> Ledger::GetAccount(
+    const std::string& timebank_id, const std::string& account_id) const {
   if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
     return t.status();
   }
-  if (absl::Status s = CheckAccountId("account_id", account_id); !s.ok()) return s;
-  std::optional<Account> account = impl_->books_.FindAccount(timebank_id, account_id);
-  if (!account) return FieldNotFound("account_id", "no such account in this timebank");
+  if (absl::Status s = CheckAccountId("account_id", account_id); !s.ok())
+    return s;
+  std::optional<Account> account =
+      impl_->books_.FindAccount(timebank_id, account_id);
+  if (!account)
+    return FieldNotFound("account_id", "no such account in this timebank");
   return *account;
 }
 
@@ -188,7 +193,8 @@ absl::StatusOr<PageOf<Account>> Ledger::ListAccounts(
   absl::StatusOr<int> page_size = CheckPageSize(page.page_size);
   if (!page_size.ok()) return page_size.status();
   if (!page.page_token.empty()) {
-    if (absl::Status s = CheckAccountId("page_token", page.page_token); !s.ok()) {
+    if (absl::Status s = CheckAccountId("page_token", page.page_token);
+        !s.ok()) {
       return s;
     }
   }
@@ -234,9 +240,9 @@ absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> Ledger::RecordExchanges(
   }
   if (inputs.empty()) return FieldInvalid("items", "must not be empty");
   if (static_cast<int>(inputs.size()) > impl_->options_.max_bulk_items) {
-    return FieldInvalid("items", absl::StrCat("at most ",
-                                              impl_->options_.max_bulk_items,
-                                              " per call"));
+    return FieldInvalid(
+        "items",
+        absl::StrCat("at most ", impl_->options_.max_bulk_items, " per call"));
   }
   return impl_->Run<Results>(
       timebank_id,
@@ -251,9 +257,9 @@ absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> Ledger::RecordExchanges(
       inputs.size());
 }
 
-absl::StatusOr<Exchange> Ledger::ConfirmExchange(const std::string& timebank_id,
-                                                 const Actor& actor, Seq seq,
-                                                 const std::string& request_id) {
+absl::StatusOr<Exchange> Ledger::ConfirmExchange(
+    const std::string& timebank_id, const Actor& actor, Seq seq,
+    const std::string& request_id) {
   return impl_->Run<Exchange>(timebank_id, [&](Draft& draft) {
     return ApplyClose(draft, timebank_id, actor, EntryKind::kConfirm, seq,
                       request_id, "");
@@ -292,8 +298,9 @@ absl::StatusOr<Exchange> Ledger::GetExchange(const std::string& timebank_id,
       committed.FindExchange(timebank_id, seq);
   if (!exchange.ok()) return exchange.status();
   if (!exchange->has_value()) {
-    return FieldNotFound("seq", "no exchange with this seq (it may be a "
-                                "confirm, reject or reversal entry)");
+    return FieldNotFound("seq",
+                         "no exchange with this seq (it may be a "
+                         "confirm, reject or reversal entry)");
   }
   const JournalEntry& record = (*exchange)->record;
   if (reader.kind == Actor::Kind::kMember &&
@@ -309,7 +316,8 @@ absl::StatusOr<PageOf<Exchange>> Ledger::ListExchanges(
     const std::string& timebank_id, const ExchangeFilter& filter,
     const Page& page) const {
   const std::string& tb = timebank_id;
-  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(tb); !t.ok()) return t.status();
+  if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(tb); !t.ok())
+    return t.status();
   absl::StatusOr<int> page_size = CheckPageSize(page.page_size);
   if (!page_size.ok()) return page_size.status();
   absl::StatusOr<Seq> from_seq = ParseSeqToken(page.page_token);
@@ -325,16 +333,16 @@ absl::StatusOr<PageOf<Exchange>> Ledger::ListExchanges(
   }
   const bool by_account = !filter.account_id.empty();
   if (by_account) {
-    if (absl::Status s = CheckAccountId("account_id", filter.account_id); !s.ok()) {
+    if (absl::Status s = CheckAccountId("account_id", filter.account_id);
+        !s.ok()) {
       return s;
     }
     if (!impl_->books_.FindAccount(tb, filter.account_id)) {
       return FieldNotFound("account_id", "no such account in this timebank");
     }
   }
-  const std::string prefix = by_account
-                                 ? StatementPrefix(tb, filter.account_id)
-                                 : JournalPrefix(tb);
+  const std::string prefix =
+      by_account ? StatementPrefix(tb, filter.account_id) : JournalPrefix(tb);
   const std::string start = by_account
                                 ? StatementKey(tb, filter.account_id, *from_seq)
                                 : JournalKey(tb, *from_seq);
@@ -383,7 +391,8 @@ absl::StatusOr<BalanceSnapshot> Ledger::SnapshotBalances(
     return t.status();
   }
   auto [seq, balances] = impl_->books_.Balances(timebank_id);
-  return BalanceSnapshot{.as_of_seq = seq, .balances_minutes = std::move(balances)};
+  return BalanceSnapshot{.as_of_seq = seq,
+                         .balances_minutes = std::move(balances)};
 }
 
 absl::StatusOr<std::vector<JournalEntry>> Ledger::ReadJournal(
@@ -392,7 +401,8 @@ absl::StatusOr<std::vector<JournalEntry>> Ledger::ReadJournal(
   if (!timebank.ok()) return timebank.status();
   if (from_seq == 0) return FieldInvalid("from_seq", "must be 1 or more");
   if (limit <= 0 || limit > kPageSizeMax) {
-    return FieldInvalid("limit", absl::StrCat("must be between 1 and ", kPageSizeMax));
+    return FieldInvalid("limit",
+                        absl::StrCat("must be between 1 and ", kPageSizeMax));
   }
   std::vector<JournalEntry> out;
   absl::Status decode_error;
@@ -422,18 +432,18 @@ absl::Status ScanDecoded(rocksdb::DB* db, const rocksdb::Snapshot* snapshot,
                          const std::string& prefix, const std::string& start,
                          Decode decode, Keep keep, Use use) {
   absl::Status decode_error;
-  absl::Status s = ScanPrefix(
-      db, snapshot, prefix, start,
-      [&](std::string_view rest, std::string_view value) {
-        if (!keep(rest)) return false;
-        absl::StatusOr<T> decoded = decode(value);
-        if (!decoded.ok()) {
-          decode_error = decoded.status();
-          return false;
-        }
-        use(rest, *decoded);
-        return true;
-      });
+  absl::Status s =
+      ScanPrefix(db, snapshot, prefix, start,
+                 [&](std::string_view rest, std::string_view value) {
+                   if (!keep(rest)) return false;
+                   absl::StatusOr<T> decoded = decode(value);
+                   if (!decoded.ok()) {
+                     decode_error = decoded.status();
+                     return false;
+                   }
+                   use(rest, *decoded);
+                   return true;
+                 });
   return s.ok() ? decode_error : s;
 }
 
@@ -448,7 +458,8 @@ absl::StatusOr<ReciprocityReport> Ledger::GetReciprocityReport(
     return t.status();
   }
   std::optional<int32_t> from_day = ParseDate(from_date);
-  if (!from_day) return FieldInvalid("from", "must be a real date as YYYY-MM-DD");
+  if (!from_day)
+    return FieldInvalid("from", "must be a real date as YYYY-MM-DD");
   std::optional<int32_t> to_day = ParseDate(to_date);
   if (!to_day) return FieldInvalid("to", "must be a real date as YYYY-MM-DD");
   if (*from_day > *to_day) return FieldInvalid("to", "must not be before from");
@@ -457,9 +468,10 @@ absl::StatusOr<ReciprocityReport> Ledger::GetReciprocityReport(
   std::shared_lock lock(figures->mu);
   std::vector<ReportMember> members;
   impl_->books_.VisitAccounts(timebank_id, [&](const Account& account) {
-    members.push_back(ReportMember{.index = figures->figures.IndexOf(account.id),
-                                   .kind = account.kind,
-                                   .joined_on = account.joined_on});
+    members.push_back(
+        ReportMember{.index = figures->figures.IndexOf(account.id),
+                     .kind = account.kind,
+                     .joined_on = account.joined_on});
   });
   return figures->figures.Compute(timebank_id, members, *from_day, *to_day,
                                   granularity, top_categories);
@@ -487,7 +499,8 @@ StorageProperties Ledger::GetStorageProperties() const {
     return static_cast<int64_t>(value);
   };
   return StorageProperties{
-      .pending_compaction_bytes = read("rocksdb.estimate-pending-compaction-bytes"),
+      .pending_compaction_bytes =
+          read("rocksdb.estimate-pending-compaction-bytes"),
       .running_compactions = read("rocksdb.num-running-compactions"),
       .running_flushes = read("rocksdb.num-running-flushes"),
       .write_stopped = read("rocksdb.is-write-stopped"),
@@ -502,7 +515,8 @@ absl::Status Ledger::StoreAccessRecord(const std::string& id,
                                        const std::string& bytes) {
   rocksdb::WriteOptions sync;
   sync.sync = true;
-  return internal::FromRocks(impl_->db_->Put(sync, AccessKey(id), bytes), "write");
+  return internal::FromRocks(impl_->db_->Put(sync, AccessKey(id), bytes),
+                             "write");
 }
 
 int64_t Ledger::NowUs() const { return impl_->options_.clock_us(); }
@@ -583,7 +597,8 @@ absl::StatusOr<std::vector<std::pair<YearMonth, AccountMonthTotals>>>
 Ledger::AccountMonths(const std::string& timebank_id,
                       const std::string& account_id, YearMonth from,
                       YearMonth to) const {
-  if (absl::StatusOr<Account> a = GetAccount(timebank_id, account_id); !a.ok()) {
+  if (absl::StatusOr<Account> a = GetAccount(timebank_id, account_id);
+      !a.ok()) {
     return a.status();
   }
   std::vector<std::pair<YearMonth, AccountMonthTotals>> out;

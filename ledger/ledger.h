@@ -26,8 +26,8 @@
 
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,8 +62,9 @@ struct StorageProperties {
   int64_t pending_compaction_bytes = -1;  // Estimate of bytes to compact.
   int64_t running_compactions = -1;
   int64_t running_flushes = -1;
-  int64_t write_stopped = -1;      // 1 while RocksDB stops writes.
-  int64_t delayed_write_rate = -1;  // Bytes/s while writes are slowed; 0 if not.
+  int64_t write_stopped = -1;  // 1 while RocksDB stops writes.
+  int64_t delayed_write_rate =
+      -1;  // Bytes/s while writes are slowed; 0 if not.
   int64_t live_sst_bytes = -1;
   int64_t memtable_bytes = -1;
   int64_t estimated_keys = -1;
@@ -95,7 +96,7 @@ struct LedgerOptions {
 };
 
 struct Page {
-  int page_size = 100;  // 1..1000
+  int page_size = 100;     // 1..1000
   std::string page_token;  // Opaque; empty for the first page.
 };
 
@@ -109,7 +110,7 @@ struct ReflectionInput {
   std::string request_id;
   Principle principle = Principle::kReciprocity;
   Perspective perspective = Perspective::kMember;
-  int stage = 0;  // 1..4
+  int stage = 0;         // 1..4
   Rag rag = Rag::kNone;  // Optional: the person's own RED, AMBER or GREEN.
   std::string evidence;
   std::string author;        // Optional; how the person wants to be named.
@@ -244,9 +245,8 @@ class Ledger {
   absl::StatusOr<VerifyReport> Verify(const std::string& timebank_id);
 
   // Aggregates for reports. Months are YYYYMM, inclusive.
-  absl::StatusOr<std::vector<std::pair<YearMonth, MonthTotals>>>
-  TimebankMonths(const std::string& timebank_id, YearMonth from,
-                 YearMonth to) const;
+  absl::StatusOr<std::vector<std::pair<YearMonth, MonthTotals>>> TimebankMonths(
+      const std::string& timebank_id, YearMonth from, YearMonth to) const;
   absl::StatusOr<std::vector<std::pair<YearMonth, AccountMonthTotals>>>
   AccountMonths(const std::string& timebank_id, const std::string& account_id,
                 YearMonth from, YearMonth to) const;
@@ -267,7 +267,8 @@ class Ledger {
       const std::string& timebank_id, const ReflectionFilter& filter,
       const Page& page) const;
   absl::StatusOr<Action> AddAction(const std::string& timebank_id,
-                                   const Actor& actor, const ActionInput& input);
+                                   const Actor& actor,
+                                   const ActionInput& input);
   absl::StatusOr<Action> UpdateAction(const std::string& timebank_id,
                                       const Actor& actor,
                                       const ActionUpdate& update);
@@ -290,7 +291,8 @@ class Ledger {
 
   // Durable storage for the access layer's records (see access.h), kept in
   // the same database so one backup holds everything.
-  absl::Status StoreAccessRecord(const std::string& id, const std::string& bytes);
+  absl::Status StoreAccessRecord(const std::string& id,
+                                 const std::string& bytes);
   absl::StatusOr<std::vector<std::string>> LoadAccessRecords() const;
 
   // Now on the ledger's clock (LedgerOptions::clock_us), in microseconds

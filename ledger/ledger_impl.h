@@ -46,11 +46,12 @@ class Ledger::Impl {
       : options_(std::move(options)), db_(std::move(db)) {
     if (!options_.clock_us) options_.clock_us = internal::SystemClockUs;
     sequencer_ = std::make_unique<Sequencer>(
-        Sequencer::Options{
-            .writer_threads = options_.writer_threads,
-            .max_batch_items = static_cast<size_t>(options_.max_batch_commands)},
+        Sequencer::Options{.writer_threads = options_.writer_threads,
+                           .max_batch_items = static_cast<size_t>(
+                               options_.max_batch_commands)},
         [this] {
-          return std::make_unique<Draft>(db_.get(), &books_, options_.clock_us());
+          return std::make_unique<Draft>(db_.get(), &books_,
+                                         options_.clock_us());
         },
         [this](Draft& draft, size_t commands) {
           return Commit(draft, commands);
@@ -80,17 +81,17 @@ class Ledger::Impl {
   absl::Status Load() {
     std::vector<Timebank> timebanks;
     absl::Status decode_error;
-    absl::Status s = ScanPrefix(
-        db_.get(), nullptr, TimebankPrefix(), "",
-        [&](std::string_view, std::string_view value) {
-          absl::StatusOr<Timebank> timebank = DecodeTimebank(value);
-          if (!timebank.ok()) {
-            decode_error = timebank.status();
-            return false;
-          }
-          timebanks.push_back(*std::move(timebank));
-          return true;
-        });
+    absl::Status s = ScanPrefix(db_.get(), nullptr, TimebankPrefix(), "",
+                                [&](std::string_view, std::string_view value) {
+                                  absl::StatusOr<Timebank> timebank =
+                                      DecodeTimebank(value);
+                                  if (!timebank.ok()) {
+                                    decode_error = timebank.status();
+                                    return false;
+                                  }
+                                  timebanks.push_back(*std::move(timebank));
+                                  return true;
+                                });
     if (!s.ok()) return s;
     if (!decode_error.ok()) return decode_error;
     std::map<std::string, Timebank> by_id;
@@ -113,8 +114,8 @@ class Ledger::Impl {
     books_.Publish(by_id, accounts);
     for (const auto& [id, timebank] : by_id) {
       std::string first_bad_seq;
-      const rocksdb::Status found = db_->Get(
-          rocksdb::ReadOptions(), VerifyFailedKey(id), &first_bad_seq);
+      const rocksdb::Status found =
+          db_->Get(rocksdb::ReadOptions(), VerifyFailedKey(id), &first_bad_seq);
       if (found.ok()) {
         books_.BlockWrites(id);
       } else if (!found.IsNotFound()) {
@@ -137,29 +138,29 @@ class Ledger::Impl {
     };
     auto shared = std::make_shared<Shared>();
     std::future<absl::StatusOr<T>> future = shared->promise.get_future();
-    sequencer_->Submit(Command{
-        .timebank_id = tb,
-        .apply =
-            [shared, &tb, apply = std::move(apply)](Draft& draft) {
-              if (absl::Status allowed = CheckWritesAllowed(draft, tb);
-                  !allowed.ok()) {
-                shared->result = allowed;
-                return;
-              }
-              shared->result = apply(draft);
-            },
-        .done =
-            [shared](const absl::Status& commit) {
-              if (!shared->result.has_value() ||
-                  (shared->result->ok() && !commit.ok())) {
-                shared->promise.set_value(commit.ok() ? absl::InternalError(
-                                                            "command not run")
-                                                      : commit);
-              } else {
-                shared->promise.set_value(std::move(*shared->result));
-              }
-            },
-        .items = items});
+    sequencer_->Submit(
+        Command{.timebank_id = tb,
+                .apply =
+                    [shared, &tb, apply = std::move(apply)](Draft& draft) {
+                      if (absl::Status allowed = CheckWritesAllowed(draft, tb);
+                          !allowed.ok()) {
+                        shared->result = allowed;
+                        return;
+                      }
+                      shared->result = apply(draft);
+                    },
+                .done =
+                    [shared](const absl::Status& commit) {
+                      if (!shared->result.has_value() ||
+                          (shared->result->ok() && !commit.ok())) {
+                        shared->promise.set_value(
+                            commit.ok() ? absl::InternalError("command not run")
+                                        : commit);
+                      } else {
+                        shared->promise.set_value(std::move(*shared->result));
+                      }
+                    },
+                .items = items});
     return future.get();
   }
 
@@ -229,7 +230,8 @@ class Ledger::Impl {
 
   // A timebank's report figures, built by replaying its journal on the
   // first report and kept current by every commit after that.
-  absl::StatusOr<std::shared_ptr<GuardedFigures>> FiguresFor(const std::string& tb) {
+  absl::StatusOr<std::shared_ptr<GuardedFigures>> FiguresFor(
+      const std::string& tb) {
     std::shared_ptr<GuardedFigures> fresh;
     Seq head = 0;
     {
@@ -267,7 +269,8 @@ class Ledger::Impl {
     std::lock_guard lock(reports_mu_);
     ReportSlot& slot = reports_[tb];
     if (s.ok()) {
-      for (const JournalEntry& entry : slot.pending) fresh->figures.ApplyEntry(entry);
+      for (const JournalEntry& entry : slot.pending)
+        fresh->figures.ApplyEntry(entry);
       slot.pending.clear();
       slot.ready = true;
     } else {

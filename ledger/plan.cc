@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
-
 #include "ledger/civil_date.h"
 #include "ledger/ledger.h"
 #include "ledger/ledger_impl.h"
@@ -24,12 +23,9 @@ constexpr uint64_t kMaxReflections = 1'000'000;
 // The id an earlier request with this id, from the same caller scope and of
 // the same kind, produced; kAlreadyExists if its content differed, or nullopt
 // if the id is new.
-absl::StatusOr<std::optional<uint64_t>> EarlierId(Draft& draft,
-                                                  const std::string& tb,
-                                                  const Actor& actor,
-                                                  RequestKind kind,
-                                                  const std::string& request_id,
-                                                  const Hash& fingerprint) {
+absl::StatusOr<std::optional<uint64_t>> EarlierId(
+    Draft& draft, const std::string& tb, const Actor& actor, RequestKind kind,
+    const std::string& request_id, const Hash& fingerprint) {
   ASSIGN_OR_RETURN(
       std::optional<RequestRecord> earlier,
       draft.FindRequest(tb, actor.request_scope, kind, request_id));
@@ -56,8 +52,8 @@ absl::StatusOr<int32_t> OptionalDay(std::string_view field,
 absl::Status CheckActionText(const std::string& who, const std::string& what,
                              const std::string& how, const std::string& note) {
   RETURN_IF_ERROR(CheckText("who", who, kNameMaxLength, TextRule::kRequired));
-  RETURN_IF_ERROR(CheckText("what", what, kPlanTextMaxLength, TextRule::kRequired,
-                            Lines::kMulti));
+  RETURN_IF_ERROR(CheckText("what", what, kPlanTextMaxLength,
+                            TextRule::kRequired, Lines::kMulti));
   RETURN_IF_ERROR(CheckText("how", how, kPlanTextMaxLength, TextRule::kOptional,
                             Lines::kMulti));
   return CheckText("note", note, kPlanTextMaxLength, TextRule::kOptional,
@@ -125,15 +121,17 @@ absl::StatusOr<Reflection> Ledger::SubmitReflection(
   RETURN_IF_ERROR(CheckRag("rag", input.rag));
   return impl_->Run<Reflection>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Reflection> {
-        ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
+        ASSIGN_OR_RETURN(Timebank timebank,
+                         PlanTimebank(draft, timebank_id, &actor));
         RETURN_IF_ERROR(CheckRequestId("request_id", input.request_id));
         if (input.stage < 1 || input.stage > 4) {
           return FieldInvalid("stage", "must be from 1 to 4");
         }
-        RETURN_IF_ERROR(CheckText("evidence", input.evidence, kEvidenceMaxLength,
-                                  TextRule::kRequired, Lines::kMulti));
-        RETURN_IF_ERROR(
-            CheckText("author", input.author, kNameMaxLength, TextRule::kOptional));
+        RETURN_IF_ERROR(CheckText("evidence", input.evidence,
+                                  kEvidenceMaxLength, TextRule::kRequired,
+                                  Lines::kMulti));
+        RETURN_IF_ERROR(CheckText("author", input.author, kNameMaxLength,
+                                  TextRule::kOptional));
         ASSIGN_OR_RETURN(int32_t day,
                          OptionalDay("reflected_on", input.reflected_on,
                                      DayOfInstantUs(draft.now_us())));
@@ -148,14 +146,15 @@ absl::StatusOr<Reflection> Ledger::SubmitReflection(
                               .request_id = input.request_id};
         const Hash fingerprint =
             FingerprintOf("reflection", EncodeReflection(reflection));
-        ASSIGN_OR_RETURN(std::optional<uint64_t> earlier,
-                         EarlierId(draft, timebank_id, actor,
-                                   RequestKind::kReflection, input.request_id,
-                                   fingerprint));
+        ASSIGN_OR_RETURN(
+            std::optional<uint64_t> earlier,
+            EarlierId(draft, timebank_id, actor, RequestKind::kReflection,
+                      input.request_id, fingerprint));
         if (earlier) {
           ASSIGN_OR_RETURN(std::optional<std::string> bytes,
                            draft.ReadRaw(ReflectionKey(timebank_id, *earlier)));
-          if (!bytes) return absl::DataLossError("request_id: reflection missing");
+          if (!bytes)
+            return absl::DataLossError("request_id: reflection missing");
           return DecodeReflection(*bytes);
         }
         if (timebank.last_reflection_id >= kMaxReflections) {
@@ -191,8 +190,10 @@ absl::StatusOr<PageOf<Reflection>> Ledger::ListReflections(
       return FieldInvalid("page_token", "is not a token this server issued");
     }
   }
-  ASSIGN_OR_RETURN(int32_t from, OptionalDay("from_date", filter.from_date, INT32_MIN));
-  ASSIGN_OR_RETURN(int32_t to, OptionalDay("to_date", filter.to_date, INT32_MAX));
+  ASSIGN_OR_RETURN(int32_t from,
+                   OptionalDay("from_date", filter.from_date, INT32_MIN));
+  ASSIGN_OR_RETURN(int32_t to,
+                   OptionalDay("to_date", filter.to_date, INT32_MAX));
   PageOf<Reflection> out;
   absl::Status decode_error;
   RETURN_IF_ERROR(ScanPrefix(
@@ -228,7 +229,8 @@ absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
   RETURN_IF_ERROR(CheckActionStatus("status", input.status));
   return impl_->Run<Action>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Action> {
-        ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
+        ASSIGN_OR_RETURN(Timebank timebank,
+                         PlanTimebank(draft, timebank_id, &actor));
         RETURN_IF_ERROR(CheckRequestId("request_id", input.request_id));
         RETURN_IF_ERROR(CheckActionText(input.who, input.what, input.how, ""));
         ASSIGN_OR_RETURN(int32_t due, OptionalDay("due_on", input.due_on, 0));
@@ -241,10 +243,10 @@ absl::StatusOr<Action> Ledger::AddAction(const std::string& timebank_id,
                       .status = input.status,
                       .request_id = input.request_id};
         const Hash fingerprint = FingerprintOf("action", EncodeAction(action));
-        ASSIGN_OR_RETURN(std::optional<uint64_t> earlier,
-                         EarlierId(draft, timebank_id, actor,
-                                   RequestKind::kAction, input.request_id,
-                                   fingerprint));
+        ASSIGN_OR_RETURN(
+            std::optional<uint64_t> earlier,
+            EarlierId(draft, timebank_id, actor, RequestKind::kAction,
+                      input.request_id, fingerprint));
         if (earlier) {
           ASSIGN_OR_RETURN(std::vector<Action> actions,
                            LatestActions(impl_->db_.get(), timebank_id));
@@ -274,8 +276,10 @@ absl::StatusOr<Action> Ledger::UpdateAction(const std::string& timebank_id,
     RETURN_IF_ERROR(CheckActionStatus("status", *update.status));
   return impl_->Run<Action>(
       timebank_id, [&](Draft& draft) -> absl::StatusOr<Action> {
-        ASSIGN_OR_RETURN(Timebank timebank, PlanTimebank(draft, timebank_id, &actor));
-        if (update.action_id == 0 || update.action_id > timebank.last_action_id) {
+        ASSIGN_OR_RETURN(Timebank timebank,
+                         PlanTimebank(draft, timebank_id, &actor));
+        if (update.action_id == 0 ||
+            update.action_id > timebank.last_action_id) {
           return FieldNotFound("action_id", "no such action");
         }
         // Versions written earlier in this same commit are in the draft, so
@@ -295,10 +299,11 @@ absl::StatusOr<Action> Ledger::UpdateAction(const std::string& timebank_id,
         if (update.how) action->how = *update.how;
         if (update.note) action->note = *update.note;
         if (update.due_on) {
-          ASSIGN_OR_RETURN(action->due_on, OptionalDay("due_on", *update.due_on, 0));
+          ASSIGN_OR_RETURN(action->due_on,
+                           OptionalDay("due_on", *update.due_on, 0));
         }
-        RETURN_IF_ERROR(
-            CheckActionText(action->who, action->what, action->how, action->note));
+        RETURN_IF_ERROR(CheckActionText(action->who, action->what, action->how,
+                                        action->note));
         if (timebank.last_action_version >= kMaxActionVersions) {
           return FieldPrecondition("timebank_id", "the action plan is full");
         }

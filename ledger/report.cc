@@ -31,7 +31,8 @@ std::vector<PeriodFigures> Periods(int32_t from_day, int32_t to_day,
         break;
       case Granularity::kQuarter:
         last_month = ((month - 1) / 3) * 3 + 3;
-        std::snprintf(label, sizeof label, "%04d-Q%d", year, (month - 1) / 3 + 1);
+        std::snprintf(label, sizeof label, "%04d-Q%d", year,
+                      (month - 1) / 3 + 1);
         break;
       case Granularity::kYear:
         last_month = 12;
@@ -52,7 +53,9 @@ std::vector<PeriodFigures> Periods(int32_t from_day, int32_t to_day,
 }
 
 // Months counted from year 0, so that consecutive months differ by one.
-int MonthNumber(YearMonth month) { return (month / 100) * 12 + month % 100 - 1; }
+int MonthNumber(YearMonth month) {
+  return (month / 100) * 12 + month % 100 - 1;
+}
 
 // The cell for `month` in cells kept in ascending month order, added if
 // missing. Entries mostly arrive in date order, so the common case appends.
@@ -100,9 +103,10 @@ void FillBalances(std::vector<int64_t>& balances, BalanceDistribution& out) {
   out.median_minutes = SelectNearestRank(balances, 50);
   out.p75_minutes = SelectNearestRank(balances, 75);
   if (!balances.empty()) {
-    const auto near_zero = std::count_if(balances.begin(), balances.end(), [](int64_t b) {
-      return b >= -kNearZeroBalanceMinutes && b <= kNearZeroBalanceMinutes;
-    });
+    const auto near_zero =
+        std::count_if(balances.begin(), balances.end(), [](int64_t b) {
+          return b >= -kNearZeroBalanceMinutes && b <= kNearZeroBalanceMinutes;
+        });
     out.share_within_5h =
         static_cast<double>(near_zero) / static_cast<double>(balances.size());
   }
@@ -112,8 +116,10 @@ void FillCategories(const std::map<std::string, MonthTotals>& totals,
                     int top_categories, PeriodFigures& period) {
   for (const auto& [name, sum] : totals) {
     if (sum.exchanges > 0) {
-      period.top_categories.push_back(CategoryFigures{
-          .category = name, .minutes = sum.minutes, .exchanges = sum.exchanges});
+      period.top_categories.push_back(
+          CategoryFigures{.category = name,
+                          .minutes = sum.minutes,
+                          .exchanges = sum.exchanges});
     }
   }
   std::sort(period.top_categories.begin(), period.top_categories.end(),
@@ -128,9 +134,10 @@ void FillCategories(const std::map<std::string, MonthTotals>& totals,
 
 // Counts one member in one period: `balance` as at the period's end,
 // `activity` inside it.
-void CountMember(const ReportMember& member, const std::vector<int32_t>* gift_days,
-                 int64_t balance, const MemberActivity& activity,
-                 PeriodFigures& period, std::vector<int64_t>& balances) {
+void CountMember(const ReportMember& member,
+                 const std::vector<int32_t>* gift_days, int64_t balance,
+                 const MemberActivity& activity, PeriodFigures& period,
+                 std::vector<int64_t>& balances) {
   if (member.joined_on > period.to_day) return;
   if (member.kind == AccountKind::kOrganisation) ++period.organisations;
   if (member.kind != AccountKind::kPerson) return;
@@ -191,7 +198,8 @@ void ReportFigures::ApplyEntry(const JournalEntry& entry) {
   AccountMonthTotals& given = CellFor(accounts_[giver].months, month).totals;
   given.minutes_given += minutes;
   given.exchanges_given += sign;
-  AccountMonthTotals& received = CellFor(accounts_[receiver].months, month).totals;
+  AccountMonthTotals& received =
+      CellFor(accounts_[receiver].months, month).totals;
   received.minutes_received += minutes;
   received.exchanges_received += sign;
 
@@ -199,7 +207,8 @@ void ReportFigures::ApplyEntry(const JournalEntry& entry) {
   if (sign > 0) {
     days.insert(std::upper_bound(days.begin(), days.end(), entry.occurred_on),
                 entry.occurred_on);
-  } else if (auto it = std::lower_bound(days.begin(), days.end(), entry.occurred_on);
+  } else if (auto it =
+                 std::lower_bound(days.begin(), days.end(), entry.occurred_on);
              it != days.end() && *it == entry.occurred_on) {
     days.erase(it);
   }
@@ -247,8 +256,8 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     int top_categories) const {
   if (from_day > to_day) return FieldInvalid("to", "must not be before from");
   if (top_categories < 1 || top_categories > kTopCategoriesMax) {
-    return FieldInvalid("top_categories",
-                        absl::StrCat("must be between 1 and ", kTopCategoriesMax));
+    return FieldInvalid("top_categories", absl::StrCat("must be between 1 and ",
+                                                       kTopCategoriesMax));
   }
   const auto [first_day, last_day] = WidenToMonths(from_day, to_day);
   ReciprocityReport report{.timebank_id = timebank_id,
@@ -257,13 +266,13 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
                            .granularity = granularity};
   report.periods = Periods(first_day, last_day, granularity);
   if (static_cast<int>(report.periods.size()) > kMaxReportPeriods) {
-    return FieldInvalid("granularity", "the range holds more than 120 periods; "
-                                       "choose a coarser granularity or a "
-                                       "shorter range");
+    return FieldInvalid("granularity",
+                        "the range holds more than 120 periods; "
+                        "choose a coarser granularity or a "
+                        "shorter range");
   }
-  report.total = PeriodFigures{.label = "total",
-                               .from_day = first_day,
-                               .to_day = last_day};
+  report.total = PeriodFigures{
+      .label = "total", .from_day = first_day, .to_day = last_day};
   // Every figure is counted once per period and once for the total, which
   // is the last slot of each per-period array below.
   const size_t n = report.periods.size();
@@ -278,11 +287,13 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
   for (size_t i = 0; i < n; ++i) {
     for (int m = MonthNumber(MonthOf(report.periods[i].from_day));
          m <= MonthNumber(MonthOf(report.periods[i].to_day)); ++m) {
-      period_of_month[static_cast<size_t>(m - first_number)] = static_cast<uint32_t>(i);
+      period_of_month[static_cast<size_t>(m - first_number)] =
+          static_cast<uint32_t>(i);
     }
   }
   const auto period_of = [&](YearMonth month) {
-    return period_of_month[static_cast<size_t>(MonthNumber(month) - first_number)];
+    return period_of_month[static_cast<size_t>(MonthNumber(month) -
+                                               first_number)];
   };
 
   std::vector<std::map<std::string, MonthTotals>> categories(n + 1);
@@ -305,7 +316,8 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
   }
 
   std::vector<YearMonth> last_months(n);
-  for (size_t i = 0; i < n; ++i) last_months[i] = MonthOf(report.periods[i].to_day);
+  for (size_t i = 0; i < n; ++i)
+    last_months[i] = MonthOf(report.periods[i].to_day);
   std::vector<AccountKind> kinds(accounts_.size(), AccountKind::kPerson);
   std::vector<std::vector<int64_t>> balances(n + 1);
   for (const ReportMember& member : members) {
@@ -315,8 +327,10 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
       kinds[member.index] = member.kind;
     }
     static const std::vector<AccountMonth> kNoMonths;
-    const std::vector<AccountMonth>& months = figures ? figures->months : kNoMonths;
-    const std::vector<int32_t>* gift_days = figures ? &figures->gift_days : nullptr;
+    const std::vector<AccountMonth>& months =
+        figures ? figures->months : kNoMonths;
+    const std::vector<int32_t>* gift_days =
+        figures ? &figures->gift_days : nullptr;
     // Balances need all history; activity only the period's months.
     int64_t balance = 0;
     size_t next = 0;
@@ -328,7 +342,8 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
         activity->received += totals.exchanges_received;
       }
     };
-    while (next < months.size() && months[next].month < first_month) take(nullptr);
+    while (next < months.size() && months[next].month < first_month)
+      take(nullptr);
     MemberActivity whole;
     for (size_t i = 0; i < n; ++i) {
       MemberActivity activity;
@@ -337,14 +352,16 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
       }
       whole.given += activity.given;
       whole.received += activity.received;
-      CountMember(member, gift_days, balance, activity, report.periods[i], balances[i]);
+      CountMember(member, gift_days, balance, activity, report.periods[i],
+                  balances[i]);
     }
     CountMember(member, gift_days, balance, whole, report.total, balances[n]);
   }
 
   std::vector<std::vector<int32_t>> partners(
       n + 1, std::vector<int32_t>(accounts_.size(), 0));
-  const auto count_pair = [&](size_t i, const Pair& pair, const PairTotals& totals) {
+  const auto count_pair = [&](size_t i, const Pair& pair,
+                              const PairTotals& totals) {
     if (totals.empty()) return;
     PeriodFigures& figures = period(i);
     ++partners[i][pair.low];
@@ -356,7 +373,8 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     if (low == AccountKind::kOrganisation && high == AccountKind::kPerson) {
       figures.organisation_to_member_minutes += totals.low_to_high_minutes;
       figures.member_to_organisation_minutes += totals.high_to_low_minutes;
-    } else if (low == AccountKind::kPerson && high == AccountKind::kOrganisation) {
+    } else if (low == AccountKind::kPerson &&
+               high == AccountKind::kOrganisation) {
       figures.organisation_to_member_minutes += totals.high_to_low_minutes;
       figures.member_to_organisation_minutes += totals.low_to_high_minutes;
     }
@@ -386,7 +404,8 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
   for (size_t i = 0; i <= n; ++i) {
     PeriodFigures& figures = period(i);
     figures.active_members = figures.members_gave_and_received +
-                             figures.members_only_gave + figures.members_only_received;
+                             figures.members_only_gave +
+                             figures.members_only_received;
     figures.members_inactive = figures.members - figures.active_members;
     FillBalances(balances[i], figures.balances);
     for (size_t account = 0; account < accounts_.size(); ++account) {

@@ -19,9 +19,9 @@
 #define TIMEBANK_LEDGER_REPORT_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
-#include <deque>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"

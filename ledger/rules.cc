@@ -14,19 +14,26 @@ constexpr std::string_view kErasedName = "(erased)";
 
 std::string_view StatusName(ExchangeStatus status) {
   switch (status) {
-    case ExchangeStatus::kPending: return "PENDING";
-    case ExchangeStatus::kConfirmed: return "CONFIRMED";
-    case ExchangeStatus::kRejected: return "REJECTED";
-    case ExchangeStatus::kReversed: return "REVERSED";
+    case ExchangeStatus::kPending:
+      return "PENDING";
+    case ExchangeStatus::kConfirmed:
+      return "CONFIRMED";
+    case ExchangeStatus::kRejected:
+      return "REJECTED";
+    case ExchangeStatus::kReversed:
+      return "REVERSED";
   }
   return "UNKNOWN";
 }
 
 std::string_view AccountStatusName(AccountStatus status) {
   switch (status) {
-    case AccountStatus::kActive: return "ACTIVE";
-    case AccountStatus::kSuspended: return "SUSPENDED";
-    case AccountStatus::kClosed: return "CLOSED";
+    case AccountStatus::kActive:
+      return "ACTIVE";
+    case AccountStatus::kSuspended:
+      return "SUSPENDED";
+    case AccountStatus::kClosed:
+      return "CLOSED";
   }
   return "UNKNOWN";
 }
@@ -55,17 +62,17 @@ absl::StatusOr<Account> ExistingAccount(const Draft& draft,
   if (absl::Status s = CheckAccountId(field, account_id); !s.ok()) return s;
   std::optional<Account> account = draft.FindAccount(tb, account_id);
   if (!account) {
-    return FieldNotFound(field, absl::StrCat("no account '", account_id,
-                                             "' in timebank ", tb));
+    return FieldNotFound(
+        field, absl::StrCat("no account '", account_id, "' in timebank ", tb));
   }
   return *account;
 }
 
 absl::Status CheckActive(std::string_view field, const Account& account) {
   if (account.status != AccountStatus::kActive) {
-    return FieldPrecondition(field, absl::StrCat("account '", account.id,
-                                                 "' is ",
-                                                 std::string(AccountStatusName(account.status))));
+    return FieldPrecondition(
+        field, absl::StrCat("account '", account.id, "' is ",
+                            std::string(AccountStatusName(account.status))));
   }
   return absl::OkStatus();
 }
@@ -84,12 +91,9 @@ Hash Fingerprint(std::initializer_list<std::string_view> parts) {
 // The outcome of an earlier request with the same id from the same caller
 // scope and of the same kind: its result when the content matches,
 // kAlreadyExists when it does not, nullopt when new.
-absl::StatusOr<std::optional<Exchange>> Replay(Draft& draft,
-                                               const std::string& tb,
-                                               const Actor& actor,
-                                               RequestKind kind,
-                                               const std::string& request_id,
-                                               const Hash& fingerprint) {
+absl::StatusOr<std::optional<Exchange>> Replay(
+    Draft& draft, const std::string& tb, const Actor& actor, RequestKind kind,
+    const std::string& request_id, const Hash& fingerprint) {
   absl::StatusOr<std::optional<RequestRecord>> earlier =
       draft.FindRequest(tb, actor.request_scope, kind, request_id);
   if (!earlier.ok()) return earlier.status();
@@ -133,8 +137,11 @@ absl::Status ApplyEffect(Draft& draft, const JournalEntry& record, int sign) {
   AccountTotals g = giver.totals;
   AccountTotals r = receiver.totals;
   absl::Status s;
-  if (!(s = CheckedAdd(g.minutes_given, minutes, "minutes", &g.minutes_given)).ok() ||
-      !(s = CheckedAdd(r.minutes_received, minutes, "minutes", &r.minutes_received)).ok()) {
+  if (!(s = CheckedAdd(g.minutes_given, minutes, "minutes", &g.minutes_given))
+           .ok() ||
+      !(s = CheckedAdd(r.minutes_received, minutes, "minutes",
+                       &r.minutes_received))
+           .ok()) {
     return s;
   }
   g.exchanges_given += sign;
@@ -145,17 +152,20 @@ absl::Status ApplyEffect(Draft& draft, const JournalEntry& record, int sign) {
   const AccountTotals& loser_after = sign > 0 ? r : g;
   if (loser.kind == AccountKind::kPerson &&
       timebank.settings.balance_floor_minutes.has_value() &&
-      loser_after.balance_minutes() < *timebank.settings.balance_floor_minutes) {
+      loser_after.balance_minutes() <
+          *timebank.settings.balance_floor_minutes) {
     return FieldPrecondition(
         sign > 0 ? "receiver_id" : "giver_id",
-        absl::StrCat("account '", loser.id, "' would fall below the balance "
-                     "floor of ", *timebank.settings.balance_floor_minutes,
-                     " minutes"));
+        absl::StrCat("account '", loser.id,
+                     "' would fall below the balance "
+                     "floor of ",
+                     *timebank.settings.balance_floor_minutes, " minutes"));
   }
 
   const bool giver_low = record.giver_id < record.receiver_id;
   const std::string_view low = giver_low ? record.giver_id : record.receiver_id;
-  const std::string_view high = giver_low ? record.receiver_id : record.giver_id;
+  const std::string_view high =
+      giver_low ? record.receiver_id : record.giver_id;
   const YearMonth month = MonthOf(record.occurred_on);
   const std::string pair_key = PairKey(tb, low, high);
   const std::string pair_month_key = PairMonthKey(tb, month, low, high);
@@ -174,7 +184,8 @@ absl::Status ApplyEffect(Draft& draft, const JournalEntry& record, int sign) {
     r.partners += partner_change;
   }
 
-  const std::string giver_month_key = AccountMonthKey(tb, record.giver_id, month);
+  const std::string giver_month_key =
+      AccountMonthKey(tb, record.giver_id, month);
   const std::string receiver_month_key =
       AccountMonthKey(tb, record.receiver_id, month);
   const std::string tb_month_key = TimebankMonthKey(tb, month);
@@ -192,13 +203,17 @@ absl::Status ApplyEffect(Draft& draft, const JournalEntry& record, int sign) {
   if (!category_month.ok()) return category_month.status();
 
   if (!(s = CheckedAdd(giver_month->minutes_given, minutes, "minutes",
-                       &giver_month->minutes_given)).ok() ||
+                       &giver_month->minutes_given))
+           .ok() ||
       !(s = CheckedAdd(receiver_month->minutes_received, minutes, "minutes",
-                       &receiver_month->minutes_received)).ok() ||
+                       &receiver_month->minutes_received))
+           .ok() ||
       !(s = CheckedAdd(tb_month->minutes, minutes, "minutes",
-                       &tb_month->minutes)).ok() ||
+                       &tb_month->minutes))
+           .ok() ||
       !(s = CheckedAdd(category_month->minutes, minutes, "minutes",
-                       &category_month->minutes)).ok()) {
+                       &category_month->minutes))
+           .ok()) {
     return s;
   }
   giver_month->exchanges_given += sign;
@@ -231,10 +246,12 @@ absl::Status CheckRecordShape(const RecordExchangeInput& input) {
   if (input.giver_id == input.receiver_id) {
     return FieldInvalid("receiver_id", "must differ from giver_id");
   }
-  if (input.minutes <= 0) return FieldInvalid("minutes", "must be greater than 0");
+  if (input.minutes <= 0)
+    return FieldInvalid("minutes", "must be greater than 0");
   if (!(s = CheckTag("category", NormaliseTag(input.category))).ok() ||
       !(s = CheckText("description", input.description, kDescriptionMaxLength,
-                      TextRule::kOptional, Lines::kMulti)).ok()) {
+                      TextRule::kOptional, Lines::kMulti))
+           .ok()) {
     return s;
   }
   if (!ParseDate(input.occurred_on)) {
@@ -249,10 +266,10 @@ absl::Status CheckRecordAgainstNow(const Timebank& timebank,
                                    const RecordExchangeInput& input,
                                    int64_t now_us) {
   if (input.minutes > timebank.settings.max_exchange_minutes) {
-    return FieldInvalid("minutes",
-                        absl::StrCat("must be at most ",
-                                     timebank.settings.max_exchange_minutes,
-                                     " (this timebank's largest exchange)"));
+    return FieldInvalid(
+        "minutes",
+        absl::StrCat("must be at most ", timebank.settings.max_exchange_minutes,
+                     " (this timebank's largest exchange)"));
   }
   // A day of slack for members ahead of UTC.
   if (*ParseDate(input.occurred_on) > DayOfInstantUs(now_us) + 1) {
@@ -294,16 +311,16 @@ absl::Status CheckWritesAllowed(const Draft& draft, const std::string& tb) {
 absl::Status CheckSettings(const TimebankSettings& settings) {
   if (settings.max_exchange_minutes <= 0 ||
       settings.max_exchange_minutes > kMaxExchangeMinutesLimit) {
-    return FieldInvalid("settings.max_exchange_minutes",
-                        absl::StrCat("must be between 1 and ",
-                                     kMaxExchangeMinutesLimit));
+    return FieldInvalid(
+        "settings.max_exchange_minutes",
+        absl::StrCat("must be between 1 and ", kMaxExchangeMinutesLimit));
   }
   if (settings.balance_floor_minutes.has_value() &&
       (*settings.balance_floor_minutes > 0 ||
        *settings.balance_floor_minutes < kBalanceFloorLimitMinutes)) {
-    return FieldInvalid("settings.balance_floor_minutes",
-                        absl::StrCat("must be between ",
-                                     kBalanceFloorLimitMinutes, " and 0"));
+    return FieldInvalid(
+        "settings.balance_floor_minutes",
+        absl::StrCat("must be between ", kBalanceFloorLimitMinutes, " and 0"));
   }
   return absl::OkStatus();
 }
@@ -314,12 +331,14 @@ absl::StatusOr<Timebank> ApplyCreateTimebank(Draft& draft,
                                              const TimebankSettings& settings) {
   absl::Status s;
   if (!(s = CheckTimebankId("timebank_id", timebank_id)).ok() ||
-      !(s = CheckText("name", name, kNameMaxLength, TextRule::kRequired)).ok() ||
+      !(s = CheckText("name", name, kNameMaxLength, TextRule::kRequired))
+           .ok() ||
       !(s = CheckSettings(settings)).ok()) {
     return s;
   }
   if (draft.FindTimebank(timebank_id)) {
-    return absl::AlreadyExistsError("timebank_id: a timebank with this id exists");
+    return absl::AlreadyExistsError(
+        "timebank_id: a timebank with this id exists");
   }
   Timebank timebank{.id = timebank_id,
                     .name = name,
@@ -348,19 +367,23 @@ absl::StatusOr<Account> ApplyOpenAccount(Draft& draft,
   absl::Status s;
   if (!(s = CheckAccountId("account_id", input.account_id)).ok() ||
       !(s = CheckText("display_name", input.display_name, kNameMaxLength,
-                      TextRule::kRequired)).ok() ||
+                      TextRule::kRequired))
+           .ok() ||
       !(s = CheckText("external_ref", input.external_ref, kExternalRefMaxLength,
-                      TextRule::kOptional)).ok()) {
+                      TextRule::kOptional))
+           .ok()) {
     return s;
   }
   std::vector<std::string> skills;
-  for (const std::string& skill : input.skills) skills.push_back(NormaliseTag(skill));
+  for (const std::string& skill : input.skills)
+    skills.push_back(NormaliseTag(skill));
   if (!(s = CheckSkills("skills", skills)).ok()) return s;
   assert(CheckAccountKind(input.kind).ok() && "checked by Ledger::OpenAccount");
   int32_t joined_on = DayOfInstantUs(draft.now_us());
   if (!input.joined_on.empty()) {
     std::optional<int32_t> day = ParseDate(input.joined_on);
-    if (!day) return FieldInvalid("joined_on", "must be a real date as YYYY-MM-DD");
+    if (!day)
+      return FieldInvalid("joined_on", "must be a real date as YYYY-MM-DD");
     joined_on = *day;
   }
   if (draft.FindAccount(timebank_id, input.account_id)) {
@@ -391,14 +414,16 @@ absl::StatusOr<Account> ApplyUpdateAccount(Draft& draft,
   absl::Status s;
   if (input.display_name) {
     if (!(s = CheckText("display_name", *input.display_name, kNameMaxLength,
-                        TextRule::kRequired)).ok()) {
+                        TextRule::kRequired))
+             .ok()) {
       return s;
     }
     account->display_name = *input.display_name;
   }
   if (input.external_ref) {
     if (!(s = CheckText("external_ref", *input.external_ref,
-                        kExternalRefMaxLength, TextRule::kOptional)).ok()) {
+                        kExternalRefMaxLength, TextRule::kOptional))
+             .ok()) {
       return s;
     }
     account->external_ref = *input.external_ref;
@@ -416,7 +441,8 @@ absl::StatusOr<Account> ApplyUpdateAccount(Draft& draft,
            "checked by Ledger::UpdateAccount");
     account->status = *input.status;
   }
-  if (account->erased && (input.display_name || input.external_ref || input.skills)) {
+  if (account->erased &&
+      (input.display_name || input.external_ref || input.skills)) {
     return FieldPrecondition("account_id",
                              "personal details were erased and stay erased");
   }
@@ -461,9 +487,9 @@ absl::StatusOr<Exchange> ApplyRecord(Draft& draft,
       Fingerprint({"record", input.giver_id, input.receiver_id,
                    std::to_string(input.minutes), category, input.description,
                    input.occurred_on});
-  absl::StatusOr<std::optional<Exchange>> earlier = Replay(
-      draft, timebank_id, actor, RequestKind::kRecord, input.request_id,
-      fingerprint);
+  absl::StatusOr<std::optional<Exchange>> earlier =
+      Replay(draft, timebank_id, actor, RequestKind::kRecord, input.request_id,
+             fingerprint);
   if (!earlier.ok()) return earlier.status();
   if (earlier->has_value()) return **earlier;
   if (!(s = CheckRecordAgainstNow(*timebank, input, draft.now_us())).ok()) {
@@ -527,18 +553,21 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
   if (!(s = CheckActor(actor)).ok() ||
       !(s = CheckRequestId("request_id", request_id)).ok() ||
       !(s = CheckText("reason", reason, kDescriptionMaxLength,
-                      TextRule::kOptional, Lines::kMulti)).ok()) {
+                      TextRule::kOptional, Lines::kMulti))
+           .ok()) {
     return s;
   }
   if (seq == 0) return FieldInvalid("seq", "must be 1 or more");
   absl::StatusOr<std::optional<JournalEntry>> target =
       draft.FindEntry(timebank_id, seq);
   if (!target.ok()) return target.status();
-  if (!target->has_value()) return FieldNotFound("seq", "no such journal entry");
+  if (!target->has_value())
+    return FieldNotFound("seq", "no such journal entry");
   if ((*target)->kind != EntryKind::kRecord) {
     return FieldPrecondition(
-        "seq", "names a confirm, reject or reversal entry; only exchanges can "
-               "be confirmed, rejected or reversed");
+        "seq",
+        "names a confirm, reject or reversal entry; only exchanges can "
+        "be confirmed, rejected or reversed");
   }
   // Rights first, retries after: a member learns nothing of others'
   // exchanges, whatever request id they send.
@@ -554,11 +583,11 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
     }
   }
   const RequestKind request_kind = RequestKindOfClose(kind);
-  const Hash fingerprint = Fingerprint(
-      {"close", std::to_string(static_cast<int>(kind)), std::to_string(seq),
-       reason});
-  absl::StatusOr<std::optional<Exchange>> earlier = Replay(
-      draft, timebank_id, actor, request_kind, request_id, fingerprint);
+  const Hash fingerprint =
+      Fingerprint({"close", std::to_string(static_cast<int>(kind)),
+                   std::to_string(seq), reason});
+  absl::StatusOr<std::optional<Exchange>> earlier =
+      Replay(draft, timebank_id, actor, request_kind, request_id, fingerprint);
   if (!earlier.ok()) return earlier.status();
   if (earlier->has_value()) return **earlier;
 
@@ -572,13 +601,13 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
     return absl::PermissionDeniedError(
         "seq: the other party or a coordinator must confirm this exchange");
   }
-  const ExchangeStatus needed =
-      kind == EntryKind::kReverse ? ExchangeStatus::kConfirmed
-                                  : ExchangeStatus::kPending;
+  const ExchangeStatus needed = kind == EntryKind::kReverse
+                                    ? ExchangeStatus::kConfirmed
+                                    : ExchangeStatus::kPending;
   if (status != needed) {
     return FieldPrecondition(
-        "seq", absl::StrCat("exchange is ", std::string(StatusName(status)), ", not ",
-                            std::string(StatusName(needed))));
+        "seq", absl::StrCat("exchange is ", std::string(StatusName(status)),
+                            ", not ", std::string(StatusName(needed))));
   }
   if (kind == EntryKind::kConfirm) {
     for (const auto& [field, id] :
@@ -609,14 +638,16 @@ absl::StatusOr<Exchange> ApplyClose(Draft& draft,
                      .occurred_on = record.occurred_on,
                      .note = reason};
   entry = draft.Append(std::move(entry));
-  const ExchangeStatus after = kind == EntryKind::kConfirm ? ExchangeStatus::kConfirmed
-                               : kind == EntryKind::kReject ? ExchangeStatus::kRejected
-                                                            : ExchangeStatus::kReversed;
+  const ExchangeStatus after =
+      kind == EntryKind::kConfirm  ? ExchangeStatus::kConfirmed
+      : kind == EntryKind::kReject ? ExchangeStatus::kRejected
+                                   : ExchangeStatus::kReversed;
   draft.PutState(timebank_id, seq,
                  ExchangeState{.status = after, .closed_by_seq = entry.seq});
   draft.PutRequest(timebank_id, actor.request_scope, request_kind, request_id,
                    RequestRecord{.seq = seq, .fingerprint = fingerprint});
-  return Exchange{.record = record, .status = after, .closed_by_seq = entry.seq};
+  return Exchange{
+      .record = record, .status = after, .closed_by_seq = entry.seq};
 }
 
 }  // namespace timebank::ledger

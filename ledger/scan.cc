@@ -11,8 +11,8 @@ namespace timebank::ledger {
 absl::Status ScanPrefix(
     rocksdb::DB* db, const rocksdb::Snapshot* snapshot, std::string_view prefix,
     std::string_view start,
-    const std::function<bool(std::string_view key_rest, std::string_view value)>&
-        visit,
+    const std::function<bool(std::string_view key_rest,
+                             std::string_view value)>& visit,
     bool bulk) {
   rocksdb::ReadOptions options;
   options.snapshot = snapshot;
@@ -21,8 +21,9 @@ absl::Status ScanPrefix(
     options.fill_cache = false;
   }
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options));
-  const rocksdb::Slice first = start.empty() ? rocksdb::Slice(prefix.data(), prefix.size())
-                                             : rocksdb::Slice(start.data(), start.size());
+  const rocksdb::Slice first =
+      start.empty() ? rocksdb::Slice(prefix.data(), prefix.size())
+                    : rocksdb::Slice(start.data(), start.size());
   for (it->Seek(first); it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
     if (key.substr(0, prefix.size()) != prefix) break;

@@ -24,8 +24,8 @@ namespace timebank::ledger {
 absl::Status ScanPrefix(
     rocksdb::DB* db, const rocksdb::Snapshot* snapshot, std::string_view prefix,
     std::string_view start,
-    const std::function<bool(std::string_view key_rest, std::string_view value)>&
-        visit,
+    const std::function<bool(std::string_view key_rest,
+                             std::string_view value)>& visit,
     bool bulk = false);
 
 }  // namespace timebank::ledger

@@ -4,13 +4,13 @@
 
 namespace timebank::ledger {
 
-Sequencer::Sequencer(Options options, DraftFactory make_draft,
-                     Committer commit)
+Sequencer::Sequencer(Options options, DraftFactory make_draft, Committer commit)
     : options_(options),
       make_draft_(std::move(make_draft)),
       commit_(std::move(commit)) {
   const int count = std::max(1, options_.writer_threads);
-  for (int i = 0; i < count; ++i) writers_.push_back(std::make_unique<Writer>());
+  for (int i = 0; i < count; ++i)
+    writers_.push_back(std::make_unique<Writer>());
   for (auto& writer : writers_) {
     writer->thread = std::thread([this, w = writer.get()] { Run(*w); });
   }

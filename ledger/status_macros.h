@@ -12,11 +12,11 @@
 #define TIMEBANK_CONCAT(a, b) TIMEBANK_CONCAT_INNER(a, b)
 
 // Returns the status of `expr` from the enclosing function unless it is OK.
-#define RETURN_IF_ERROR(expr)                                  \
-  do {                                                         \
-    if (absl::Status _status = (expr); !_status.ok()) {        \
-      return _status;                                          \
-    }                                                          \
+#define RETURN_IF_ERROR(expr)                           \
+  do {                                                  \
+    if (absl::Status _status = (expr); !_status.ok()) { \
+      return _status;                                   \
+    }                                                   \
   } while (false)
 
 // Evaluates a StatusOr `expr`; returns its status on error, otherwise moves
@@ -26,8 +26,8 @@
 // `lhs` may declare a variable and `tmp` is a name, so neither can be put in
 // parentheses.
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                          \
+#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)    \
+  auto tmp = (expr);                             \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = *std::move(tmp)
 // NOLINTEND(bugprone-macro-parentheses)

@@ -18,7 +18,7 @@
 
 namespace timebank::ledger {
 
-using Seq = uint64_t;              // Per-timebank journal position, from 1.
+using Seq = uint64_t;                  // Per-timebank journal position, from 1.
 using Hash = std::array<uint8_t, 32>;  // SHA-256 digest.
 
 inline constexpr int64_t kDefaultMaxExchangeMinutes = int64_t{24} * 60;
@@ -47,7 +47,11 @@ struct Timebank {
   uint64_t last_action_version = 0;
 };
 
-enum class AccountKind : uint8_t { kPerson = 1, kOrganisation = 2, kCommunityPot = 3 };
+enum class AccountKind : uint8_t {
+  kPerson = 1,
+  kOrganisation = 2,
+  kCommunityPot = 3
+};
 enum class AccountStatus : uint8_t { kActive = 1, kSuspended = 2, kClosed = 3 };
 
 // Running totals of an account over its CONFIRMED exchanges.

@@ -5,7 +5,8 @@
 namespace timebank::ledger {
 
 absl::Status FieldInvalid(std::string_view field, std::string_view message) {
-  return absl::InvalidArgumentError(std::string(field) + ": " + std::string(message));
+  return absl::InvalidArgumentError(std::string(field) + ": " +
+                                    std::string(message));
 }
 
 absl::Status FieldNotFound(std::string_view field, std::string_view message) {
@@ -14,7 +15,8 @@ absl::Status FieldNotFound(std::string_view field, std::string_view message) {
 
 absl::Status FieldPrecondition(std::string_view field,
                                std::string_view message) {
-  return absl::FailedPreconditionError(std::string(field) + ": " + std::string(message));
+  return absl::FailedPreconditionError(std::string(field) + ": " +
+                                       std::string(message));
 }
 
 bool IsValidUtf8(std::string_view text) {
@@ -62,8 +64,8 @@ absl::Status CheckTimebankId(std::string_view field, std::string_view id) {
   }
   for (char c : id) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
-      return FieldInvalid(field,
-                          "may contain only lower-case letters, digits and '-'");
+      return FieldInvalid(
+          field, "may contain only lower-case letters, digits and '-'");
     }
   }
   return absl::OkStatus();
@@ -131,7 +133,8 @@ absl::Status CheckTag(std::string_view field, std::string_view tag) {
                     c == ' ' || c == '-' || c == '_' || c == '/' || c == '&';
     if (!ok) {
       return FieldInvalid(
-          field, "may contain only lower-case letters, digits, spaces and -_/&");
+          field,
+          "may contain only lower-case letters, digits, spaces and -_/&");
     }
   }
   return absl::OkStatus();

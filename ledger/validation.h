@@ -34,7 +34,8 @@ inline constexpr int kPageSizeMax = 1000;
 // "field: message" statuses, so every error names what was wrong.
 absl::Status FieldInvalid(std::string_view field, std::string_view message);
 absl::Status FieldNotFound(std::string_view field, std::string_view message);
-absl::Status FieldPrecondition(std::string_view field, std::string_view message);
+absl::Status FieldPrecondition(std::string_view field,
+                               std::string_view message);
 
 bool IsValidUtf8(std::string_view text);
 

@@ -27,7 +27,8 @@ struct Recomputed {
   std::map<std::pair<std::string, std::string>, PairTotals> pairs;
   std::map<std::tuple<YearMonth, std::string, std::string>, PairTotals>
       pair_months;
-  std::map<std::pair<std::string, YearMonth>, AccountMonthTotals> account_months;
+  std::map<std::pair<std::string, YearMonth>, AccountMonthTotals>
+      account_months;
   std::map<YearMonth, MonthTotals> months;
   std::map<std::pair<YearMonth, std::string>, MonthTotals> categories;
 
@@ -43,8 +44,10 @@ struct Recomputed {
     const std::string& low = giver_low ? e.giver_id : e.receiver_id;
     const std::string& high = giver_low ? e.receiver_id : e.giver_id;
     const YearMonth month = MonthOf(e.occurred_on);
-    for (PairTotals* pair : {&pairs[{low, high}], &pair_months[{month, low, high}]}) {
-      (giver_low ? pair->low_to_high_exchanges : pair->high_to_low_exchanges) += sign;
+    for (PairTotals* pair :
+         {&pairs[{low, high}], &pair_months[{month, low, high}]}) {
+      (giver_low ? pair->low_to_high_exchanges : pair->high_to_low_exchanges) +=
+          sign;
       (giver_low ? pair->low_to_high_minutes : pair->high_to_low_minutes) += m;
     }
     AccountMonthTotals& gm = account_months[{e.giver_id, month}];
@@ -137,26 +140,27 @@ absl::StatusOr<std::string> CompareStored(rocksdb::DB* db,
                                           KeyFn key_of, DecodeFn decode,
                                           std::string_view what) {
   std::string problem;
-  absl::Status s = ScanPrefix(
-      db, snapshot, prefix, "",
-      [&](std::string_view key_rest, std::string_view value) {
-        const Key key = key_of(key_rest);
-        absl::StatusOr<T> stored = decode(value);
-        auto it = expected.find(key);
-        const T want = it == expected.end() ? T{} : it->second;
-        if (it != expected.end()) expected.erase(it);
-        if (!stored.ok() || !(*stored == want)) {
-          problem = absl::StrCat("stored ", std::string(what),
-                                 " disagree with the journal");
-          return false;
-        }
-        return true;
-      });
+  absl::Status s =
+      ScanPrefix(db, snapshot, prefix, "",
+                 [&](std::string_view key_rest, std::string_view value) {
+                   const Key key = key_of(key_rest);
+                   absl::StatusOr<T> stored = decode(value);
+                   auto it = expected.find(key);
+                   const T want = it == expected.end() ? T{} : it->second;
+                   if (it != expected.end()) expected.erase(it);
+                   if (!stored.ok() || !(*stored == want)) {
+                     problem = absl::StrCat("stored ", std::string(what),
+                                            " disagree with the journal");
+                     return false;
+                   }
+                   return true;
+                 });
   if (!s.ok()) return s;
   if (problem.empty()) {
     for (const auto& [key, value] : expected) {
       if (!(value == T{})) {
-        problem = absl::StrCat("stored ", std::string(what), " are missing an entry");
+        problem =
+            absl::StrCat("stored ", std::string(what), " are missing an entry");
         break;
       }
     }
@@ -189,16 +193,17 @@ absl::StatusOr<VerifyReport> VerifyTimebank(rocksdb::DB* db,
         const Seq key_seq = DecodeBigEndian64(key_rest);
         const Seq checked = expected_seq - 1;
         if (key_seq != expected_seq) {
-          failure = Bad(expected_seq,
-                        absl::StrCat("journal has a gap: seq ", expected_seq,
-                                     " is missing (next stored is ", key_seq,
-                                     ")"),
-                        checked);
+          failure =
+              Bad(expected_seq,
+                  absl::StrCat("journal has a gap: seq ", expected_seq,
+                               " is missing (next stored is ", key_seq, ")"),
+                  checked);
           return false;
         }
         absl::StatusOr<JournalEntry> entry = DecodeEntry(tb, value);
         if (!entry.ok()) {
-          failure = Bad(key_seq, std::string(entry.status().message()), checked);
+          failure =
+              Bad(key_seq, std::string(entry.status().message()), checked);
           return false;
         }
         if (entry->seq != key_seq) {
@@ -261,10 +266,11 @@ absl::StatusOr<VerifyReport> VerifyTimebank(rocksdb::DB* db,
   if (!s.ok()) return s;
   if (!problem.empty()) return Bad(0, problem, checked);
   if (!state.accounts.empty()) {
-    return Bad(0, absl::StrCat("journal names account ",
-                               state.accounts.begin()->first,
-                               ", which is not stored"),
-               checked);
+    return Bad(
+        0,
+        absl::StrCat("journal names account ", state.accounts.begin()->first,
+                     ", which is not stored"),
+        checked);
   }
   if (sum != 0) {
     return Bad(0, absl::StrCat("balances sum to ", sum, " minutes, not 0"),
@@ -332,7 +338,8 @@ absl::StatusOr<VerifyReport> VerifyTimebank(rocksdb::DB* db,
       [](std::string_view rest) {
         const auto month = static_cast<YearMonth>(DecodeBigEndian32(rest));
         const std::string low = AccountOfKey(rest.substr(4));
-        return std::tuple{month, low, std::string(rest.substr(4 + low.size() + 1))};
+        return std::tuple{month, low,
+                          std::string(rest.substr(4 + low.size() + 1))};
       },
       DecodePairTotals, "monthly pair totals");
   if (!mismatch.ok()) return mismatch.status();

@@ -1,12 +1,12 @@
 #include "proto/request_parsing.h"
 
-#include <map>
-#include <utility>
-
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/stubs/common.h>
 #include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/support/proto_buffer_reader.h>
+
+#include <map>
+#include <utility>
 
 namespace timebank::wire {
 namespace {
@@ -28,12 +28,11 @@ Walk WalkMessage(pb::io::CodedInputStream& input, const pb::Descriptor& type,
   while (const uint32_t tag = input.ReadTag()) {
     const int number = WireFormatLite::GetTagFieldNumber(tag);
     const pb::FieldDescriptor* field = type.FindFieldByNumber(number);
-    const bool walked =
-        field != nullptr &&
-        WireFormatLite::GetTagWireType(tag) ==
-            WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
-        (field->type() == pb::FieldDescriptor::TYPE_STRING ||
-         field->type() == pb::FieldDescriptor::TYPE_MESSAGE);
+    const bool walked = field != nullptr &&
+                        WireFormatLite::GetTagWireType(tag) ==
+                            WireFormatLite::WIRETYPE_LENGTH_DELIMITED &&
+                        (field->type() == pb::FieldDescriptor::TYPE_STRING ||
+                         field->type() == pb::FieldDescriptor::TYPE_MESSAGE);
     if (!walked) {
       if (!WireFormatLite::SkipField(&input, tag)) return Walk::kBroken;
       continue;
@@ -47,8 +46,8 @@ Walk WalkMessage(pb::io::CodedInputStream& input, const pb::Descriptor& type,
       if (!input.ReadString(&value, static_cast<int>(length))) {
         return Walk::kBroken;
       }
-      if (!pb::internal::IsStructurallyValidUTF8(value.data(),
-                                                 static_cast<int>(value.size()))) {
+      if (!pb::internal::IsStructurallyValidUTF8(
+              value.data(), static_cast<int>(value.size()))) {
         *path = std::move(name);
         return Walk::kFound;
       }
@@ -105,8 +104,9 @@ grpc::Status WhyNotParsed(grpc::ByteBuffer* buffer,
   const pb::Descriptor& type = *full->GetDescriptor();
   const std::optional<std::string> field = FirstFieldNotUtf8(&again, type);
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                      field ? *field + ": must be valid UTF-8"
-                            : "request: is not a serialised " + type.full_name());
+                      field
+                          ? *field + ": must be valid UTF-8"
+                          : "request: is not a serialised " + type.full_name());
 }
 
 }  // namespace

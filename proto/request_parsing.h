@@ -12,14 +12,14 @@
 #ifndef TIMEBANK_PROTO_REQUEST_PARSING_H_
 #define TIMEBANK_PROTO_REQUEST_PARSING_H_
 
-#include <optional>
-#include <string>
-
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/io/zero_copy_stream.h>
 #include <google/protobuf/message.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/status.h>
+
+#include <optional>
+#include <string>
 
 namespace timebank::wire {
 

@@ -14,7 +14,8 @@ namespace timebank::services {
 bool MayManage(const ledger::Token& caller, ledger::Role role,
                const std::vector<std::string>& timebank_ids) {
   if (caller.role == ledger::Role::kAdmin) return true;
-  if (caller.role != ledger::Role::kCoordinator || role != ledger::Role::kMember) {
+  if (caller.role != ledger::Role::kCoordinator ||
+      role != ledger::Role::kMember) {
     return false;
   }
   for (const std::string& tb : timebank_ids) {

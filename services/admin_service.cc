@@ -11,8 +11,9 @@ namespace {
 
 absl::Status NoBackupDir() {
   return ledger::FieldPrecondition(
-      "backup_dir", "this server has no backup directory; start timebankd "
-                    "with --backup-dir");
+      "backup_dir",
+      "this server has no backup directory; start timebankd "
+      "with --backup-dir");
 }
 
 }  // namespace
@@ -26,7 +27,8 @@ void ToProto(const ledger::BackupInfo& info, v1::Backup* out) {
     v1::JournalHead* proto = out->add_journal_heads();
     proto->set_timebank_id(head.timebank_id);
     proto->set_last_seq(head.last_seq);
-    proto->set_last_hash(std::string(head.last_hash.begin(), head.last_hash.end()));
+    proto->set_last_hash(
+        std::string(head.last_hash.begin(), head.last_hash.end()));
   }
   out->set_verified(info.verified);
   out->set_duration_ms(info.duration_ms);

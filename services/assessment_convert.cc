@@ -52,7 +52,8 @@ ledger::Granularity ToGranularity(v1::Granularity granularity) {
              : ToLedgerEnum<ledger::Granularity>(granularity);
 }
 
-void ToProto(const ledger::ReciprocityReport& report, v1::ReciprocityReport* out) {
+void ToProto(const ledger::ReciprocityReport& report,
+             v1::ReciprocityReport* out) {
   out->set_timebank_id(report.timebank_id);
   out->set_from_date(ledger::FormatDate(report.from_day));
   out->set_to_date(ledger::FormatDate(report.to_day));
@@ -72,7 +73,8 @@ void ToProto(const ledger::AssessmentResult& result,
     v1::PrincipleAssessment* p = out->add_principles();
     p->set_principle(static_cast<v1::Principle>(a.principle));
     p->set_stage(a.stage);
-    if (a.stage > 0) p->set_stage_label(std::string(ledger::StageLabel(a.stage)));
+    if (a.stage > 0)
+      p->set_stage_label(std::string(ledger::StageLabel(a.stage)));
     p->set_rag(static_cast<v1::Rag>(a.rag));
     p->set_basis(static_cast<v1::Basis>(a.basis));
     p->set_ledger_stage(a.ledger_stage);
@@ -103,7 +105,8 @@ void ToProto(const ledger::AssessmentResult& result,
   }
 }
 
-void ToProto(const ledger::Reflection& r, Audience audience, v1::Reflection* out) {
+void ToProto(const ledger::Reflection& r, Audience audience,
+             v1::Reflection* out) {
   out->set_timebank_id(r.timebank_id);
   out->set_reflection_id(r.id);
   out->set_principle(static_cast<v1::Principle>(r.principle));
@@ -233,8 +236,8 @@ absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
     }
     const std::string name =
         absl::StrCat(setting.metric(), ".stage", setting.stage());
-    changes[name] = setting.has_value() ? std::optional(setting.value())
-                                        : std::nullopt;
+    changes[name] =
+        setting.has_value() ? std::optional(setting.value()) : std::nullopt;
   }
   return changes;
 }

@@ -17,7 +17,8 @@ enum class Audience { kFull, kAggregatesOnly };
 
 // GRANULARITY_UNSPECIFIED is MONTH.
 ledger::Granularity ToGranularity(v1::Granularity granularity);
-void ToProto(const ledger::ReciprocityReport& report, v1::ReciprocityReport* out);
+void ToProto(const ledger::ReciprocityReport& report,
+             v1::ReciprocityReport* out);
 void ToProto(const ledger::AssessmentResult& result,
              v1::PrinciplesAssessment* out);
 void ToProto(const ledger::Reflection& reflection, Audience audience,

@@ -12,7 +12,8 @@ constexpr int kDefaultTopCategories = 5;
 }  // namespace
 
 grpc::Status AssessmentService::GetReciprocityReport(
-    grpc::ServerContext* context, const v1::GetReciprocityReportRequest* request,
+    grpc::ServerContext* context,
+    const v1::GetReciprocityReportRequest* request,
     v1::ReciprocityReport* reply) {
   return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
@@ -23,10 +24,10 @@ grpc::Status AssessmentService::GetReciprocityReport(
         ToGranularity(request->granularity());
     const int top = request->top_categories() == 0 ? kDefaultTopCategories
                                                    : request->top_categories();
-    ASSIGN_OR_RETURN(ledger::ReciprocityReport report,
-                     ledger_->GetReciprocityReport(request->timebank_id(),
-                                                   request->from(), request->to(),
-                                                   granularity, top));
+    ASSIGN_OR_RETURN(
+        ledger::ReciprocityReport report,
+        ledger_->GetReciprocityReport(request->timebank_id(), request->from(),
+                                      request->to(), granularity, top));
     ToProto(report, reply);
     reply->set_generated_at_unix_us(ledger_->NowUs());
     return absl::OkStatus();
@@ -85,9 +86,10 @@ grpc::Status AssessmentService::SubmitReflection(
     grpc::ServerContext* context, const v1::SubmitReflectionRequest* request,
     v1::Reflection* reply) {
   return Serve([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal caller,
-                     authorizer_->Authorize(*context, "Assessment.SubmitReflection",
-                                            request->timebank_id()));
+    ASSIGN_OR_RETURN(
+        Principal caller,
+        authorizer_->Authorize(*context, "Assessment.SubmitReflection",
+                               request->timebank_id()));
     ASSIGN_OR_RETURN(
         ledger::Reflection reflection,
         ledger_->SubmitReflection(request->timebank_id(), caller.actor,
@@ -101,9 +103,10 @@ grpc::Status AssessmentService::ListReflections(
     grpc::ServerContext* context, const v1::ListReflectionsRequest* request,
     v1::ListReflectionsResponse* reply) {
   return Serve([&]() -> absl::Status {
-    ASSIGN_OR_RETURN(Principal caller,
-                     authorizer_->Authorize(*context, "Assessment.ListReflections",
-                                            request->timebank_id()));
+    ASSIGN_OR_RETURN(
+        Principal caller,
+        authorizer_->Authorize(*context, "Assessment.ListReflections",
+                               request->timebank_id()));
     ASSIGN_OR_RETURN(
         ledger::PageOf<ledger::Reflection> page,
         ledger_->ListReflections(request->timebank_id(), ToInput(*request),
@@ -134,9 +137,9 @@ grpc::Status AssessmentService::AddAction(grpc::ServerContext* context,
   });
 }
 
-grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
-                                            const v1::ListActionsRequest* request,
-                                            v1::ListActionsResponse* reply) {
+grpc::Status AssessmentService::ListActions(
+    grpc::ServerContext* context, const v1::ListActionsRequest* request,
+    v1::ListActionsResponse* reply) {
   return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.ListActions",
@@ -156,9 +159,9 @@ grpc::Status AssessmentService::ListActions(grpc::ServerContext* context,
   });
 }
 
-grpc::Status AssessmentService::UpdateAction(grpc::ServerContext* context,
-                                             const v1::UpdateActionRequest* request,
-                                             v1::Action* reply) {
+grpc::Status AssessmentService::UpdateAction(
+    grpc::ServerContext* context, const v1::UpdateActionRequest* request,
+    v1::Action* reply) {
   return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Assessment.UpdateAction",

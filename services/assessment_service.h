@@ -18,9 +18,10 @@ class AssessmentService final : public v1::Assessment::Service {
   AssessmentService(ledger::Ledger* ledger, const Authorizer* authorizer)
       : ledger_(ledger), authorizer_(authorizer) {}
 
-  grpc::Status GetReciprocityReport(grpc::ServerContext* context,
-                                    const v1::GetReciprocityReportRequest* request,
-                                    v1::ReciprocityReport* reply) override;
+  grpc::Status GetReciprocityReport(
+      grpc::ServerContext* context,
+      const v1::GetReciprocityReportRequest* request,
+      v1::ReciprocityReport* reply) override;
   grpc::Status AssessPrinciples(grpc::ServerContext* context,
                                 const v1::AssessPrinciplesRequest* request,
                                 v1::PrinciplesAssessment* reply) override;

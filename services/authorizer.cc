@@ -24,10 +24,14 @@ std::string_view BearerOf(const grpc::ServerContext& context) {
 
 bool MethodPolicy::Allows(ledger::Role role) const {
   switch (role) {
-    case ledger::Role::kAdmin: return admin;
-    case ledger::Role::kCoordinator: return coordinator;
-    case ledger::Role::kMember: return member;
-    case ledger::Role::kAuditor: return auditor;
+    case ledger::Role::kAdmin:
+      return admin;
+    case ledger::Role::kCoordinator:
+      return coordinator;
+    case ledger::Role::kMember:
+      return member;
+    case ledger::Role::kAuditor:
+      return auditor;
   }
   return false;
 }
@@ -102,8 +106,8 @@ absl::StatusOr<Principal> Authorizer::Authorize(
     principal.actor = ledger::Actor::Member(
         absl::StrCat("member:", token->account_id), token->account_id);
   } else if (token->role == ledger::Role::kAuditor) {
-    principal.actor = ledger::Actor::Auditor(
-        absl::StrCat("auditor:", token->id), token->id);
+    principal.actor =
+        ledger::Actor::Auditor(absl::StrCat("auditor:", token->id), token->id);
   } else {
     // Coordinators and administrators share the staff request scope.
     principal.actor = ledger::Actor::Coordinator(

@@ -37,7 +37,8 @@ class CallLog : public grpc::experimental::Interceptor {
     if (!finished_) Finish(grpc::Status::CANCELLED);
   }
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       methods->GetSendInitialMetadata()->emplace(kCallIdMetadata, call_id_);
@@ -61,14 +62,16 @@ class CallLog : public grpc::experimental::Interceptor {
     const std::string& method = rpc_->method();
     const double ms = seconds * 1000;
     if (IsServerFault(status.error_code())) {
-      spdlog::error("event=call call_id={} rpc={} code={} ms={:.3f} error=\"{}\"",
-                    call_id_, method, code, ms, status.error_message());
+      spdlog::error(
+          "event=call call_id={} rpc={} code={} ms={:.3f} error=\"{}\"",
+          call_id_, method, code, ms, status.error_message());
     } else if (health_) {
       spdlog::debug("event=call call_id={} rpc={} code={} ms={:.3f}", call_id_,
                     method, code, ms);
     } else if (!status.ok() && spdlog::should_log(spdlog::level::debug)) {
-      spdlog::debug("event=call call_id={} rpc={} code={} ms={:.3f} error=\"{}\"",
-                    call_id_, method, code, ms, status.error_message());
+      spdlog::debug(
+          "event=call call_id={} rpc={} code={} ms={:.3f} error=\"{}\"",
+          call_id_, method, code, ms, status.error_message());
     } else {
       spdlog::info("event=call call_id={} rpc={} code={} ms={:.3f}", call_id_,
                    method, code, ms);
@@ -103,8 +106,8 @@ grpc::experimental::Interceptor* CallLogFactory::CreateServerInterceptor(
   const bool health = method.starts_with(kHealthPrefix);
   if (method.starts_with('/')) method.remove_prefix(1);
   const auto it = rpcs_.find(method);
-  return new CallLog(it != rpcs_.end() ? it->second : metrics_->ForMethod(method),
-                     health);
+  return new CallLog(
+      it != rpcs_.end() ? it->second : metrics_->ForMethod(method), health);
 }
 
 }  // namespace timebank::services

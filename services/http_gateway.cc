@@ -66,7 +66,8 @@ bool IsJsonContentType(std::string_view value) {
     const size_t equals = parameter.find('=');
     if (equals == std::string_view::npos || equals == 0) return false;
     std::string_view setting = StripSpaces(parameter.substr(equals + 1));
-    if (setting.size() >= 2 && setting.front() == '"' && setting.back() == '"') {
+    if (setting.size() >= 2 && setting.front() == '"' &&
+        setting.back() == '"') {
       setting = setting.substr(1, setting.size() - 2);
     }
     if (EqualsIgnoreCase(StripSpaces(parameter.substr(0, equals)), "charset") &&
@@ -155,7 +156,8 @@ std::string_view HttpGateway::State::Forward(const httplib::Request& req,
     return "none";
   }
   const HttpRoute& route = *match.route;
-  if (!body.empty() && !IsJsonContentType(req.get_header_value("Content-Type"))) {
+  if (!body.empty() &&
+      !IsJsonContentType(req.get_header_value("Content-Type"))) {
     SetError(res, 415, grpc::StatusCode::INVALID_ARGUMENT,
              "content_type: send the body as application/json (UTF-8)");
     return route.pattern;
@@ -166,8 +168,7 @@ std::string_view HttpGateway::State::Forward(const httplib::Request& req,
       factory->GetPrototype(method->input_type())->New());
   std::unique_ptr<pb::Message> reply(
       factory->GetPrototype(method->output_type())->New());
-  if (absl::Status built =
-          BuildRequest(match, req.params, body, request.get());
+  if (absl::Status built = BuildRequest(match, req.params, body, request.get());
       !built.ok()) {
     const grpc::Status refused = ToGrpcStatus(built);
     SetError(res, HttpStatusFor(refused.error_code()), refused.error_code(),
@@ -216,19 +217,18 @@ absl::StatusOr<std::unique_ptr<HttpGateway>> HttpGateway::Start(
       std::make_unique<grpc::TemplatedGenericStub<pb::Message, pb::Message>>(
           s->channel);
   ASSIGN_OR_RETURN(
-      s->http,
-      HttpServer::Start(
-          {.listen_field = "http_listen",
-           .listen = options.listen,
-           .limits = options.limits,
-           .response_headers = {{"Content-Security-Policy",
-                                 kContentSecurityPolicy},
-                                {"X-Content-Type-Options", "nosniff"},
-                                {"Referrer-Policy", "no-referrer"},
-                                {"X-Frame-Options", "DENY"}},
-           .name = "gateway"},
-          [s](const httplib::Request& req, const std::string& body,
-              httplib::Response& res) { s->Serve(req, body, res); }));
+      s->http, HttpServer::Start(
+                   {.listen_field = "http_listen",
+                    .listen = options.listen,
+                    .limits = options.limits,
+                    .response_headers = {{"Content-Security-Policy",
+                                          kContentSecurityPolicy},
+                                         {"X-Content-Type-Options", "nosniff"},
+                                         {"Referrer-Policy", "no-referrer"},
+                                         {"X-Frame-Options", "DENY"}},
+                    .name = "gateway"},
+                   [s](const httplib::Request& req, const std::string& body,
+                       httplib::Response& res) { s->Serve(req, body, res); }));
   return std::unique_ptr<HttpGateway>(new HttpGateway(std::move(state)));
 }
 

@@ -51,9 +51,9 @@ absl::StatusOr<JournalFeed::Slot> JournalFeed::Acquire(
   auto mine = streams_by_token_.find(token_id);
   if (mine != streams_by_token_.end() &&
       mine->second >= limits_.streams_per_token_max) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "authorization: this token already has ", limits_.streams_per_token_max,
-        " journal streams open"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("authorization: this token already has ",
+                     limits_.streams_per_token_max, " journal streams open"));
   }
   if (streams_ >= limits_.streams_max) {
     return absl::ResourceExhaustedError(absl::StrCat(

@@ -17,9 +17,9 @@ constexpr auto kWatchPoll = std::chrono::milliseconds(500);
 
 }  // namespace
 
-grpc::Status LedgerService::CreateTimebank(grpc::ServerContext* context,
-                                           const v1::CreateTimebankRequest* request,
-                                           v1::Timebank* reply) {
+grpc::Status LedgerService::CreateTimebank(
+    grpc::ServerContext* context, const v1::CreateTimebankRequest* request,
+    v1::Timebank* reply) {
   return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(
         authorizer_->Authorize(*context, "Ledger.CreateTimebank").status());
@@ -39,10 +39,10 @@ grpc::Status LedgerService::GetTimebank(grpc::ServerContext* context,
                                         const v1::GetTimebankRequest* request,
                                         v1::Timebank* reply) {
   return Serve([&]() -> absl::Status {
-    RETURN_IF_ERROR(authorizer_
-                        ->Authorize(*context, "Ledger.GetTimebank",
-                                    request->timebank_id())
-                        .status());
+    RETURN_IF_ERROR(
+        authorizer_
+            ->Authorize(*context, "Ledger.GetTimebank", request->timebank_id())
+            .status());
     ASSIGN_OR_RETURN(ledger::Timebank timebank,
                      ledger_->GetTimebank(request->timebank_id()));
     ToProto(timebank, reply);
@@ -65,9 +65,9 @@ grpc::Status LedgerService::ListTimebanks(grpc::ServerContext* context,
   });
 }
 
-grpc::Status LedgerService::UpdateTimebank(grpc::ServerContext* context,
-                                           const v1::UpdateTimebankRequest* request,
-                                           v1::Timebank* reply) {
+grpc::Status LedgerService::UpdateTimebank(
+    grpc::ServerContext* context, const v1::UpdateTimebankRequest* request,
+    v1::Timebank* reply) {
   return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.UpdateTimebank",
@@ -78,9 +78,9 @@ grpc::Status LedgerService::UpdateTimebank(grpc::ServerContext* context,
     }
     ASSIGN_OR_RETURN(ledger::TimebankSettings settings,
                      ToSettings(request->settings()));
-    ASSIGN_OR_RETURN(ledger::Timebank timebank,
-                     ledger_->UpdateTimebankSettings(request->timebank_id(),
-                                                     settings));
+    ASSIGN_OR_RETURN(
+        ledger::Timebank timebank,
+        ledger_->UpdateTimebankSettings(request->timebank_id(), settings));
     ToProto(timebank, reply);
     return absl::OkStatus();
   });
@@ -90,10 +90,10 @@ grpc::Status LedgerService::OpenAccount(grpc::ServerContext* context,
                                         const v1::OpenAccountRequest* request,
                                         v1::Account* reply) {
   return Serve([&]() -> absl::Status {
-    RETURN_IF_ERROR(authorizer_
-                        ->Authorize(*context, "Ledger.OpenAccount",
-                                    request->timebank_id())
-                        .status());
+    RETURN_IF_ERROR(
+        authorizer_
+            ->Authorize(*context, "Ledger.OpenAccount", request->timebank_id())
+            .status());
     ASSIGN_OR_RETURN(
         ledger::Account account,
         ledger_->OpenAccount(request->timebank_id(), ToInput(*request)));
@@ -111,17 +111,17 @@ grpc::Status LedgerService::GetAccount(grpc::ServerContext* context,
                                     request->timebank_id(),
                                     request->account_id())
                         .status());
-    ASSIGN_OR_RETURN(ledger::Account account,
-                     ledger_->GetAccount(request->timebank_id(),
-                                         request->account_id()));
+    ASSIGN_OR_RETURN(
+        ledger::Account account,
+        ledger_->GetAccount(request->timebank_id(), request->account_id()));
     ToProto(account, reply);
     return absl::OkStatus();
   });
 }
 
-grpc::Status LedgerService::UpdateAccount(grpc::ServerContext* context,
-                                          const v1::UpdateAccountRequest* request,
-                                          v1::Account* reply) {
+grpc::Status LedgerService::UpdateAccount(
+    grpc::ServerContext* context, const v1::UpdateAccountRequest* request,
+    v1::Account* reply) {
   return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.UpdateAccount",
@@ -139,13 +139,13 @@ grpc::Status LedgerService::EraseAccount(grpc::ServerContext* context,
                                          const v1::EraseAccountRequest* request,
                                          v1::Account* reply) {
   return Serve([&]() -> absl::Status {
-    RETURN_IF_ERROR(authorizer_
-                        ->Authorize(*context, "Ledger.EraseAccount",
-                                    request->timebank_id())
-                        .status());
-    ASSIGN_OR_RETURN(ledger::Account account,
-                     ledger_->EraseAccount(request->timebank_id(),
-                                           request->account_id()));
+    RETURN_IF_ERROR(
+        authorizer_
+            ->Authorize(*context, "Ledger.EraseAccount", request->timebank_id())
+            .status());
+    ASSIGN_OR_RETURN(
+        ledger::Account account,
+        ledger_->EraseAccount(request->timebank_id(), request->account_id()));
     ToProto(account, reply);
     return absl::OkStatus();
   });
@@ -155,10 +155,10 @@ grpc::Status LedgerService::ListAccounts(grpc::ServerContext* context,
                                          const v1::ListAccountsRequest* request,
                                          v1::ListAccountsResponse* reply) {
   return Serve([&]() -> absl::Status {
-    RETURN_IF_ERROR(authorizer_
-                        ->Authorize(*context, "Ledger.ListAccounts",
-                                    request->timebank_id())
-                        .status());
+    RETURN_IF_ERROR(
+        authorizer_
+            ->Authorize(*context, "Ledger.ListAccounts", request->timebank_id())
+            .status());
     ASSIGN_OR_RETURN(
         ledger::PageOf<ledger::Account> page,
         ledger_->ListAccounts(request->timebank_id(),
@@ -172,9 +172,9 @@ grpc::Status LedgerService::ListAccounts(grpc::ServerContext* context,
   });
 }
 
-grpc::Status LedgerService::RecordExchange(grpc::ServerContext* context,
-                                           const v1::RecordExchangeRequest* request,
-                                           v1::Exchange* reply) {
+grpc::Status LedgerService::RecordExchange(
+    grpc::ServerContext* context, const v1::RecordExchangeRequest* request,
+    v1::Exchange* reply) {
   return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.RecordExchange",
@@ -199,9 +199,9 @@ grpc::Status LedgerService::RecordExchanges(
     for (const v1::RecordExchangeItem& item : request->items()) {
       inputs.push_back(ToInput(item));
     }
-    ASSIGN_OR_RETURN(auto results,
-                     ledger_->RecordExchanges(request->timebank_id(),
-                                              caller.actor, inputs));
+    ASSIGN_OR_RETURN(
+        auto results,
+        ledger_->RecordExchanges(request->timebank_id(), caller.actor, inputs));
     for (size_t i = 0; i < results.size(); ++i) {
       v1::RecordExchangeResult* result = reply->add_results();
       result->set_request_id(inputs[i].request_id);
@@ -234,18 +234,17 @@ grpc::Status LedgerService::ConfirmExchange(
   });
 }
 
-grpc::Status LedgerService::RejectExchange(grpc::ServerContext* context,
-                                           const v1::RejectExchangeRequest* request,
-                                           v1::Exchange* reply) {
+grpc::Status LedgerService::RejectExchange(
+    grpc::ServerContext* context, const v1::RejectExchangeRequest* request,
+    v1::Exchange* reply) {
   return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.RejectExchange",
                                             request->timebank_id()));
-    ASSIGN_OR_RETURN(
-        ledger::Exchange exchange,
-        ledger_->RejectExchange(request->timebank_id(), caller.actor,
-                                request->seq(), request->request_id(),
-                                request->reason()));
+    ASSIGN_OR_RETURN(ledger::Exchange exchange,
+                     ledger_->RejectExchange(
+                         request->timebank_id(), caller.actor, request->seq(),
+                         request->request_id(), request->reason()));
     ToProto(exchange, reply);
     return absl::OkStatus();
   });
@@ -258,11 +257,10 @@ grpc::Status LedgerService::ReverseExchange(
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.ReverseExchange",
                                             request->timebank_id()));
-    ASSIGN_OR_RETURN(
-        ledger::Exchange exchange,
-        ledger_->ReverseExchange(request->timebank_id(), caller.actor,
-                                 request->seq(), request->request_id(),
-                                 request->reason()));
+    ASSIGN_OR_RETURN(ledger::Exchange exchange,
+                     ledger_->ReverseExchange(
+                         request->timebank_id(), caller.actor, request->seq(),
+                         request->request_id(), request->reason()));
     ToProto(exchange, reply);
     return absl::OkStatus();
   });
@@ -283,9 +281,9 @@ grpc::Status LedgerService::GetExchange(grpc::ServerContext* context,
   });
 }
 
-grpc::Status LedgerService::ListExchanges(grpc::ServerContext* context,
-                                          const v1::ListExchangesRequest* request,
-                                          v1::ListExchangesResponse* reply) {
+grpc::Status LedgerService::ListExchanges(
+    grpc::ServerContext* context, const v1::ListExchangesRequest* request,
+    v1::ListExchangesResponse* reply) {
   return Serve([&]() -> absl::Status {
     RETURN_IF_ERROR(authorizer_
                         ->Authorize(*context, "Ledger.ListExchanges",
@@ -317,9 +315,9 @@ grpc::Status LedgerService::GetBalance(grpc::ServerContext* context,
                                     request->timebank_id(),
                                     request->account_id())
                         .status());
-    ASSIGN_OR_RETURN(ledger::AccountTotals totals,
-                     ledger_->GetBalance(request->timebank_id(),
-                                         request->account_id()));
+    ASSIGN_OR_RETURN(
+        ledger::AccountTotals totals,
+        ledger_->GetBalance(request->timebank_id(), request->account_id()));
     ToProto(request->timebank_id(), request->account_id(), totals, reply);
     return absl::OkStatus();
   });
@@ -351,8 +349,9 @@ grpc::Status LedgerService::WatchJournal(
     grpc::ServerWriter<v1::JournalEntry>* writer) {
   return Serve([&]() -> absl::Status {
     const std::string& tb = request->timebank_id();
-    ASSIGN_OR_RETURN(Principal caller,
-                     authorizer_->Authorize(*context, "Ledger.WatchJournal", tb));
+    ASSIGN_OR_RETURN(
+        Principal caller,
+        authorizer_->Authorize(*context, "Ledger.WatchJournal", tb));
     ASSIGN_OR_RETURN(ledger::Timebank timebank, ledger_->GetTimebank(tb));
     ledger::Seq next = std::max<ledger::Seq>(1, request->from_seq());
     if (next > timebank.last_seq + 1) {
@@ -397,9 +396,9 @@ grpc::Status LedgerService::WatchJournal(
   });
 }
 
-grpc::Status LedgerService::VerifyJournal(grpc::ServerContext* context,
-                                          const v1::VerifyJournalRequest* request,
-                                          v1::VerifyJournalResponse* reply) {
+grpc::Status LedgerService::VerifyJournal(
+    grpc::ServerContext* context, const v1::VerifyJournalRequest* request,
+    v1::VerifyJournalResponse* reply) {
   return Serve([&]() -> absl::Status {
     ASSIGN_OR_RETURN(Principal caller,
                      authorizer_->Authorize(*context, "Ledger.VerifyJournal",

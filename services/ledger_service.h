@@ -72,9 +72,9 @@ class LedgerService final : public v1::Ledger::Service {
   grpc::Status SnapshotBalances(grpc::ServerContext* context,
                                 const v1::SnapshotBalancesRequest* request,
                                 v1::SnapshotBalancesResponse* reply) override;
-  grpc::Status WatchJournal(grpc::ServerContext* context,
-                            const v1::WatchJournalRequest* request,
-                            grpc::ServerWriter<v1::JournalEntry>* writer) override;
+  grpc::Status WatchJournal(
+      grpc::ServerContext* context, const v1::WatchJournalRequest* request,
+      grpc::ServerWriter<v1::JournalEntry>* writer) override;
   grpc::Status VerifyJournal(grpc::ServerContext* context,
                              const v1::VerifyJournalRequest* request,
                              v1::VerifyJournalResponse* reply) override;

@@ -7,14 +7,15 @@
 //   timebank_rpc_calls_total{method,code}           calls finished
 //   timebank_rpc_duration_seconds{method,code}      call latency (histogram)
 //   timebank_commits_total{result}                  group commits, ok or failed
-//   timebank_commit_commands                        commands per commit (histogram)
-//   timebank_commit_entries                         journal entries per commit (histogram)
-//   timebank_commit_write_seconds                   synced RocksDB write (histogram)
-//   timebank_backups_total{result}                  backups, ok or failed
-//   timebank_backup_last_success_timestamp_seconds  when the newest good backup ended
-//   timebank_backup_last_duration_seconds, timebank_backup_last_size_bytes
-//   timebank_journal_entries                        entries in all journals,
-//   timebank_journal_entries{timebank}              or each journal's length
+//   timebank_commit_commands                        commands per commit
+//   (histogram) timebank_commit_entries                         journal entries
+//   per commit (histogram) timebank_commit_write_seconds synced RocksDB write
+//   (histogram) timebank_backups_total{result}                  backups, ok or
+//   failed timebank_backup_last_success_timestamp_seconds  when the newest good
+//   backup ended timebank_backup_last_duration_seconds,
+//   timebank_backup_last_size_bytes timebank_journal_entries entries in all
+//   journals, timebank_journal_entries{timebank}              or each journal's
+//   length
 //                                                   (last seq) with
 //                                                   TimebankSeries::kPerTimebank
 //   timebank_timebanks                              timebanks

@@ -49,7 +49,8 @@ absl::StatusOr<std::string> ReadFile(std::string_view field,
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     const ServerOptions& options) {
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
-    return ledger::FieldInvalid("tls_key", "--tls-cert and --tls-key go together");
+    return ledger::FieldInvalid("tls_key",
+                                "--tls-cert and --tls-key go together");
   }
   if (options.tls_cert_file.empty()) {
     if (!options.tls_client_ca_file.empty()) {
@@ -59,7 +60,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     return grpc::InsecureServerCredentials();
   }
   grpc::SslServerCredentialsOptions ssl;
-  ASSIGN_OR_RETURN(std::string cert, ReadFile("tls_cert", options.tls_cert_file));
+  ASSIGN_OR_RETURN(std::string cert,
+                   ReadFile("tls_cert", options.tls_cert_file));
   ASSIGN_OR_RETURN(std::string key, ReadFile("tls_key", options.tls_key_file));
   ssl.pem_key_cert_pairs.push_back({key, cert});
   if (!options.tls_client_ca_file.empty()) {
@@ -135,7 +137,8 @@ std::vector<std::string> ServedServiceNames() {
 
 absl::Status WritePrivateFile(const std::string& path,
                               const std::string& contents) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return ledger::FieldInvalid("data_dir", "cannot write " + path);
   // The file may have existed with wider permissions.
   const bool ok = ::fchmod(fd, 0600) == 0 &&
@@ -187,8 +190,9 @@ struct Server::State {
     if (now) {
       spdlog::info("event=health status=SERVING");
     } else if (!storage.ok()) {
-      spdlog::error("event=health status=NOT_SERVING reason=storage error=\"{}\"",
-                    storage.ToString());
+      spdlog::error(
+          "event=health status=NOT_SERVING reason=storage error=\"{}\"",
+          storage.ToString());
     } else {
       spdlog::info("event=health status=NOT_SERVING reason={}",
                    draining ? "draining" : "starting");
@@ -216,10 +220,10 @@ struct Server::State {
                      .writer_threads = options.writer_threads,
                      .env = options.env,
                      .warm_report_figures = true,
-                     .commit_observer = [m = metrics.get()](
-                                            const ledger::CommitStats& stats) {
-                       m->ObserveCommit(stats);
-                     }}));
+                     .commit_observer =
+                         [m = metrics.get()](const ledger::CommitStats& stats) {
+                           m->ObserveCommit(stats);
+                         }}));
     // Only once the ledger is open, so holding its lock: a refused start
     // leaves the directory as it found it.
     RestrictDirectoryToOwner(options.data_dir);
@@ -228,8 +232,9 @@ struct Server::State {
     }
     ASSIGN_OR_RETURN(registry, ledger::AccessRegistry::Open(ledger.get()));
     if (registry->Empty()) {
-      ASSIGN_OR_RETURN(auto admin,
-                       registry->Create({.role = ledger::Role::kAdmin, .name = "admin"}));
+      ASSIGN_OR_RETURN(
+          auto admin,
+          registry->Create({.role = ledger::Role::kAdmin, .name = "admin"}));
       const std::string path = options.data_dir + "/admin.token";
       RETURN_IF_ERROR(WritePrivateFile(path, admin.first + "\n"));
       spdlog::info("event=admin_token_created path={} token_id={}", path,
@@ -240,16 +245,17 @@ struct Server::State {
 
   void MakeServices() {
     authorizer = std::make_unique<Authorizer>(registry.get());
-    feed = std::make_unique<JournalFeed>(
-        JournalFeed::Limits{.streams_max = options.watch_streams_max,
-                            .streams_per_token_max = options.watch_streams_per_token_max});
+    feed = std::make_unique<JournalFeed>(JournalFeed::Limits{
+        .streams_max = options.watch_streams_max,
+        .streams_per_token_max = options.watch_streams_per_token_max});
     listener_id = ledger->AddCommitListener(
         [f = feed.get()](const std::vector<ledger::JournalEntry>& entries) {
           f->OnCommit(entries);
         });
-    ledger_service =
-        std::make_unique<LedgerService>(ledger.get(), authorizer.get(), feed.get());
-    access_service = std::make_unique<AccessService>(registry.get(), authorizer.get());
+    ledger_service = std::make_unique<LedgerService>(
+        ledger.get(), authorizer.get(), feed.get());
+    access_service =
+        std::make_unique<AccessService>(registry.get(), authorizer.get());
     assessment_service =
         std::make_unique<AssessmentService>(ledger.get(), authorizer.get());
     admin_service = std::make_unique<AdminService>(
@@ -275,14 +281,16 @@ struct Server::State {
     builder.RegisterService(assessment_service.get());
     builder.RegisterService(admin_service.get());
     builder.RegisterService(reflection_service.get());
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+    std::vector<
+        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
         interceptors;
     interceptors.push_back(
         std::make_unique<CallLogFactory>(metrics.get(), OurMethods()));
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server = builder.BuildAndStart();
     if (!server || port == 0) {
-      return ledger::FieldInvalid("listen", "cannot listen on " + options.listen);
+      return ledger::FieldInvalid("listen",
+                                  "cannot listen on " + options.listen);
     }
     // The default health service starts out SERVING; not until start-up ends.
     grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
@@ -301,7 +309,8 @@ struct Server::State {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(options.max_message_bytes);
     args.SetMaxSendMessageSize(options.max_message_bytes);
-    ASSIGN_OR_RETURN(http, HttpGateway::Start(options.http, server->InProcessChannel(args)));
+    ASSIGN_OR_RETURN(
+        http, HttpGateway::Start(options.http, server->InProcessChannel(args)));
     return absl::OkStatus();
   }
 
@@ -346,8 +355,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     const auto started = std::chrono::steady_clock::now();
     RETURN_IF_ERROR(s.ledger->Compact());
     spdlog::info("event=compacted seconds={:.1f}",
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                               started)
+                 std::chrono::duration<double>(
+                     std::chrono::steady_clock::now() - started)
                      .count());
   }
   RETURN_IF_ERROR(s.ServeMetrics());
@@ -371,7 +380,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
 Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
 Server::~Server() { Shutdown(); }
 int Server::port() const { return state_->port; }
-int Server::http_port() const { return state_->http ? state_->http->port() : 0; }
+int Server::http_port() const {
+  return state_->http ? state_->http->port() : 0;
+}
 int Server::metrics_port() const {
   return state_->metrics_server ? state_->metrics_server->port() : 0;
 }
@@ -379,7 +390,8 @@ int Server::metrics_port() const {
 void Server::Shutdown() {
   std::call_once(state_->shutdown_once, [this] {
     State& s = *state_;
-    spdlog::info("event=draining timeout_s={}", s.options.drain_timeout.count());
+    spdlog::info("event=draining timeout_s={}",
+                 s.options.drain_timeout.count());
     {
       std::lock_guard lock(s.health_mu);
       s.draining = true;
@@ -391,7 +403,8 @@ void Server::Shutdown() {
     // while the server still takes calls.
     if (s.http) s.http->Shutdown();
     s.feed->Shutdown();
-    s.server->Shutdown(std::chrono::system_clock::now() + s.options.drain_timeout);
+    s.server->Shutdown(std::chrono::system_clock::now() +
+                       s.options.drain_timeout);
     // Scrapes read the ledger: stop them before it closes.
     s.metrics_server.reset();
     s.ledger->RemoveCommitListener(s.listener_id);

@@ -97,7 +97,8 @@ class Server {
 };
 
 // Writes `contents` to `path` readable by the owner only (0600).
-absl::Status WritePrivateFile(const std::string& path, const std::string& contents);
+absl::Status WritePrivateFile(const std::string& path,
+                              const std::string& contents);
 
 }  // namespace timebank::services
 

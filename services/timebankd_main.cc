@@ -14,13 +14,12 @@
 // token hashes, the backups the same.
 
 #include <fcntl.h>
+#include <google/protobuf/stubs/logging.h>
 #include <signal.h>
 #include <spdlog/cfg/env.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <google/protobuf/stubs/logging.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -87,9 +86,10 @@ void AddServerFlags(CLI::App& app, MainFlags& flags) {
   app.add_option("--log-level", flags.log_level,
                  "trace, debug, info, warn, error (SPDLOG_LEVEL overrides)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical",
-                             "off"}));
-  app.add_option("--tls-cert", options.tls_cert_file, "server certificate chain (PEM)")
+      ->check(CLI::IsMember(
+          {"trace", "debug", "info", "warn", "error", "critical", "off"}));
+  app.add_option("--tls-cert", options.tls_cert_file,
+                 "server certificate chain (PEM)")
       ->check(CLI::ExistingFile);
   app.add_option("--tls-key", options.tls_key_file, "server private key (PEM)")
       ->check(CLI::ExistingFile);
@@ -98,21 +98,28 @@ void AddServerFlags(CLI::App& app, MainFlags& flags) {
       ->check(CLI::ExistingFile);
   app.add_option("--max-message-bytes", options.max_message_bytes,
                  "largest request or reply in bytes")
-      ->capture_default_str()->check(CLI::Range(4096, 64 * 1024 * 1024));
+      ->capture_default_str()
+      ->check(CLI::Range(4096, 64 * 1024 * 1024));
   app.add_option("--max-threads", options.max_threads, "most gRPC threads")
-      ->capture_default_str()->check(CLI::Range(4, 4096));
+      ->capture_default_str()
+      ->check(CLI::Range(4, 4096));
   app.add_option("--writer-threads", options.writer_threads,
                  "ledger writer threads (each timebank has exactly one)")
-      ->capture_default_str()->check(CLI::Range(1, 64));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   app.add_option("--watch-streams-max", options.watch_streams_max,
                  "most WatchJournal streams open at once")
-      ->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_option("--watch-streams-per-token-max", options.watch_streams_per_token_max,
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--watch-streams-per-token-max",
+                 options.watch_streams_per_token_max,
                  "most WatchJournal streams one token may hold")
-      ->capture_default_str()->check(CLI::Range(1, 4096));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   app.add_option("--drain-seconds", flags.drain_seconds,
                  "how long SIGTERM waits for in-flight calls")
-      ->capture_default_str()->check(CLI::Range(0, 600));
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600));
   app.add_option("--http-listen", options.http.listen,
                  "host:port to serve the JSON/HTTP gateway and member page on "
                  "(off unless given)");
@@ -120,35 +127,44 @@ void AddServerFlags(CLI::App& app, MainFlags& flags) {
   app.add_option("--http-threads", http.threads,
                  "most HTTP connections served at once, a thread each "
                  "(gateway and metrics alike)")
-      ->capture_default_str()->check(CLI::Range(1, 1024));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   app.add_option("--http-queued-connections-max", http.queued_connections_max,
                  "accepted HTTP connections waiting for a thread")
-      ->capture_default_str()->check(CLI::Range(1, 4096));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   app.add_option("--http-body-bytes-max", http.body_bytes_max,
                  "largest HTTP request body in bytes, decoded")
-      ->capture_default_str()->check(CLI::Range(1024, 64 * 1024 * 1024));
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 64 * 1024 * 1024));
   app.add_option("--http-request-deadline-ms", flags.http_request_deadline_ms,
                  "time for an HTTP request's line, headers and body to arrive "
                  "(gateway and metrics alike)")
-      ->capture_default_str()->check(CLI::Range(100, 600'000));
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000));
   app.add_option("--http-connections-per-address-max",
                  http.connections_per_address_max,
                  "most open HTTP connections from one client address, an IPv6 "
                  "/64 counting as one (gateway and metrics alike)")
-      ->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_flag("--compact", options.compact_on_start,
-               "compact the database before reporting SERVING (after a bulk import)");
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_flag(
+      "--compact", options.compact_on_start,
+      "compact the database before reporting SERVING (after a bulk import)");
   app.add_option("--ready-file", flags.ready_file,
                  "write the bound gRPC port here once serving; the HTTP port "
                  "on a second line with --http-listen, and metrics_port=N "
                  "with --metrics-listen (for scripts)");
   app.add_option("--backup-dir", options.backup_dir,
                  "where Admin.CreateBackup writes backups; empty refuses them");
-  app.add_option("--backup-keep", options.backup_keep,
-                 "backups kept in --backup-dir; older ones are deleted (0 keeps all)")
-      ->capture_default_str()->check(CLI::Range(0, 100000));
-  app.add_option("--metrics-listen", options.metrics_listen,
-                 "host:port for Prometheus metrics at /metrics; empty serves none");
+  app.add_option(
+         "--backup-keep", options.backup_keep,
+         "backups kept in --backup-dir; older ones are deleted (0 keeps all)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  app.add_option(
+      "--metrics-listen", options.metrics_listen,
+      "host:port for Prometheus metrics at /metrics; empty serves none");
   app.add_option("--metrics-token-file", options.metrics_token_file,
                  "file holding the bearer token scrapes must send; unset, "
                  "scrapes need none");
@@ -157,7 +173,8 @@ void AddServerFlags(CLI::App& app, MainFlags& flags) {
                "no timebank");
   app.add_option("--storage-check-ms", flags.storage_check_ms,
                  "how often health re-checks storage after a failed write")
-      ->capture_default_str()->check(CLI::Range(50, 60000));
+      ->capture_default_str()
+      ->check(CLI::Range(50, 60000));
 }
 
 struct RestoreFlags {
@@ -176,10 +193,10 @@ int RunRestore(const RestoreFlags& flags) {
                  restored.status().ToString().c_str());
     return 1;
   }
-  std::printf("Restored backup %u (taken at %lld, unix seconds) into %s in %lld ms.\n",
-              restored->backup_id,
-              static_cast<long long>(restored->created_at_unix_s),
-              flags.data_dir.c_str(), static_cast<long long>(restored->duration_ms));
+  std::printf(
+      "Restored backup %u (taken at %lld, unix seconds) into %s in %lld ms.\n",
+      restored->backup_id, static_cast<long long>(restored->created_at_unix_s),
+      flags.data_dir.c_str(), static_cast<long long>(restored->duration_ms));
   for (const timebank::ledger::JournalHead& head : restored->journal_heads) {
     std::printf("  %-48s journal up to seq %llu, verified\n",
                 head.timebank_id.c_str(),
@@ -266,7 +283,8 @@ int RunAdminToken(const AdminTokenFlags& flags) {
 
 // Written whole under another name, then renamed, so a reader never sees
 // half of it.
-void WriteReadyFile(const std::string& path, const timebank::services::Server& server) {
+void WriteReadyFile(const std::string& path,
+                    const timebank::services::Server& server) {
   std::string contents = std::to_string(server.port()) + "\n";
   if (server.http_port() != 0) {
     contents += std::to_string(server.http_port()) + "\n";
@@ -313,7 +331,8 @@ int main(int argc, char** argv) {
   const sigset_t stop_signals = BlockStopSignals();
   MainFlags flags;
   CLI::App app{"timebankd: the Timebank ledger server"};
-  app.set_config("--config", "", "read flags from this TOML file (see deploy/timebankd.conf)");
+  app.set_config("--config", "",
+                 "read flags from this TOML file (see deploy/timebankd.conf)");
   // A misspelt key in a configuration file is an error, never ignored.
   app.allow_config_extras(CLI::config_extras_mode::error);
   AddServerFlags(app, flags);
@@ -326,13 +345,13 @@ int main(int argc, char** argv) {
       "restore",
       "rebuild a data directory from a backup (server stopped; target must be "
       "empty or missing), verify every journal and exit");
-  restore_command->add_option("--backup-dir", restore.backup_dir,
-                              "the backup directory")
+  restore_command
+      ->add_option("--backup-dir", restore.backup_dir, "the backup directory")
       ->required();
   restore_command->add_option("--backup-id", restore.backup_id,
                               "which backup (default: the newest)");
-  restore_command->add_option("--data-dir", restore.data_dir,
-                              "the new data directory")
+  restore_command
+      ->add_option("--data-dir", restore.data_dir, "the new data directory")
       ->required();
 
   AdminTokenFlags admin_token;
@@ -364,13 +383,15 @@ int main(int argc, char** argv) {
   }
   timebank::services::ServerOptions& options = flags.server;
   options.drain_timeout = std::chrono::seconds(flags.drain_seconds);
-  options.storage_check_interval = std::chrono::milliseconds(flags.storage_check_ms);
+  options.storage_check_interval =
+      std::chrono::milliseconds(flags.storage_check_ms);
   options.http.limits.request_deadline =
       std::chrono::milliseconds(flags.http_request_deadline_ms);
 
   auto server = timebank::services::Server::Start(options);
   if (!server.ok()) {
-    spdlog::error("event=start_failed error=\"{}\"", server.status().ToString());
+    spdlog::error("event=start_failed error=\"{}\"",
+                  server.status().ToString());
     std::fprintf(stderr, "timebankd: %s\n", server.status().ToString().c_str());
     return 1;
   }

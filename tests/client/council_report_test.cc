@@ -500,7 +500,8 @@ TEST(CouncilReport, AnAuditorsPlanHasNoEmptyWhoHowOrNoteColumns) {
   EXPECT_EQ(CheckWellFormed(html), "");
   const size_t start = html.find("id=\"plan\"");
   ASSERT_NE(start, std::string::npos);
-  const std::string section = html.substr(start, html.find("</section>", start) - start);
+  const std::string section =
+      html.substr(start, html.find("</section>", start) - start);
   EXPECT_NE(section.find("Offer every new member a buddy"), std::string::npos);
   EXPECT_NE(section.find("2026-12-20"), std::string::npos);
   EXPECT_EQ(section.find(">Who</th>"), std::string::npos) << section;

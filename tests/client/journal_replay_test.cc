@@ -13,9 +13,10 @@ namespace {
 
 namespace v1 = ::timebank::v1;
 
-v1::JournalEntry Record(uint64_t seq, const std::string& giver,
-                        const std::string& receiver, int64_t minutes,
-                        v1::ExchangeStatus initial = v1::EXCHANGE_STATUS_CONFIRMED) {
+v1::JournalEntry Record(
+    uint64_t seq, const std::string& giver, const std::string& receiver,
+    int64_t minutes,
+    v1::ExchangeStatus initial = v1::EXCHANGE_STATUS_CONFIRMED) {
   v1::JournalEntry entry;
   entry.set_timebank_id("source");
   entry.set_seq(seq);
@@ -63,7 +64,8 @@ TEST(JournalArchive, ReadSkipsBlankLinesAndNamesABadOne) {
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_EQ((*entries)[1].minutes(), 6);
 
-  std::istringstream bad(*ArchiveLine(Record(1, "a", "b", 5)) + "\n{not json\n");
+  std::istringstream bad(*ArchiveLine(Record(1, "a", "b", 5)) +
+                         "\n{not json\n");
   absl::StatusOr<std::vector<v1::JournalEntry>> refused = ReadArchive(bad);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(refused.status().message().substr(0, 7), "line 2:");
@@ -110,10 +112,12 @@ TEST(ReplayPlan, RequestIdsAreStableAndDistinct) {
   absl::StatusOr<ReplayPlan> first = PlanReplay(journal);
   absl::StatusOr<ReplayPlan> again = PlanReplay(journal);
   ASSERT_TRUE(first.ok() && again.ok());
-  EXPECT_NE(first->steps[0].record.request_id(), first->steps[1].record.request_id());
+  EXPECT_NE(first->steps[0].record.request_id(),
+            first->steps[1].record.request_id());
   EXPECT_NE(first->steps[2].request_id, first->steps[1].record.request_id());
   for (size_t i = 0; i < first->steps.size(); ++i) {
-    EXPECT_EQ(first->steps[i].record.request_id(), again->steps[i].record.request_id());
+    EXPECT_EQ(first->steps[i].record.request_id(),
+              again->steps[i].record.request_id());
     EXPECT_EQ(first->steps[i].request_id, again->steps[i].request_id);
   }
   EXPECT_EQ(first->steps[0].record.request_id().substr(0, 7), "replay-");
@@ -128,9 +132,9 @@ TEST(ReplayPlan, RefusesGapsOtherTimebanksAndImpossibleActions) {
             absl::StatusCode::kInvalidArgument);
   // Confirming a record that is not pending, reversing one never confirmed,
   // reversing twice.
-  EXPECT_FALSE(PlanReplay({Record(1, "a", "b", 5),
-                           Acting(2, v1::ENTRY_KIND_CONFIRM, 1)})
-                   .ok());
+  EXPECT_FALSE(
+      PlanReplay({Record(1, "a", "b", 5), Acting(2, v1::ENTRY_KIND_CONFIRM, 1)})
+          .ok());
   EXPECT_FALSE(PlanReplay({Record(1, "a", "b", 5, v1::EXCHANGE_STATUS_PENDING),
                            Acting(2, v1::ENTRY_KIND_REVERSE, 1)})
                    .ok());

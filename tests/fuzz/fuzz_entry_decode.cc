@@ -107,8 +107,8 @@ void DecodeOne(uint8_t selector, std::string_view bytes) {
       return CheckRoundTrip<MonthTotals>(bytes, DecodeMonthTotals,
                                          EncodeMonthTotals);
     case 10:
-      return CheckRoundTrip<AccountMonthTotals>(
-          bytes, DecodeAccountMonthTotals, EncodeAccountMonthTotals);
+      return CheckRoundTrip<AccountMonthTotals>(bytes, DecodeAccountMonthTotals,
+                                                EncodeAccountMonthTotals);
     case 11:
       return CheckRoundTrip<PairTotals>(bytes, DecodePairTotals,
                                         EncodePairTotals);

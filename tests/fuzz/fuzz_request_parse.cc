@@ -43,8 +43,8 @@ bool IsStringFieldPath(const pb::Descriptor& type, std::string_view path) {
   if (field == nullptr) return false;
   if (bracket != std::string_view::npos) {
     if (!field->is_repeated() || step.back() != ']') return false;
-    const std::string_view index = step.substr(bracket + 1,
-                                               step.size() - bracket - 2);
+    const std::string_view index =
+        step.substr(bracket + 1, step.size() - bracket - 2);
     if (index.empty()) return false;
     for (char c : index) {
       if (c < '0' || c > '9') return false;
@@ -116,7 +116,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  timebank::CheckOne(data[0], std::string(reinterpret_cast<const char*>(data) + 1,
-                                          size - 1));
+  timebank::CheckOne(
+      data[0], std::string(reinterpret_cast<const char*>(data) + 1, size - 1));
   return 0;
 }

@@ -58,9 +58,7 @@ bool AllOf(std::string_view text, bool (*allowed)(char)) {
 bool IsLowerOrDigit(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
-bool IsAlnum(char c) {
-  return IsLowerOrDigit(c) || (c >= 'A' && c <= 'Z');
-}
+bool IsAlnum(char c) { return IsLowerOrDigit(c) || (c >= 'A' && c <= 'Z'); }
 
 // Well-formed UTF-8 as in Table 3-7 of the Unicode standard, written
 // independently of IsValidUtf8: byte ranges instead of decoded values.
@@ -105,7 +103,8 @@ void CheckIds(std::string_view text) {
   CheckNamesField(timebank, "tb");
   if (timebank.ok()) {
     FUZZ_CHECK(!text.empty() && text.size() <= ledger::kTimebankIdMaxLength);
-    FUZZ_CHECK(AllOf(text, [](char c) { return IsLowerOrDigit(c) || c == '-'; }));
+    FUZZ_CHECK(
+        AllOf(text, [](char c) { return IsLowerOrDigit(c) || c == '-'; }));
   }
   const absl::Status account = ledger::CheckAccountId("account", text);
   CheckNamesField(account, "account");
@@ -357,16 +356,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view rest(reinterpret_cast<const char*>(data) + 1,
                               size - 1);
   switch (data[0] % 10) {
-    case 0: CheckIds(rest); break;
-    case 1: CheckTexts(rest); break;
-    case 2: CheckTags(rest); break;
-    case 3: CheckDates(rest); break;
-    case 4: CheckRecordRequest(rest); break;
-    case 5: CheckRecordItem(rest); break;
-    case 6: CheckOpenAccount(rest); break;
-    case 7: CheckUpdateAccount(rest); break;
-    case 8: CheckCreateToken(rest); break;
-    case 9: CheckCreateTimebank(rest); break;
+    case 0:
+      CheckIds(rest);
+      break;
+    case 1:
+      CheckTexts(rest);
+      break;
+    case 2:
+      CheckTags(rest);
+      break;
+    case 3:
+      CheckDates(rest);
+      break;
+    case 4:
+      CheckRecordRequest(rest);
+      break;
+    case 5:
+      CheckRecordItem(rest);
+      break;
+    case 6:
+      CheckOpenAccount(rest);
+      break;
+    case 7:
+      CheckUpdateAccount(rest);
+      break;
+    case 8:
+      CheckCreateToken(rest);
+      break;
+    case 9:
+      CheckCreateTimebank(rest);
+      break;
   }
   return 0;
 }

@@ -1,7 +1,8 @@
 // Writes the seed corpora of fuzz_entry_decode, fuzz_validation and
 // fuzz_request_parse: a few small inputs, so the fuzzers start from values
-// that get past the first checks. The seeds are committed under tests/fuzz/corpus; run this
-// again when the stored format or the protos change:
+// that get past the first checks. The seeds are committed under
+// tests/fuzz/corpus; run this again when the stored format or the protos
+// change:
 //   build-fuzz/tests/fuzz/fuzz_make_seeds tests/fuzz/corpus
 // (fuzz_hours's seeds are plain text, written by hand.)
 
@@ -24,16 +25,36 @@ namespace fs = std::filesystem;
 
 // The selector bytes of the targets (see their LLVMFuzzerTestOneInput).
 enum DecodeSelector : char {
-  kEntry = 0, kAccount, kTimebank, kToken, kReflection, kAction, kThresholds,
-  kRequestRecord, kExchangeState, kMonthTotals, kAccountMonthTotals,
+  kEntry = 0,
+  kAccount,
+  kTimebank,
+  kToken,
+  kReflection,
+  kAction,
+  kThresholds,
+  kRequestRecord,
+  kExchangeState,
+  kMonthTotals,
+  kAccountMonthTotals,
   kPairTotals,
 };
 enum RequestParseSelector : char {
-  kParseBulk = 0, kParseCreateToken, kParseOpenAccount, kParseUpdateAccount,
+  kParseBulk = 0,
+  kParseCreateToken,
+  kParseOpenAccount,
+  kParseUpdateAccount,
 };
 enum ValidationSelector : char {
-  kIds = 0, kTexts, kTags, kDates, kRecordRequest, kRecordItem, kOpenAccount,
-  kUpdateAccount, kCreateToken, kCreateTimebank,
+  kIds = 0,
+  kTexts,
+  kTags,
+  kDates,
+  kRecordRequest,
+  kRecordItem,
+  kOpenAccount,
+  kUpdateAccount,
+  kCreateToken,
+  kCreateTimebank,
 };
 
 bool Write(const fs::path& dir, std::string_view name, char selector,
@@ -55,32 +76,53 @@ ledger::Hash HashOf(uint8_t first) {
 bool WriteDecodeSeeds(const fs::path& dir) {
   using namespace ledger;  // NOLINT: seed values name many ledger types.
   const int32_t day = *ParseDate("2026-03-14");
-  const JournalEntry record{.timebank_id = "riverside", .seq = 7,
-      .recorded_at_us = 1'773'500'000'000'000, .recorded_by = "coord",
-      .request_id = "req-7", .giver_id = "kathy", .receiver_id = "vera",
-      .minutes = 90, .category = "gardening", .description = "Front garden",
-      .occurred_on = day, .hash = HashOf(1)};
+  const JournalEntry record{.timebank_id = "riverside",
+                            .seq = 7,
+                            .recorded_at_us = 1'773'500'000'000'000,
+                            .recorded_by = "coord",
+                            .request_id = "req-7",
+                            .giver_id = "kathy",
+                            .receiver_id = "vera",
+                            .minutes = 90,
+                            .category = "gardening",
+                            .description = "Front garden",
+                            .occurred_on = day,
+                            .hash = HashOf(1)};
   JournalEntry reverse = record;
   reverse.seq = 8;
   reverse.kind = EntryKind::kReverse;
   reverse.target_seq = 7;
   reverse.note = "entered twice";
-  const Account account{.timebank_id = "riverside", .id = "kathy",
-      .display_name = "Kathy", .skills = {"gardening", "it help"},
-      .joined_on = day, .totals = {.minutes_given = 90, .exchanges_given = 1,
-                                   .partners = 1}};
-  const Timebank timebank{.id = "riverside", .name = "Riverside",
-      .settings = {.balance_floor_minutes = -1200}, .last_seq = 8,
-      .last_hash = HashOf(9)};
-  const Token token{.id = "0123456789abcdef", .name = "kathy-member",
-      .timebank_ids = {"riverside"}, .account_id = "kathy",
-      .secret_hash = HashOf(3)};
-  const Reflection reflection{.timebank_id = "riverside", .id = 1, .stage = 3,
-      .rag = Rag::kAmber, .evidence = "People swap skills", .author = "vera",
-      .reflected_on = day};
-  const Action action{.timebank_id = "riverside", .id = 2,
-      .principle = Principle::kReciprocity, .who = "council",
-      .what = "Swap fair", .due_on = day + 30};
+  const Account account{
+      .timebank_id = "riverside",
+      .id = "kathy",
+      .display_name = "Kathy",
+      .skills = {"gardening", "it help"},
+      .joined_on = day,
+      .totals = {.minutes_given = 90, .exchanges_given = 1, .partners = 1}};
+  const Timebank timebank{.id = "riverside",
+                          .name = "Riverside",
+                          .settings = {.balance_floor_minutes = -1200},
+                          .last_seq = 8,
+                          .last_hash = HashOf(9)};
+  const Token token{.id = "0123456789abcdef",
+                    .name = "kathy-member",
+                    .timebank_ids = {"riverside"},
+                    .account_id = "kathy",
+                    .secret_hash = HashOf(3)};
+  const Reflection reflection{.timebank_id = "riverside",
+                              .id = 1,
+                              .stage = 3,
+                              .rag = Rag::kAmber,
+                              .evidence = "People swap skills",
+                              .author = "vera",
+                              .reflected_on = day};
+  const Action action{.timebank_id = "riverside",
+                      .id = 2,
+                      .principle = Principle::kReciprocity,
+                      .who = "council",
+                      .what = "Swap fair",
+                      .due_on = day + 30};
   return Write(dir, "entry-record", kEntry, EncodeEntry(record)) &&
          Write(dir, "entry-reverse", kEntry, EncodeEntry(reverse)) &&
          Write(dir, "account", kAccount, EncodeAccount(account)) &&
@@ -89,8 +131,8 @@ bool WriteDecodeSeeds(const fs::path& dir) {
          Write(dir, "reflection", kReflection, EncodeReflection(reflection)) &&
          Write(dir, "action", kAction, EncodeAction(action)) &&
          Write(dir, "thresholds", kThresholds,
-               EncodeThresholds({{"reciprocity.gave_and_received_share.stage2",
-                                  0.25}})) &&
+               EncodeThresholds(
+                   {{"reciprocity.gave_and_received_share.stage2", 0.25}})) &&
          Write(dir, "request-record", kRequestRecord,
                EncodeRequestRecord({.seq = 7, .fingerprint = HashOf(5)})) &&
          Write(dir, "exchange-state", kExchangeState,
@@ -99,11 +141,11 @@ bool WriteDecodeSeeds(const fs::path& dir) {
          Write(dir, "month-totals", kMonthTotals,
                EncodeMonthTotals({.minutes = 90, .exchanges = 1})) &&
          Write(dir, "account-month-totals", kAccountMonthTotals,
-               EncodeAccountMonthTotals({.minutes_given = 90,
-                                         .exchanges_given = 1})) &&
+               EncodeAccountMonthTotals(
+                   {.minutes_given = 90, .exchanges_given = 1})) &&
          Write(dir, "pair-totals", kPairTotals,
-               EncodePairTotals({.low_to_high_exchanges = 1,
-                                 .low_to_high_minutes = 90}));
+               EncodePairTotals(
+                   {.low_to_high_exchanges = 1, .low_to_high_minutes = 90}));
 }
 
 // Requests that the validation checks accept, for the seeds of
@@ -172,7 +214,8 @@ bool WriteValidationSeeds(const fs::path& dir) {
   const v1::CreateTokenRequest& token = seeds.token;
   const v1::CreateTimebankRequest& timebank = seeds.timebank;
   return Write(dir, "ids", kIds, "kathy.o@riverside-1") &&
-         Write(dir, "text", kTexts, "Front garden \xC3\xA9\n\t\xF0\x9F\x8C\xB1") &&
+         Write(dir, "text", kTexts,
+               "Front garden \xC3\xA9\n\t\xF0\x9F\x8C\xB1") &&
          Write(dir, "tags", kTags, " Gardening ,it help,diy & repairs") &&
          Write(dir, "date", kDates, "2024-02-29") &&
          Write(dir, "record-request", kRecordRequest,

@@ -553,7 +553,8 @@ TEST_F(HttpGatewayTest, JsonWithParametersIsAcceptedAndOtherTypesAre415) {
         "application/json;charset=\"UTF-8\"", "application/json ; q=1"}) {
     const HttpReply r = http.Send(
         "POST", path,
-        ExchangeBody("t-" + std::to_string(accepted), "kathy", "vera", 10).dump(),
+        ExchangeBody("t-" + std::to_string(accepted), "kathy", "vera", 10)
+            .dump(),
         {}, type);
     EXPECT_EQ(r.status, 200) << type << ": " << r;
     ++accepted;

@@ -126,16 +126,16 @@ TEST(Access, ASecretDifferingInAnyOneCharacterIsRefused) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto ledger, Ledger::Open(TestOptions(dir.path())));
   ASSERT_OK_AND_ASSIGN(auto registry, AccessRegistry::Open(ledger.get()));
-  ASSERT_OK_AND_ASSIGN(auto created,
-                       registry->Create({.role = Role::kAdmin, .name = "root"}));
+  ASSERT_OK_AND_ASSIGN(
+      auto created, registry->Create({.role = Role::kAdmin, .name = "root"}));
   const std::string& token = created.first;
   ASSERT_OK(registry->Authenticate(token));
   const size_t secret_begin = token.rfind('_') + 1;
   for (size_t i = secret_begin; i < token.size(); ++i) {
     std::string altered = token;
     altered[i] = altered[i] == '0' ? '1' : '0';
-    EXPECT_STATUS(registry->Authenticate(altered),
-                  StatusCode::kUnauthenticated, "authorization:")
+    EXPECT_STATUS(registry->Authenticate(altered), StatusCode::kUnauthenticated,
+                  "authorization:")
         << "position " << i;
   }
   // Neither a prefix nor a longer string that starts with the secret.
@@ -153,8 +153,8 @@ TEST(Access, RevokeRefusesMalformedIdsAndFindsNoUnknownOne) {
                        Ledger::Open(TestOptions(dir.path())));
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<AccessRegistry> registry,
                        AccessRegistry::Open(ledger.get()));
-  ASSERT_OK_AND_ASSIGN(auto created,
-                       registry->Create({.role = Role::kAdmin, .name = "root"}));
+  ASSERT_OK_AND_ASSIGN(
+      auto created, registry->Create({.role = Role::kAdmin, .name = "root"}));
   const std::string id = created.second.id;
   ASSERT_OK(ledger::CheckTokenId("token_id", id));
   std::string upper = id;

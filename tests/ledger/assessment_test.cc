@@ -18,8 +18,8 @@ namespace {
 using ledger::AssessPrinciples;
 using ledger::Basis;
 using ledger::Evidence;
-using ledger::Perspective;
 using ledger::PeriodFigures;
+using ledger::Perspective;
 using ledger::Principle;
 using ledger::PrincipleAssessment;
 using ledger::Rag;
@@ -40,9 +40,9 @@ ReciprocityReport StrongReport() {
   t.members_only_gave = 2;
   t.members_only_received = 1;  // 10% <= 20%
   t.balances.members = 10;
-  t.balances.share_within_5h = 0.8;  // >= 70%
-  t.distinct_pairs = 20;             // 4 partners each
-  t.reciprocal_pairs = 8;            // 40% >= 30%
+  t.balances.share_within_5h = 0.8;        // >= 70%
+  t.distinct_pairs = 20;                   // 4 partners each
+  t.reciprocal_pairs = 8;                  // 40% >= 30%
   t.members_with_three_plus_partners = 6;  // 60% >= 50%
   t.minutes_exchanged = 10 * 5 * 60;       // 5 h per active member
   t.organisations = 1;
@@ -69,7 +69,8 @@ Evidence EvidenceFor(const PrincipleAssessment& a, const std::string& metric) {
 }
 
 Reflection Reflected(Principle principle, Perspective perspective, int stage) {
-  return Reflection{.principle = principle, .perspective = perspective, .stage = stage};
+  return Reflection{
+      .principle = principle, .perspective = perspective, .stage = stage};
 }
 
 TEST(Assessment, StrongLedgerIsStageFourGreenOnLedgerPrinciples) {
@@ -179,7 +180,8 @@ TEST(Assessment, DisagreementBetweenLedgerAndReflectionsIsSaid) {
       << a.disagreement;
 
   const auto agreeing = AssessPrinciples(
-      report, {Reflected(Principle::kReciprocity, Perspective::kMember, 2)}, {});
+      report, {Reflected(Principle::kReciprocity, Perspective::kMember, 2)},
+      {});
   EXPECT_EQ(Find(agreeing, Principle::kReciprocity).disagreement, "");
 }
 
@@ -204,7 +206,8 @@ TEST(Assessment, NoActivityMeansTheLedgerCannotShowAnything) {
     EXPECT_EQ(a.stage, 0);
     for (const Evidence& e : a.evidence) {
       EXPECT_EQ(e.stage, 0);
-      EXPECT_EQ(e.sentence.rfind("The ledger cannot show this", 0), 0u) << e.sentence;
+      EXPECT_EQ(e.sentence.rfind("The ledger cannot show this", 0), 0u)
+          << e.sentence;
     }
   }
 }
@@ -213,8 +216,8 @@ TEST(Assessment, OrganisationMetricIsLeftOutWithoutOrganisations) {
   ReciprocityReport report = StrongReport();
   report.total.organisations = 0;
   report.total.organisation_to_member_minutes = 0;
-  const PrincipleAssessment a =
-      Find(AssessPrinciples(report, {}, {}), Principle::kValuingWorkDifferently);
+  const PrincipleAssessment a = Find(AssessPrinciples(report, {}, {}),
+                                     Principle::kValuingWorkDifferently);
   EXPECT_EQ(EvidenceFor(a, "work.organisation_recognition_share").stage, 0);
   EXPECT_EQ(a.stage, 4);  // The other work metrics decide.
 }
@@ -222,23 +225,26 @@ TEST(Assessment, OrganisationMetricIsLeftOutWithoutOrganisations) {
 TEST(Assessment, OverridesMoveTheBoundary) {
   ReciprocityReport report = StrongReport();
   report.total.members_gave_and_received = 5;  // 50%: stage 3 by default.
-  EXPECT_EQ(Find(AssessPrinciples(report, {}, {}), Principle::kReciprocity).stage, 3);
+  EXPECT_EQ(
+      Find(AssessPrinciples(report, {}, {}), Principle::kReciprocity).stage, 3);
   const ledger::ThresholdOverrides lower{
       {"reciprocity.gave_and_received_share.stage4", 0.5}};
   EXPECT_OK(ledger::CheckOverrides(lower));
-  EXPECT_EQ(Find(AssessPrinciples(report, {}, lower), Principle::kReciprocity).stage, 4);
+  EXPECT_EQ(
+      Find(AssessPrinciples(report, {}, lower), Principle::kReciprocity).stage,
+      4);
 }
 
 TEST(Assessment, BadOverridesAreRefusedWithTheField) {
   EXPECT_STATUS(ledger::CheckOverrides({{"reciprocity.nonsense.stage2", 0.1}}),
                 absl::StatusCode::kInvalidArgument, "thresholds.metric:");
-  EXPECT_STATUS(
-      ledger::CheckOverrides({{"reciprocity.gave_and_received_share.stage2", 1.5}}),
-      absl::StatusCode::kInvalidArgument, "thresholds.value:");
+  EXPECT_STATUS(ledger::CheckOverrides(
+                    {{"reciprocity.gave_and_received_share.stage2", 1.5}}),
+                absl::StatusCode::kInvalidArgument, "thresholds.value:");
   // Stage 3 below stage 2 would make the stages overlap.
-  EXPECT_STATUS(
-      ledger::CheckOverrides({{"reciprocity.gave_and_received_share.stage3", 0.1}}),
-      absl::StatusCode::kInvalidArgument, "thresholds.value:");
+  EXPECT_STATUS(ledger::CheckOverrides(
+                    {{"reciprocity.gave_and_received_share.stage3", 0.1}}),
+                absl::StatusCode::kInvalidArgument, "thresholds.value:");
 }
 
 TEST(Assessment, EveryMetricHasReasoningAndOrderedDefaults) {
@@ -288,20 +294,22 @@ TEST_F(PlanTest, ReflectionsAreStoredAndRetriedByRequestId) {
 }
 
 TEST_F(PlanTest, AssessmentCountsReflectionsInTheRangeOnly) {
-  for (const auto& [id, day] : {std::pair{"in", "2026-05-10"},
-                                std::pair{"out", "2026-03-10"}}) {
-    ASSERT_OK(ledger_->SubmitReflection(
-        "tb", Coordinator(),
-        {.request_id = id,
-         .principle = Principle::kPeopleAsAssets,
-         .perspective = Perspective::kStaff,
-         .stage = 3,
-         .evidence = "Sarah joined the board",
-         .reflected_on = day}));
+  for (const auto& [id, day] :
+       {std::pair{"in", "2026-05-10"}, std::pair{"out", "2026-03-10"}}) {
+    ASSERT_OK(
+        ledger_->SubmitReflection("tb", Coordinator(),
+                                  {.request_id = id,
+                                   .principle = Principle::kPeopleAsAssets,
+                                   .perspective = Perspective::kStaff,
+                                   .stage = 3,
+                                   .evidence = "Sarah joined the board",
+                                   .reflected_on = day}));
   }
-  ASSERT_OK_AND_ASSIGN(ledger::AssessmentResult result,
-                       ledger_->AssessPrinciples("tb", "2026-05-01", "2026-05-31"));
-  const PrincipleAssessment a = Find(result.principles, Principle::kPeopleAsAssets);
+  ASSERT_OK_AND_ASSIGN(
+      ledger::AssessmentResult result,
+      ledger_->AssessPrinciples("tb", "2026-05-01", "2026-05-31"));
+  const PrincipleAssessment a =
+      Find(result.principles, Principle::kPeopleAsAssets);
   EXPECT_EQ(a.reflections, 1);
   EXPECT_EQ(a.stage, 3);
   EXPECT_EQ(a.basis, Basis::kReflections);
@@ -331,9 +339,10 @@ TEST_F(PlanTest, ActionsKeepEveryVersionAndListTheLatest) {
   EXPECT_EQ(actions.items[0].note, "Three buddies so far");
   EXPECT_STATUS(ledger_->UpdateAction("tb", Coordinator(), {.action_id = 9}),
                 absl::StatusCode::kNotFound, "action_id:");
-  EXPECT_STATUS(ledger_->AddAction("tb", Coordinator(),
-                                   {.request_id = "act-2", .who = "", .what = "x"}),
-                absl::StatusCode::kInvalidArgument, "who:");
+  EXPECT_STATUS(
+      ledger_->AddAction("tb", Coordinator(),
+                         {.request_id = "act-2", .who = "", .what = "x"}),
+      absl::StatusCode::kInvalidArgument, "who:");
 }
 
 // The ids of a listing's actions.

@@ -4,6 +4,8 @@
 // (no backup directory, a non-empty target, an unknown backup), pruning, the
 // commit observer and the storage figures.
 
+#include "ledger/backup.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -16,7 +18,6 @@
 #include <thread>
 #include <vector>
 
-#include "ledger/backup.h"
 #include "ledger/ledger.h"
 #include "tests/ledger/ledger_fixture.h"
 #include "tests/test_util/status_assertions.h"
@@ -45,7 +46,8 @@ absl::StatusOr<std::unique_ptr<Ledger>> OpenWithAccounts(
   options.data_dir = dir;
   absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(options);
   if (!ledger.ok()) return ledger;
-  if (absl::StatusOr<Timebank> t = (*ledger)->CreateTimebank(kTb, "Backed up", {});
+  if (absl::StatusOr<Timebank> t =
+          (*ledger)->CreateTimebank(kTb, "Backed up", {});
       !t.ok()) {
     return t.status();
   }
@@ -127,7 +129,8 @@ TEST(Backup, TakenWhileWritingRestoresToOneVerifiedJournalPosition) {
                        Ledger::Open(TestOptions(target)));
   ASSERT_OK_AND_ASSIGN(ledger::VerifyReport report, copy->Verify(kTb));
   EXPECT_TRUE(report.ok) << report.problem;
-  ASSERT_OK_AND_ASSIGN(std::vector<JournalEntry> copied, WholeJournal(*copy, kTb));
+  ASSERT_OK_AND_ASSIGN(std::vector<JournalEntry> copied,
+                       WholeJournal(*copy, kTb));
   ASSERT_EQ(copied.size(), head.last_seq);
   for (size_t i = 0; i < copied.size(); ++i) {
     ASSERT_EQ(Hex(copied[i].hash), Hex(journal[i].hash)) << "seq " << i + 1;
@@ -159,9 +162,9 @@ TEST(Backup, KeepMaxDeletesTheOldest) {
     ASSERT_OK(ledger->RecordExchange(
         kTb, Coordinator(),
         Gave("keep-" + std::to_string(i), AccountName(0), AccountName(1), 30)));
-    ASSERT_OK_AND_ASSIGN(BackupInfo info, ledger->CreateBackup(
-                                              {.backup_dir = backups.path(),
-                                               .keep_max = 2}));
+    ASSERT_OK_AND_ASSIGN(
+        BackupInfo info,
+        ledger->CreateBackup({.backup_dir = backups.path(), .keep_max = 2}));
     ids.push_back(info.backup_id);
   }
   ASSERT_OK_AND_ASSIGN(std::vector<BackupInfo> kept,
@@ -176,7 +179,8 @@ TEST(Backup, RelativeDirectoriesWork) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Ledger> ledger,
                        OpenWithAccounts(data.path(), TestOptions(data.path())));
   ASSERT_OK(ledger->RecordExchange(
-      kTb, Coordinator(), Gave("relative", AccountName(0), AccountName(1), 30)));
+      kTb, Coordinator(),
+      Gave("relative", AccountName(0), AccountName(1), 30)));
   const std::string relative =
       std::filesystem::relative(backups.path()).string();
   ASSERT_NE(relative.front(), '/');
@@ -199,8 +203,8 @@ TEST(Restore, RefusesANonEmptyDirectoryAndChangesNothing) {
   ASSERT_OK(ledger->CreateBackup({.backup_dir = backups.path()}));
   const std::string keep = other.Join("keep.txt");
   std::ofstream(keep) << "mine\n";
-  EXPECT_STATUS(ledger::RestoreBackup({.backup_dir = backups.path(),
-                                       .data_dir = other.path()}),
+  EXPECT_STATUS(ledger::RestoreBackup(
+                    {.backup_dir = backups.path(), .data_dir = other.path()}),
                 StatusCode::kFailedPrecondition, "data_dir:");
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(other.path()),
                           std::filesystem::directory_iterator()),
@@ -257,8 +261,8 @@ TEST(CommitObserver, SeesEveryCommitWithItsCommandsAndEntries) {
   }
   std::vector<RecordExchangeInput> items;
   for (int i = 0; i < 5; ++i) {
-    items.push_back(Gave("bulk-" + std::to_string(i), AccountName(0),
-                         AccountName(1), 10));
+    items.push_back(
+        Gave("bulk-" + std::to_string(i), AccountName(0), AccountName(1), 10));
   }
   ASSERT_OK(ledger->RecordExchanges(kTb, Coordinator(), items));
   std::lock_guard lock(mu);

@@ -1,15 +1,15 @@
 #include "ledger/civil_date.h"
 
-#include <limits>
-
 #include <gtest/gtest.h>
+
+#include <limits>
 
 namespace timebank::ledger {
 namespace {
 
 TEST(CivilDate, ParsesAndFormatsRoundTrip) {
-  for (const char* text : {"1970-01-01", "2000-02-29", "2026-11-22",
-                           "1900-01-01", "2999-12-31"}) {
+  for (const char* text :
+       {"1970-01-01", "2000-02-29", "2026-11-22", "1900-01-01", "2999-12-31"}) {
     std::optional<int32_t> days = ParseDate(text);
     ASSERT_TRUE(days.has_value()) << text;
     EXPECT_EQ(FormatDate(*days), text);
@@ -20,10 +20,10 @@ TEST(CivilDate, ParsesAndFormatsRoundTrip) {
 }
 
 TEST(CivilDate, RejectsImpossibleDates) {
-  for (const char* text : {"2023-02-29", "1900-02-29", "2026-13-01",
-                           "2026-00-10", "2026-04-31", "2026-1-01",
-                           "26-01-01", "2026/01/01", "2026-01-01T", "",
-                           "1899-12-31", "3000-01-01", "２０２６-01-01"}) {
+  for (const char* text :
+       {"2023-02-29", "1900-02-29", "2026-13-01", "2026-00-10", "2026-04-31",
+        "2026-1-01", "26-01-01", "2026/01/01", "2026-01-01T", "", "1899-12-31",
+        "3000-01-01", "２０２６-01-01"}) {
     EXPECT_FALSE(ParseDate(text).has_value()) << text;
   }
 }
@@ -57,9 +57,11 @@ TEST(CivilDate, EveryInt32DayConvertsWithoutOverflow) {
   // A damaged entry can hold any int32 day; formatting it must stay defined
   // (the UndefinedBehaviorSanitizer build checks the arithmetic).
   EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::max()), "5881580-07-11");
-  EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::max() - 1), "5881580-07-10");
+  EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::max() - 1),
+            "5881580-07-10");
   EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::min()), "-5877641-06-23");
-  EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::min() + 1), "-5877641-06-24");
+  EXPECT_EQ(FormatDate(std::numeric_limits<int32_t>::min() + 1),
+            "-5877641-06-24");
 }
 
 }  // namespace

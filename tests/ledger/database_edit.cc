@@ -54,16 +54,18 @@ absl::Status ChangeStoredEntry(
   return ChangeStoredValue(
       dir, ledger::JournalKey(tb, seq),
       [&](const std::string& bytes) -> absl::StatusOr<std::string> {
-        absl::StatusOr<ledger::JournalEntry> entry = ledger::DecodeEntry(tb, bytes);
+        absl::StatusOr<ledger::JournalEntry> entry =
+            ledger::DecodeEntry(tb, bytes);
         if (!entry.ok()) return entry.status();
         change(*entry);
         return ledger::EncodeEntry(*entry);
       });
 }
 
-absl::Status ChangeStoredAccount(const std::string& dir, const std::string& tb,
-                                 const std::string& account_id,
-                                 const std::function<void(ledger::Account&)>& change) {
+absl::Status ChangeStoredAccount(
+    const std::string& dir, const std::string& tb,
+    const std::string& account_id,
+    const std::function<void(ledger::Account&)>& change) {
   return ChangeStoredValue(
       dir, ledger::AccountKey(tb, account_id),
       [&](const std::string& bytes) -> absl::StatusOr<std::string> {

@@ -1018,7 +1018,8 @@ enum class Ending {
     env.fs().SetFault(WriteFault::kNone);
     // The refusal says what will help.
     const absl::Status refused = ExpectWritesRefused(*ledger);
-    EXPECT_NE(refused.message().find("restart the server"), std::string_view::npos)
+    EXPECT_NE(refused.message().find("restart the server"),
+              std::string_view::npos)
         << refused;
     ExpectReadsUnchanged(*ledger, before);
   }();

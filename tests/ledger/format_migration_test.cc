@@ -53,18 +53,20 @@ void WriteBooks(const std::string& dir) {
     ASSERT_OK(ledger->OpenAccount(
         kTb, OpenAccountInput{.account_id = id, .display_name = id}));
   }
-  ASSERT_OK(ledger->RecordExchange(kTb, Staff(), Gave("c-1", "kathy", "vera", 60)));
-  ASSERT_OK(ledger->RecordExchange(kTb, Kathy(), Gave("k-1", "kathy", "mia", 30)));
+  ASSERT_OK(
+      ledger->RecordExchange(kTb, Staff(), Gave("c-1", "kathy", "vera", 60)));
+  ASSERT_OK(
+      ledger->RecordExchange(kTb, Kathy(), Gave("k-1", "kathy", "mia", 30)));
   ASSERT_OK(ledger->ConfirmExchange(kTb, Staff(), 2, "cli-confirm-2"));
   ASSERT_OK(ledger->ReverseExchange(kTb, Staff(), 1, "cli-reverse-1", "typo"));
   ASSERT_OK(ledger->SubmitReflection(
       kTb, Kathy(), {.request_id = "k-r", .stage = 3, .evidence = "We help"}));
-  ASSERT_OK(ledger->SubmitReflection(
-      kTb, Auditor(),
-      {.request_id = "a-r",
-       .perspective = ledger::Perspective::kCouncil,
-       .stage = 2,
-       .evidence = "Seen at review"}));
+  ASSERT_OK(
+      ledger->SubmitReflection(kTb, Auditor(),
+                               {.request_id = "a-r",
+                                .perspective = ledger::Perspective::kCouncil,
+                                .stage = 2,
+                                .evidence = "Seen at review"}));
   ASSERT_OK(ledger->AddAction(
       kTb, Staff(), {.request_id = "s-a", .who = "Staff", .what = "Buddies"}));
   ASSERT_OK(ledger->UpdateAction(
@@ -144,8 +146,9 @@ void ExpectMigrated(const std::string& dir,
       ledger->RecordExchange(kTb, Kathy(), Gave("k-1", "kathy", "mia", 30)));
   EXPECT_EQ(member_retry.record.seq, 2u);
   EXPECT_TRUE(member_retry.replayed);
-  ASSERT_OK_AND_ASSIGN(ledger::Exchange confirm_retry,
-                       ledger->ConfirmExchange(kTb, Staff(), 2, "cli-confirm-2"));
+  ASSERT_OK_AND_ASSIGN(
+      ledger::Exchange confirm_retry,
+      ledger->ConfirmExchange(kTb, Staff(), 2, "cli-confirm-2"));
   EXPECT_TRUE(confirm_retry.replayed);
   ASSERT_OK_AND_ASSIGN(
       ledger::Exchange reverse_retry,
@@ -154,12 +157,14 @@ void ExpectMigrated(const std::string& dir,
   ASSERT_OK_AND_ASSIGN(
       ledger::Reflection reflection_retry,
       ledger->SubmitReflection(
-          kTb, Kathy(), {.request_id = "k-r", .stage = 3, .evidence = "We help"}));
+          kTb, Kathy(),
+          {.request_id = "k-r", .stage = 3, .evidence = "We help"}));
   EXPECT_EQ(reflection_retry.id, 1u);
   ASSERT_OK_AND_ASSIGN(
       ledger::Action action_retry,
-      ledger->AddAction(kTb, Staff(),
-                        {.request_id = "s-a", .who = "Staff", .what = "Buddies"}));
+      ledger->AddAction(
+          kTb, Staff(),
+          {.request_id = "s-a", .who = "Staff", .what = "Buddies"}));
   EXPECT_EQ(action_retry.id, 1u);
   ASSERT_OK_AND_ASSIGN(Timebank timebank, ledger->GetTimebank(kTb));
   EXPECT_EQ(timebank.last_seq, journal_before.size());
@@ -173,16 +178,19 @@ void ExpectMigrated(const std::string& dir,
   EXPECT_EQ(staff_k1.record.seq, journal_before.size() + 1);
   ledger->Close();
 
-  EXPECT_EQ(StoredFormat(dir).value_or(""), std::string(ledger::kFormatVersion));
+  EXPECT_EQ(StoredFormat(dir).value_or(""),
+            std::string(ledger::kFormatVersion));
   ASSERT_OK_AND_ASSIGN(std::vector<std::string> old_keys,
                        KeysUnder(dir, ledger::FormatOneRequestPrefix(kTb)));
   EXPECT_TRUE(old_keys.empty()) << old_keys.size() << " format-1 keys left";
 }
 
 absl::StatusOr<std::vector<JournalEntry>> JournalOf(const std::string& dir) {
-  absl::StatusOr<std::unique_ptr<Ledger>> ledger = Ledger::Open(TestOptions(dir));
+  absl::StatusOr<std::unique_ptr<Ledger>> ledger =
+      Ledger::Open(TestOptions(dir));
   if (!ledger.ok()) return ledger.status();
-  absl::StatusOr<std::vector<JournalEntry>> journal = WholeJournal(**ledger, kTb);
+  absl::StatusOr<std::vector<JournalEntry>> journal =
+      WholeJournal(**ledger, kTb);
   (*ledger)->Close();
   return journal;
 }
@@ -215,7 +223,8 @@ TEST(FormatMigration, MovesEveryStoredRequestIdAndNamesTheScopes) {
   ASSERT_OK(EditDatabase(dir.path(), [](rocksdb::DB& db) {
     absl::StatusOr<ledger::MigrationReport> report =
         ledger::MigrateFormat(&db, "1");
-    if (!report.ok()) return rocksdb::Status::Corruption(report.status().ToString());
+    if (!report.ok())
+      return rocksdb::Status::Corruption(report.status().ToString());
     // c-1, k-1, cli-confirm-2, cli-reverse-1, k-r, a-r, s-a.
     if (report->request_ids_moved != 7 || report->request_ids_unclaimed != 0 ||
         report->timebanks != 1) {
@@ -227,7 +236,8 @@ TEST(FormatMigration, MovesEveryStoredRequestIdAndNamesTheScopes) {
                        KeysUnder(dir.path(), ledger::RequestPrefix(kTb)));
   std::vector<std::string> expected = {
       ledger::RequestKey(kTb, "staff", ledger::RequestKind::kRecord, "c-1"),
-      ledger::RequestKey(kTb, "member:kathy", ledger::RequestKind::kRecord, "k-1"),
+      ledger::RequestKey(kTb, "member:kathy", ledger::RequestKind::kRecord,
+                         "k-1"),
       ledger::RequestKey(kTb, "staff", ledger::RequestKind::kConfirm,
                          "cli-confirm-2"),
       ledger::RequestKey(kTb, "staff", ledger::RequestKind::kReverse,
@@ -256,7 +266,8 @@ TEST(FormatMigration, FormatOneScopesFollowTheRecordedCaller) {
   EXPECT_EQ(ledger::FormatOneRequestScope("member:kathy"), "member:kathy");
   EXPECT_EQ(ledger::FormatOneRequestScope("auditor:0123456789abcdef"),
             "auditor:0123456789abcdef");
-  EXPECT_EQ(ledger::FormatOneRequestScope("coordinator:0123456789abcdef"), "staff");
+  EXPECT_EQ(ledger::FormatOneRequestScope("coordinator:0123456789abcdef"),
+            "staff");
   EXPECT_EQ(ledger::FormatOneRequestScope("admin:0123456789abcdef"), "staff");
 }
 

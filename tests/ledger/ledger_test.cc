@@ -1891,9 +1891,9 @@ void ExpectWritesRefused(Ledger& ledger) {
   EXPECT_STATUS(
       ledger.RecordExchange(kTb, Coordinator(), Gave("w1", "ann", "bob", 5)),
       kFrozen, "timebank_id:");
-  EXPECT_STATUS(ledger.RecordExchanges(kTb, Coordinator(),
-                                       {Gave("w2", "ann", "bob", 5)}),
-                kFrozen, "timebank_id:");
+  EXPECT_STATUS(
+      ledger.RecordExchanges(kTb, Coordinator(), {Gave("w2", "ann", "bob", 5)}),
+      kFrozen, "timebank_id:");
   EXPECT_STATUS(ledger.ConfirmExchange(kTb, Coordinator(), 1, "w3"), kFrozen,
                 "timebank_id:");
   EXPECT_STATUS(ledger.RejectExchange(kTb, Coordinator(), 1, "w4", ""), kFrozen,
@@ -1909,18 +1909,18 @@ void ExpectWritesRefused(Ledger& ledger) {
   EXPECT_STATUS(ledger.UpdateTimebankSettings(kTb, {}), kFrozen,
                 "timebank_id:");
   EXPECT_STATUS(
-      ledger.SubmitReflection(kTb, Coordinator(),
-                              {.request_id = "w6",
-                               .stage = 2,
-                               .evidence = "After the audit"}),
+      ledger.SubmitReflection(
+          kTb, Coordinator(),
+          {.request_id = "w6", .stage = 2, .evidence = "After the audit"}),
       kFrozen, "timebank_id:");
-  EXPECT_STATUS(ledger.AddAction(kTb, Coordinator(),
-                                 {.request_id = "w7", .who = "Staff",
-                                  .what = "Repair the books"}),
-                kFrozen, "timebank_id:");
-  EXPECT_STATUS(ledger.UpdateAction(kTb, Coordinator(),
-                                    {.action_id = 1,
-                                     .status = ledger::ActionStatus::kDone}),
+  EXPECT_STATUS(
+      ledger.AddAction(
+          kTb, Coordinator(),
+          {.request_id = "w7", .who = "Staff", .what = "Repair the books"}),
+      kFrozen, "timebank_id:");
+  EXPECT_STATUS(ledger.UpdateAction(
+                    kTb, Coordinator(),
+                    {.action_id = 1, .status = ledger::ActionStatus::kDone}),
                 kFrozen, "timebank_id:");
   EXPECT_STATUS(ledger.SetThresholds(
                     kTb, {{"reciprocity.gave_and_received_share.stage3", 0.5}}),

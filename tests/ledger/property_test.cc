@@ -149,7 +149,8 @@ class ModelBank {
     }
     const Request request{
         .is_record = false, .kind = kind, .target = seq, .reason = reason};
-    const RequestKey key{actor.request_scope, static_cast<int>(kind), request_id};
+    const RequestKey key{actor.request_scope, static_cast<int>(kind),
+                         request_id};
     if (std::optional<Outcome> replay = Replay(key, request)) return *replay;
     if (member && kind == EntryKind::kConfirm &&
         actor.account_id == record.recorder) {
@@ -601,8 +602,8 @@ void Step(Ledger& ledger, ModelBank& model, Walk& walk, int step) {
               ? ledger.RejectExchange(tb, actor, close.target, id, close.reason)
               : ledger.ReverseExchange(tb, actor, close.target, id,
                                        close.reason);
-      ASSERT_TRUE(Matches(got, model.Close(actor, close.kind, close.target, id,
-                                           close.reason)))
+      ASSERT_TRUE(Matches(
+          got, model.Close(actor, close.kind, close.target, id, close.reason)))
           << "retry of close " << id;
     }
   } else if (roll < 92 &&

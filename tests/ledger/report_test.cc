@@ -21,12 +21,12 @@
 namespace timebank::ledger_test {
 namespace {
 
-using ::timebank::testing::TempDir;
 using ledger::AccountKind;
 using ledger::Granularity;
 using ledger::OpenAccountInput;
 using ledger::PeriodFigures;
 using ledger::ReciprocityReport;
+using ::timebank::testing::TempDir;
 
 constexpr char kTb[] = "riverside";
 
@@ -49,10 +49,10 @@ class ReportTest : public ::testing::Test {
   ledger::Seq Record(const std::string& giver, const std::string& receiver,
                      int64_t minutes, const std::string& day,
                      const std::string& category) {
-    absl::StatusOr<ledger::Exchange> exchange = ledger_->RecordExchange(
-        kTb, Coordinator(),
-        Gave("r" + std::to_string(++requests_), giver, receiver, minutes, day,
-             category));
+    absl::StatusOr<ledger::Exchange> exchange =
+        ledger_->RecordExchange(kTb, Coordinator(),
+                                Gave("r" + std::to_string(++requests_), giver,
+                                     receiver, minutes, day, category));
     EXPECT_OK(exchange);
     return exchange.ok() ? exchange->record.seq : 0;
   }
@@ -79,15 +79,16 @@ class ReportTest : public ::testing::Test {
     Record("m3", "m2", 60, "2026-05-15", "shopping");
     Record("m4", "m5", 400, "2026-05-20", "it help");
     Record("council", "m5", 60, "2026-05-22", "training");
-    const ledger::Seq reversed = Record("m6", "m7", 45, "2026-05-21", "gardening");
+    const ledger::Seq reversed =
+        Record("m6", "m7", 45, "2026-05-21", "gardening");
     ASSERT_OK(ledger_->ReverseExchange(kTb, Coordinator(), reversed, "rev-1",
                                        "logged twice"));
-    ASSERT_OK(ledger_->RecordExchange(kTb, Member("m8"),
-                                      Gave("p1", "m8", "m9", 30, "2026-05-23", "lifts")));
+    ASSERT_OK(ledger_->RecordExchange(
+        kTb, Member("m8"), Gave("p1", "m8", "m9", 30, "2026-05-23", "lifts")));
     ASSERT_OK_AND_ASSIGN(ledger::Exchange rejected,
-                         ledger_->RecordExchange(
-                             kTb, Member("m9"),
-                             Gave("p2", "m9", "m8", 20, "2026-05-24", "lifts")));
+                         ledger_->RecordExchange(kTb, Member("m9"),
+                                                 Gave("p2", "m9", "m8", 20,
+                                                      "2026-05-24", "lifts")));
     ASSERT_OK(ledger_->RejectExchange(kTb, Member("m8"), rejected.record.seq,
                                       "rej-1", "did not happen"));
     Record("m0", "m5", 30, "2026-06-01", "gardening");
@@ -131,7 +132,7 @@ TEST_F(ReportTest, MonthFiguresMatchTheWorkedExample) {
   EXPECT_EQ(may.members_with_three_plus_partners, 0);
   EXPECT_EQ(may.organisation_to_member_minutes, 60);
   EXPECT_EQ(may.member_to_organisation_minutes, 0);
-  EXPECT_EQ(may.new_members, 1);  // m10 joined 05-20 ...
+  EXPECT_EQ(may.new_members, 1);                      // m10 joined 05-20 ...
   EXPECT_EQ(may.new_members_gave_within_90_days, 1);  // ... and gave on 06-02.
   // Balances at 31 May: -460 (m5), -60, -30, 0 x5, 30, 60, 400 (m4).
   // Nearest rank of 11: p25 is the 3rd, median the 6th, p75 the 9th.
@@ -187,8 +188,9 @@ TEST_F(ReportTest, TotalCoversTheWholeRange) {
 
 TEST_F(ReportTest, QuarterAndYearAddUpTheSameMonths) {
   BuildWorkedExample();
-  ASSERT_OK_AND_ASSIGN(ReciprocityReport quarters,
-                       Report("2026-01-01", "2026-12-31", Granularity::kQuarter));
+  ASSERT_OK_AND_ASSIGN(
+      ReciprocityReport quarters,
+      Report("2026-01-01", "2026-12-31", Granularity::kQuarter));
   ASSERT_EQ(quarters.periods.size(), 4u);
   EXPECT_EQ(quarters.periods[1].label, "2026-Q2");
   EXPECT_EQ(quarters.periods[1].minutes_exchanged, 775);
@@ -209,7 +211,8 @@ TEST_F(ReportTest, AnExchangeOnTheLastDayOfAPeriodCountsOnce) {
   ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
                        Report("2026-05-31", "2026-06-01", Granularity::kMonth));
   int64_t sum = 0;
-  for (const PeriodFigures& period : report.periods) sum += period.minutes_exchanged;
+  for (const PeriodFigures& period : report.periods)
+    sum += period.minutes_exchanged;
   EXPECT_EQ(sum, report.total.minutes_exchanged);
   EXPECT_EQ(report.periods[0].minutes_exchanged, 730);
 }
@@ -290,9 +293,10 @@ TEST_F(ReportTest, BadRangesNameTheField) {
                 absl::StatusCode::kInvalidArgument, "to:");
   EXPECT_STATUS(Report("1990-01-01", "2026-01-01", Granularity::kMonth),
                 absl::StatusCode::kInvalidArgument, "granularity:");
-  EXPECT_STATUS(ledger_->GetReciprocityReport("nowhere", "2026-01-01",
-                                              "2026-01-31", Granularity::kMonth, 5),
-                absl::StatusCode::kNotFound, "timebank_id:");
+  EXPECT_STATUS(
+      ledger_->GetReciprocityReport("nowhere", "2026-01-01", "2026-01-31",
+                                    Granularity::kMonth, 5),
+      absl::StatusCode::kNotFound, "timebank_id:");
 }
 
 // Brute force: the same figures straight from the journal, with none of the
@@ -333,9 +337,12 @@ Expected BruteForce(const std::vector<ledger::JournalEntry>& journal,
     (low ? pair.first : pair.second) = true;
   }
   for (const auto& [id, a] : activity) {
-    if (a.first && a.second) ++x.gave_and_received;
-    else if (a.first) ++x.only_gave;
-    else ++x.only_received;
+    if (a.first && a.second)
+      ++x.gave_and_received;
+    else if (a.first)
+      ++x.only_gave;
+    else
+      ++x.only_received;
   }
   x.pairs = static_cast<int64_t>(pairs.size());
   for (const auto& [key, p] : pairs) x.reciprocal += p.first && p.second;
@@ -347,26 +354,33 @@ TEST_F(ReportTest, RandomLedgerMatchesBruteForceFromTheJournal) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937 random(seed);
   const int kAccounts = 12;
-  for (int i = 0; i < kAccounts; ++i) Open("p" + std::to_string(i), "2025-01-01");
+  for (int i = 0; i < kAccounts; ++i)
+    Open("p" + std::to_string(i), "2025-01-01");
   std::vector<ledger::RecordExchangeInput> batch;
   for (int i = 0; i < 400; ++i) {
     const int giver = static_cast<int>(random() % kAccounts);
-    const int receiver = (giver + 1 + static_cast<int>(random() % (kAccounts - 1))) % kAccounts;
-    const int32_t day = *ledger::ParseDate("2025-01-01") + static_cast<int32_t>(random() % 500);
+    const int receiver =
+        (giver + 1 + static_cast<int>(random() % (kAccounts - 1))) % kAccounts;
+    const int32_t day =
+        *ledger::ParseDate("2025-01-01") + static_cast<int32_t>(random() % 500);
     batch.push_back(Gave("b" + std::to_string(i), "p" + std::to_string(giver),
                          "p" + std::to_string(receiver), 15 + random() % 300,
-                         ledger::FormatDate(day), random() % 2 ? "gardening" : "lifts"));
+                         ledger::FormatDate(day),
+                         random() % 2 ? "gardening" : "lifts"));
   }
-  ASSERT_OK_AND_ASSIGN(auto results, ledger_->RecordExchanges(kTb, Coordinator(), batch));
+  ASSERT_OK_AND_ASSIGN(auto results,
+                       ledger_->RecordExchanges(kTb, Coordinator(), batch));
   for (const auto& result : results) ASSERT_OK(result);
   // Reverse every seventh exchange.
   for (size_t i = 0; i < results.size(); i += 7) {
-    ASSERT_OK(ledger_->ReverseExchange(kTb, Coordinator(), results[i]->record.seq,
+    ASSERT_OK(ledger_->ReverseExchange(kTb, Coordinator(),
+                                       results[i]->record.seq,
                                        "rv" + std::to_string(i), ""));
   }
   ASSERT_OK_AND_ASSIGN(auto journal, WholeJournal(*ledger_, kTb));
-  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
-                       Report("2025-01-01", "2026-05-31", Granularity::kQuarter));
+  ASSERT_OK_AND_ASSIGN(
+      ReciprocityReport report,
+      Report("2025-01-01", "2026-05-31", Granularity::kQuarter));
   for (const PeriodFigures& period : report.periods) {
     SCOPED_TRACE(period.label);
     const Expected x = BruteForce(journal, period.from_day, period.to_day);
@@ -401,9 +415,11 @@ void ExpectSameFigures(const PeriodFigures& a, const PeriodFigures& b) {
   EXPECT_EQ(a.balances.share_within_5h, b.balances.share_within_5h);
   EXPECT_EQ(a.distinct_pairs, b.distinct_pairs);
   EXPECT_EQ(a.reciprocal_pairs, b.reciprocal_pairs);
-  EXPECT_EQ(a.members_with_three_plus_partners, b.members_with_three_plus_partners);
+  EXPECT_EQ(a.members_with_three_plus_partners,
+            b.members_with_three_plus_partners);
   EXPECT_EQ(a.new_members, b.new_members);
-  EXPECT_EQ(a.new_members_gave_within_90_days, b.new_members_gave_within_90_days);
+  EXPECT_EQ(a.new_members_gave_within_90_days,
+            b.new_members_gave_within_90_days);
   EXPECT_EQ(a.organisation_to_member_minutes, b.organisation_to_member_minutes);
   EXPECT_EQ(a.member_to_organisation_minutes, b.member_to_organisation_minutes);
   ASSERT_EQ(a.top_categories.size(), b.top_categories.size());
@@ -438,8 +454,8 @@ TEST_F(ReportTest, FiguresKeptCurrentByCommitsEqualAFreshReplay) {
     const auto name = [&](int i) {
       return i == kAccounts ? std::string("council") : "p" + std::to_string(i);
     };
-    const int32_t day = *ledger::ParseDate("2025-06-10") +
-                        static_cast<int32_t>(random() % 300);
+    const int32_t day =
+        *ledger::ParseDate("2025-06-10") + static_cast<int32_t>(random() % 300);
     return Gave(request_id, name(giver), name(receiver), 15 + random() % 200,
                 ledger::FormatDate(day), random() % 3 ? "gardening" : "lifts");
   };
@@ -457,31 +473,34 @@ TEST_F(ReportTest, FiguresKeptCurrentByCommitsEqualAFreshReplay) {
     switch (random() % 4) {
       case 0: {  // A member logs it; the other party confirms or rejects.
         ledger::RecordExchangeInput input = random_exchange(id);
-        if (input.giver_id == "council" || input.receiver_id == "council") break;
-        ASSERT_OK_AND_ASSIGN(ledger::Exchange pending,
-                             ledger_->RecordExchange(kTb, Member(input.giver_id), input));
+        if (input.giver_id == "council" || input.receiver_id == "council")
+          break;
+        ASSERT_OK_AND_ASSIGN(
+            ledger::Exchange pending,
+            ledger_->RecordExchange(kTb, Member(input.giver_id), input));
         if (random() % 2) {
           ASSERT_OK(ledger_->ConfirmExchange(kTb, Member(input.receiver_id),
                                              pending.record.seq, id + "c"));
           confirmed.push_back(pending.record.seq);
         } else {
           ASSERT_OK(ledger_->RejectExchange(kTb, Member(input.receiver_id),
-                                            pending.record.seq, id + "r", "no"));
+                                            pending.record.seq, id + "r",
+                                            "no"));
         }
         break;
       }
       case 1:  // A coordinator reverses a confirmed exchange.
         if (!confirmed.empty()) {
           const size_t pick = random() % confirmed.size();
-          ASSERT_OK(ledger_->ReverseExchange(kTb, Coordinator(), confirmed[pick],
-                                             id, "correction"));
+          ASSERT_OK(ledger_->ReverseExchange(
+              kTb, Coordinator(), confirmed[pick], id, "correction"));
           confirmed.erase(confirmed.begin() + static_cast<ptrdiff_t>(pick));
         }
         break;
       default: {
-        ASSERT_OK_AND_ASSIGN(ledger::Exchange exchange,
-                             ledger_->RecordExchange(kTb, Coordinator(),
-                                                     random_exchange(id)));
+        ASSERT_OK_AND_ASSIGN(
+            ledger::Exchange exchange,
+            ledger_->RecordExchange(kTb, Coordinator(), random_exchange(id)));
         confirmed.push_back(exchange.record.seq);
       }
     }
@@ -528,13 +547,15 @@ TEST_F(ReportTest, FiguresBuiltDuringWritesMissAndDoubleNothing) {
   const int during = written;
   writer.join();
   EXPECT_LT(during, kLive) << "the build did not overlap the writes";
-  ASSERT_OK_AND_ASSIGN(ReciprocityReport live,
-                       Report("2025-01-01", "2025-12-31", Granularity::kQuarter));
+  ASSERT_OK_AND_ASSIGN(
+      ReciprocityReport live,
+      Report("2025-01-01", "2025-12-31", Granularity::kQuarter));
   EXPECT_EQ(live.total.exchanges, kBatches * kBatchSize + kLive);
   ledger_.reset();
   ASSERT_OK_AND_ASSIGN(ledger_, Ledger::Open(TestOptions(dir_.path())));
-  ASSERT_OK_AND_ASSIGN(ReciprocityReport replayed,
-                       Report("2025-01-01", "2025-12-31", Granularity::kQuarter));
+  ASSERT_OK_AND_ASSIGN(
+      ReciprocityReport replayed,
+      Report("2025-01-01", "2025-12-31", Granularity::kQuarter));
   ExpectSameReport(live, replayed);
 }
 

@@ -32,23 +32,26 @@ const int32_t kFirstDay = kLastDay - kSpanDays + 1;
 // fifty later reversed, in the order a writer would append them.
 std::vector<JournalEntry> MakeJournal() {
   std::mt19937_64 random(20261122);
-  static const char* const kCategories[] = {"gardening", "lifts", "shopping",
-                                            "befriending", "it help", "repairs"};
+  static const char* const kCategories[] = {
+      "gardening", "lifts", "shopping", "befriending", "it help", "repairs"};
   std::vector<JournalEntry> journal;
   journal.reserve(static_cast<size_t>(g_exchanges) * 51 / 50);
   for (int i = 0; i < g_exchanges; ++i) {
-    const auto giver = static_cast<int>(random() % static_cast<uint64_t>(g_members));
-    auto receiver = static_cast<int>(random() % static_cast<uint64_t>(g_members - 1));
+    const auto giver =
+        static_cast<int>(random() % static_cast<uint64_t>(g_members));
+    auto receiver =
+        static_cast<int>(random() % static_cast<uint64_t>(g_members - 1));
     if (receiver >= giver) ++receiver;
-    JournalEntry entry{.timebank_id = "bench",
-                       .seq = journal.size() + 1,
-                       .kind = EntryKind::kRecord,
-                       .initial_status = ExchangeStatus::kConfirmed,
-                       .giver_id = absl::StrCat("m", giver),
-                       .receiver_id = absl::StrCat("m", receiver),
-                       .minutes = 15 + static_cast<int64_t>(random() % 106),
-                       .category = kCategories[random() % 6],
-                       .occurred_on = kFirstDay + static_cast<int32_t>(random() % kSpanDays)};
+    JournalEntry entry{
+        .timebank_id = "bench",
+        .seq = journal.size() + 1,
+        .kind = EntryKind::kRecord,
+        .initial_status = ExchangeStatus::kConfirmed,
+        .giver_id = absl::StrCat("m", giver),
+        .receiver_id = absl::StrCat("m", receiver),
+        .minutes = 15 + static_cast<int64_t>(random() % 106),
+        .category = kCategories[random() % 6],
+        .occurred_on = kFirstDay + static_cast<int32_t>(random() % kSpanDays)};
     journal.push_back(entry);
     if (i % 50 == 49) {
       entry.kind = EntryKind::kReverse;
@@ -77,9 +80,10 @@ const ReportFigures& Figures() {
 std::vector<ReportMember> Members(const ReportFigures& figures) {
   std::vector<ReportMember> members;
   for (int i = 0; i < g_members; ++i) {
-    members.push_back(ReportMember{.index = figures.IndexOf(absl::StrCat("m", i)),
-                                   .kind = AccountKind::kPerson,
-                                   .joined_on = kFirstDay - 400 + i % 500});
+    members.push_back(
+        ReportMember{.index = figures.IndexOf(absl::StrCat("m", i)),
+                     .kind = AccountKind::kPerson,
+                     .joined_on = kFirstDay - 400 + i % 500});
   }
   return members;
 }
@@ -91,11 +95,13 @@ void BM_Replay(benchmark::State& state) {
     for (const JournalEntry& entry : journal) figures.ApplyEntry(entry);
     benchmark::DoNotOptimize(figures);
   }
-  state.counters["entries_per_s"] = benchmark::Counter(
-      static_cast<double>(journal.size()), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["entries_per_s"] =
+      benchmark::Counter(static_cast<double>(journal.size()),
+                         benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void Report(benchmark::State& state, int32_t from_day, Granularity granularity) {
+void Report(benchmark::State& state, int32_t from_day,
+            Granularity granularity) {
   const ReportFigures& figures = Figures();
   const std::vector<ReportMember> members = Members(figures);
   int64_t exchanges = 0;

@@ -23,16 +23,19 @@ namespace v1 = timebank::v1;
 // Bytes that are not UTF-8, or are UTF-8 only in forms the standard forbids.
 const std::vector<std::string>& NotUtf8() {
   static const std::vector<std::string> values = {
-      "a\xC3\x28", "a\xE2\x82", "\xC0\xAF", "\xED\xA0\x80", "\x80",
-      "\xF4\x90\x80\x80", "\xFF"};
+      "a\xC3\x28", "a\xE2\x82",        "\xC0\xAF", "\xED\xA0\x80",
+      "\x80",      "\xF4\x90\x80\x80", "\xFF"};
   return values;
 }
 
 // Text that is UTF-8, in one to four bytes a character.
 const std::vector<std::string>& Utf8() {
-  static const std::vector<std::string> values = {
-      "", "plain", "caf\xC3\xA9", "\xE2\x82\xAC 5", "\xF0\x9F\x8C\xB1 seeds",
-      "\xEF\xBF\xBF"};
+  static const std::vector<std::string> values = {"",
+                                                  "plain",
+                                                  "caf\xC3\xA9",
+                                                  "\xE2\x82\xAC 5",
+                                                  "\xF0\x9F\x8C\xB1 seeds",
+                                                  "\xEF\xBF\xBF"};
   return values;
 }
 
@@ -62,7 +65,9 @@ v1::RecordExchangesRequest Bulk(int items) {
     item->set_receiver_id("vera");
     item->set_minutes(30 + i);
     item->set_category("gardening");
-    item->set_description("Weeding the \xC3\xA9" "cole garden");
+    item->set_description(
+        "Weeding the \xC3\xA9"
+        "cole garden");
     item->set_occurred_on("2024-05-01");
   }
   return request;
@@ -93,7 +98,8 @@ TEST(ParseMessage, NamesAFieldOfARepeatedMessageWithItsIndex) {
   v1::RecordExchangesRequest got;
   const grpc::Status status = Parse(request.SerializeAsString(), &got);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(status.error_message(), "items[2].description: must be valid UTF-8");
+  EXPECT_EQ(status.error_message(),
+            "items[2].description: must be valid UTF-8");
 }
 
 TEST(ParseMessage, NamesARepeatedStringFieldWithoutIndex) {
@@ -132,14 +138,17 @@ TEST(ParseMessage, BytesThatAreNoMessageAreRefusedAsTheRequest) {
   v1::RecordExchangesRequest request = Bulk(2);
   const std::string wire = request.SerializeAsString();
   for (const std::string& broken :
-       {wire.substr(0, wire.size() - 3), std::string("\x0A\x05" "ab"),
+       {wire.substr(0, wire.size() - 3),
+        std::string("\x0A\x05"
+                    "ab"),
         std::string("\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF\xFF"),
         std::string("\x07")}) {
     v1::RecordExchangesRequest got;
     const grpc::Status status = Parse(broken, &got);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_EQ(status.error_message(),
-              "request: is not a serialised timebank.v1.RecordExchangesRequest");
+    EXPECT_EQ(
+        status.error_message(),
+        "request: is not a serialised timebank.v1.RecordExchangesRequest");
   }
 }
 

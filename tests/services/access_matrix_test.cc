@@ -1,8 +1,8 @@
 // Who may call what, checked against a running server in two ways:
 //
 //  - A matrix generated from services::PolicyTable(): every Ledger, Access,
-//    Assessment and Admin method is called by an ADMIN, a COORDINATOR of tb-a, the
-//    MEMBER kathy of tb-a and an AUDITOR of tb-a, with a request inside the
+//    Assessment and Admin method is called by an ADMIN, a COORDINATOR of tb-a,
+//    the MEMBER kathy of tb-a and an AUDITOR of tb-a, with a request inside the
 //    token's scope. A role the table forbids must get PERMISSION_DENIED; a role
 //    it allows must get past authorisation (any other error is fine: the matrix
 //    is about the gate, the other suites about the behaviour). And without a

@@ -1215,9 +1215,9 @@ class AssessmentAuditorTest : public SharedServerTest<AssessmentAuditorTest> {
           "2024-03-06");
       reflection.set_author("Thaddeus Crumb");
       Must(admin.Call(&AssessmentStub::SubmitReflection, reflection), "r2");
-      // An action's `what` is written for councils to read (docs/assessment.md); who
-      // does it, how, the notes and who wrote it may name people, and are
-      // not theirs to see.
+      // An action's `what` is written for councils to read
+      // (docs/assessment.md); who does it, how, the notes and who wrote it may
+      // name people, and are not theirs to see.
       v1::AddActionRequest action =
           ActionRequest(kTimebank, "aud-a1", "Run a tablet class for newcomers",
                         "2024-06-01");
@@ -1337,7 +1337,8 @@ TEST_F(AssessmentAuditorTest, AuditorSeesWhatTheActionPlanDoesButNotWho) {
       admin().Call(&AssessmentStub::ListActions, request);
   ASSERT_RPC_OK(full);
   ASSERT_EQ(full->actions_size(), 1);
-  EXPECT_EQ(full->actions(0).who(), "Marjorie Pennyworth and the day centre staff");
+  EXPECT_EQ(full->actions(0).who(),
+            "Marjorie Pennyworth and the day centre staff");
   EXPECT_EQ(full->actions(0).note(), "Marjorie Pennyworth has agreed to help");
   EXPECT_FALSE(full->actions(0).created_by().empty());
   EXPECT_EQ(full->actions(0).request_id(), "aud-a1");

@@ -51,7 +51,8 @@ void Write(const Client& client, int writer, const std::atomic<bool>& stop,
   for (int n = 0; !stop && n < 200'000; ++n) {
     const int giver = (writer * 3 + n) % kAccounts;
     const int receiver = (giver + 1 + n % (kAccounts - 1)) % kAccounts;
-    const std::string id = "w" + std::to_string(writer) + "-" + std::to_string(n);
+    const std::string id =
+        "w" + std::to_string(writer) + "-" + std::to_string(n);
     v1::RecordExchangeRequest request = ExchangeRequest(
         kTb, id, AccountName(giver), AccountName(receiver), 5 + n % 60);
     if (writer != 0) {
@@ -96,15 +97,17 @@ TEST(BackupRestore, BackupUnderLoadRestoresIntoASecondServerThatAgrees) {
             acknowledged);
     });
   }
-  while (acknowledged < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (acknowledged < 2000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const int before = acknowledged;
   // Through the CLI, as docs/operations.md and the backup CronJob do it.
   const CommandRun backup = RunCommand(
-      {TIMEBANK_CLI_PATH, "admin", "backup", "--json", "--server", server.address(),
-       "--token-file", server.data_dir() + "/admin.token"},
+      {TIMEBANK_CLI_PATH, "admin", "backup", "--json", "--server",
+       server.address(), "--token-file", server.data_dir() + "/admin.token"},
       work.path());
   const int after = acknowledged;
-  while (acknowledged < after + 500) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (acknowledged < after + 500)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   stop = true;
   for (std::thread& writer : writers) writer.join();
   ASSERT_EQ(backup.exit_code, 0) << backup;
@@ -125,7 +128,8 @@ TEST(BackupRestore, BackupUnderLoadRestoresIntoASecondServerThatAgrees) {
        std::to_string(backup_id), "--data-dir", restored_dir},
       work.path());
   ASSERT_EQ(restore.exit_code, 0) << restore;
-  EXPECT_NE(restore.out.find(std::string(kTb) + " "), std::string::npos) << restore;
+  EXPECT_NE(restore.out.find(std::string(kTb) + " "), std::string::npos)
+      << restore;
   std::filesystem::copy_file(server.data_dir() + "/admin.token",
                              restored_dir + "/admin.token");
   absl::StatusOr<std::unique_ptr<ServerProcess>> second =
@@ -133,11 +137,13 @@ TEST(BackupRestore, BackupUnderLoadRestoresIntoASecondServerThatAgrees) {
   ASSERT_TRUE(second.ok()) << second.status();
   const Client copy((*second)->NewChannel(), (*second)->admin_token());
 
-  const uint64_t head = Must(copy.GetTimebank(kTb), "restored timebank").last_seq();
+  const uint64_t head =
+      Must(copy.GetTimebank(kTb), "restored timebank").last_seq();
   const uint64_t now = Must(admin.GetTimebank(kTb), "timebank").last_seq();
   // Everything acknowledged before the backup began is in it.
   EXPECT_GE(head, static_cast<uint64_t>(before));
-  EXPECT_LT(head, now) << "the backup should be a point before the writes ended";
+  EXPECT_LT(head, now)
+      << "the backup should be a point before the writes ended";
   Rpc<v1::VerifyJournalResponse> verified = copy.VerifyJournal(kTb);
   ASSERT_RPC_OK(verified);
   EXPECT_TRUE(verified->ok()) << verified->problem();
@@ -164,8 +170,8 @@ TEST(BackupRestore, BackupUnderLoadRestoresIntoASecondServerThatAgrees) {
   }
   EXPECT_EQ(actual, expected);
   // The restored server takes writes from where its journal ends.
-  Rpc<v1::Exchange> next = copy.RecordExchange(
-      ExchangeRequest(kTb, "after-restore", AccountName(0), AccountName(1), 15));
+  Rpc<v1::Exchange> next = copy.RecordExchange(ExchangeRequest(
+      kTb, "after-restore", AccountName(0), AccountName(1), 15));
   ASSERT_RPC_OK(next);
   EXPECT_EQ(next->seq(), head + 1);
 }
@@ -177,14 +183,16 @@ TEST(BackupRestore, RestoreRefusesANonEmptyDirectory) {
       ServerProcess::Start({.extra_args = {"--backup-dir", backup_dir}});
   ASSERT_TRUE(started.ok()) << started.status();
   const Client admin((*started)->NewChannel(), (*started)->admin_token());
-  ASSERT_RPC_OK(admin.Call(&v1::Admin::Stub::CreateBackup, v1::CreateBackupRequest(),
+  ASSERT_RPC_OK(admin.Call(&v1::Admin::Stub::CreateBackup,
+                           v1::CreateBackupRequest(),
                            std::chrono::seconds(60)));
   const std::string occupied = work.Join("occupied");
   std::filesystem::create_directories(occupied);
   std::ofstream(occupied + "/notes.txt") << "keep me\n";
-  const CommandRun refused = RunCommand(
-      {TIMEBANKD_PATH, "restore", "--backup-dir", backup_dir, "--data-dir", occupied},
-      work.path());
+  const CommandRun refused =
+      RunCommand({TIMEBANKD_PATH, "restore", "--backup-dir", backup_dir,
+                  "--data-dir", occupied},
+                 work.path());
   EXPECT_EQ(refused.exit_code, 1) << refused;
   EXPECT_NE(refused.err.find("data_dir:"), std::string::npos) << refused;
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(occupied),
@@ -193,7 +201,8 @@ TEST(BackupRestore, RestoreRefusesANonEmptyDirectory) {
 }
 
 TEST(BackupRestore, WithoutABackupDirTheServerRefusesAndNamesTheFlag) {
-  absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start();
+  absl::StatusOr<std::unique_ptr<ServerProcess>> started =
+      ServerProcess::Start();
   ASSERT_TRUE(started.ok()) << started.status();
   const Client admin((*started)->NewChannel(), (*started)->admin_token());
   EXPECT_RPC_ERROR(

@@ -29,7 +29,6 @@
 #error "TIMEBANK_CLI_PATH must name the timebank CLI binary"
 #endif
 
-
 namespace timebank::testing {
 namespace {
 
@@ -226,8 +225,9 @@ TEST_F(CliE2eTest, ImportRunAgainSaysWhichRowsWereAlreadyRecorded) {
                          "vera,kathy,2,befriending,2025-06-02\n";
   const CliRun first = Cli({"exchange", "import", "-t", tb, file});
   ASSERT_EQ(first.exit_code, kExitOk) << first;
-  EXPECT_NE(first.out.find("Recorded 2 new of 2 rows into " + tb + "; 0 failed"),
-            std::string::npos)
+  EXPECT_NE(
+      first.out.find("Recorded 2 new of 2 rows into " + tb + "; 0 failed"),
+      std::string::npos)
       << first;
   const CliRun again = Cli({"exchange", "import", "-t", tb, file});
   ASSERT_EQ(again.exit_code, kExitOk) << again;

@@ -86,7 +86,9 @@ std::vector<Bad> BadText(size_t max_bytes, ledger::TextRule rule,
   // The limit is in bytes: two-byte characters reach it at half the count.
   bad.push_back({"over-long in two-byte characters",
                  Repeat("\xC3\xA9", max_bytes / 2 + 1)});
-  bad.push_back({"control character", "a\x01" "b"});
+  bad.push_back({"control character",
+                 "a\x01"
+                 "b"});
   bad.push_back({"NUL", std::string("a\0b", 3)});
   bad.push_back({"escape sequence", "a\x1B[31mred"});
   bad.push_back({"DEL", "a\x7F"});
@@ -101,32 +103,32 @@ std::vector<Bad> BadText(size_t max_bytes, ledger::TextRule rule,
 
 std::vector<Bad> BadTimebankIds() {
   std::vector<Bad> bad;
-  bad.insert(bad.end(),
-             {{"empty", ""},
-              {"../x", "../x"},
-              {"a/b", "a/b"},
-              {"newline", "a\nb"},
-              {"NUL", std::string(1, '\0')},
-              {"upper case", "Riverside"},
-              {"space", "river side"},
-              {"non-ASCII", "caf\xC3\xA9"},
-              {"over-long", std::string(ledger::kTimebankIdMaxLength + 1, 'a')}});
+  bad.insert(bad.end(), {{"empty", ""},
+                         {"../x", "../x"},
+                         {"a/b", "a/b"},
+                         {"newline", "a\nb"},
+                         {"NUL", std::string(1, '\0')},
+                         {"upper case", "Riverside"},
+                         {"space", "river side"},
+                         {"non-ASCII", "caf\xC3\xA9"},
+                         {"over-long",
+                          std::string(ledger::kTimebankIdMaxLength + 1, 'a')}});
   return bad;
 }
 
 // Every bad account id but the empty one, for fields where empty means "all".
 std::vector<Bad> BadNonEmptyAccountIds() {
   std::vector<Bad> bad;
-  bad.insert(bad.end(),
-             {{"../x", "../x"},
-              {"a/b", "a/b"},
-              {"newline", "a\nb"},
-              {"NUL", std::string(1, '\0')},
-              {"embedded NUL", std::string("a\0b", 3)},
-              {"leading dot", ".hidden"},
-              {"space", "a b"},
-              {"non-ASCII", "caf\xC3\xA9"},
-              {"over-long", std::string(ledger::kAccountIdMaxLength + 1, 'a')}});
+  bad.insert(bad.end(), {{"../x", "../x"},
+                         {"a/b", "a/b"},
+                         {"newline", "a\nb"},
+                         {"NUL", std::string(1, '\0')},
+                         {"embedded NUL", std::string("a\0b", 3)},
+                         {"leading dot", ".hidden"},
+                         {"space", "a b"},
+                         {"non-ASCII", "caf\xC3\xA9"},
+                         {"over-long",
+                          std::string(ledger::kAccountIdMaxLength + 1, 'a')}});
   return bad;
 }
 
@@ -138,14 +140,14 @@ std::vector<Bad> BadAccountIds() {
 
 std::vector<Bad> BadRequestIds() {
   std::vector<Bad> bad;
-  bad.insert(bad.end(),
-             {{"empty", ""},
-              {"space", "a b"},
-              {"newline", "a\nb"},
-              {"NUL", std::string(1, '\0')},
-              {"DEL", "a\x7F"},
-              {"non-ASCII", "caf\xC3\xA9"},
-              {"over-long", std::string(ledger::kRequestIdMaxLength + 1, 'r')}});
+  bad.insert(bad.end(), {{"empty", ""},
+                         {"space", "a b"},
+                         {"newline", "a\nb"},
+                         {"NUL", std::string(1, '\0')},
+                         {"DEL", "a\x7F"},
+                         {"non-ASCII", "caf\xC3\xA9"},
+                         {"over-long",
+                          std::string(ledger::kRequestIdMaxLength + 1, 'r')}});
   return bad;
 }
 
@@ -295,16 +297,15 @@ class HostileInputTest : public SharedServerTest<HostileInputTest> {
       Must(admin.Call(&LedgerStub::CreateTimebank, create), "create");
       Must(admin.OpenAccount(kTimebank, "kathy"), "open kathy");
       Must(admin.OpenAccount(kTimebank, "vera"), "open vera");
-      confirmed_seq_ =
-          Must(admin.RecordExchange(
-                   ExchangeRequest(kTimebank, "h-1", "kathy", "vera", 60)),
-               "record")
-              .seq();
-      const Client vera = admin.WithToken(
-          Must(admin.CreateToken(v1::ROLE_MEMBER, {kTimebank}, "vera",
-                                 "hostile-vera"),
-               "member token")
-              .token());
+      confirmed_seq_ = Must(admin.RecordExchange(ExchangeRequest(
+                                kTimebank, "h-1", "kathy", "vera", 60)),
+                            "record")
+                           .seq();
+      const Client vera =
+          admin.WithToken(Must(admin.CreateToken(v1::ROLE_MEMBER, {kTimebank},
+                                                 "vera", "hostile-vera"),
+                               "member token")
+                              .token());
       pending_seq_ = Must(vera.RecordExchange(ExchangeRequest(
                               kTimebank, "h-2", "vera", "kathy", 30)),
                           "log")
@@ -319,9 +320,9 @@ class HostileInputTest : public SharedServerTest<HostileInputTest> {
       reflection.set_reflected_on("2024-03-01");
       Must(admin.Call(&AssessmentStub::SubmitReflection, reflection),
            "reflection");
-      action_id_ = Must(admin.Call(&AssessmentStub::AddAction, BaseAction()),
-                        "action")
-                       .action_id();
+      action_id_ =
+          Must(admin.Call(&AssessmentStub::AddAction, BaseAction()), "action")
+              .action_id();
       v1::GetThresholdsRequest thresholds;
       thresholds.set_timebank_id(kTimebank);
       metric_ = Must(admin.Call(&AssessmentStub::GetThresholds, thresholds),
@@ -351,8 +352,8 @@ class HostileInputTest : public SharedServerTest<HostileInputTest> {
 
   // Everything a refused request might have changed, as bytes.
   std::string Books() const {
-    std::string books =
-        Must(admin().GetTimebank(kTimebank), "get timebank").SerializeAsString();
+    std::string books = Must(admin().GetTimebank(kTimebank), "get timebank")
+                            .SerializeAsString();
     v1::ListAccountsRequest accounts;
     accounts.set_timebank_id(kTimebank);
     accounts.set_page_size(ledger::kPageSizeMax);
@@ -370,8 +371,9 @@ class HostileInputTest : public SharedServerTest<HostileInputTest> {
                  .SerializeAsString();
     v1::ListActionsRequest actions;
     actions.set_timebank_id(kTimebank);
-    books += Must(admin().Call(&AssessmentStub::ListActions, actions), "actions")
-                 .SerializeAsString();
+    books +=
+        Must(admin().Call(&AssessmentStub::ListActions, actions), "actions")
+            .SerializeAsString();
     v1::GetThresholdsRequest thresholds;
     thresholds.set_timebank_id(kTimebank);
     books += Must(admin().Call(&AssessmentStub::GetThresholds, thresholds),
@@ -523,12 +525,13 @@ TEST_F(HostileInputTest, AccountRpcsRefuseEveryBadField) {
       },
       open_call);
   AddCases<v1::OpenAccountRequest, Bad>(
-      &cases, "OpenAccount", "joined_on",
-      BadDates(ledger::TextRule::kOptional), open,
-      [](auto& r, const Bad& b) { r.set_joined_on(b.value); }, open_call);
+      &cases, "OpenAccount", "joined_on", BadDates(ledger::TextRule::kOptional),
+      open, [](auto& r, const Bad& b) { r.set_joined_on(b.value); }, open_call);
   AddCases<v1::OpenAccountRequest, int>(
       &cases, "OpenAccount", "kind", UnknownEnumValues(), open,
-      [](auto& r, const int& v) { r.set_kind(static_cast<v1::AccountKind>(v)); },
+      [](auto& r, const int& v) {
+        r.set_kind(static_cast<v1::AccountKind>(v));
+      },
       open_call);
 
   v1::UpdateAccountRequest update;
@@ -597,8 +600,7 @@ TEST_F(HostileInputTest, AccountRpcsRefuseEveryBadField) {
   list.set_timebank_id(kTimebank);
   const auto list_call = Via(&LedgerStub::ListAccounts);
   AddCases<v1::ListAccountsRequest, int>(
-      &cases, "ListAccounts", "page_size",
-      BadPageSizes(), list,
+      &cases, "ListAccounts", "page_size", BadPageSizes(), list,
       [](auto& r, const int& v) { r.set_page_size(v); }, list_call);
   AddCases<v1::ListAccountsRequest, Bad>(
       &cases, "ListAccounts", "page_token", BadNonEmptyAccountIds(), list,
@@ -609,13 +611,14 @@ TEST_F(HostileInputTest, AccountRpcsRefuseEveryBadField) {
 // The fields RecordExchange and the items of RecordExchanges share, set
 // through `set` into whichever request the caller builds.
 template <typename Request>
-void AddExchangeFieldCases(std::vector<Case>* cases, const std::string& rpc,
-                           const Request& base, const Caller<Request>& call,
-                           const std::function<v1::RecordExchangeItem*(
-                               Request&)>& item_of) {
-  using SetField = std::function<void(v1::RecordExchangeItem&, const std::string&)>;
-  const auto text = [&](const std::string& field, const std::vector<Bad>& values,
-                        const SetField& set) {
+void AddExchangeFieldCases(
+    std::vector<Case>* cases, const std::string& rpc, const Request& base,
+    const Caller<Request>& call,
+    const std::function<v1::RecordExchangeItem*(Request&)>& item_of) {
+  using SetField =
+      std::function<void(v1::RecordExchangeItem&, const std::string&)>;
+  const auto text = [&](const std::string& field,
+                        const std::vector<Bad>& values, const SetField& set) {
     AddCases<Request, Bad>(
         cases, rpc, field, values, base,
         [item_of, set](Request& r, const Bad& b) { set(*item_of(r), b.value); },
@@ -799,8 +802,7 @@ TEST_F(HostileInputTest, ReadsOfTheJournalRefuseEveryBadField) {
       },
       list_call);
   AddCases<v1::ListExchangesRequest, int>(
-      &cases, "ListExchanges", "page_size",
-      BadPageSizes(), list,
+      &cases, "ListExchanges", "page_size", BadPageSizes(), list,
       [](auto& r, const int& v) { r.set_page_size(v); }, list_call);
   AddCases<v1::ListExchangesRequest, Bad>(
       &cases, "ListExchanges", "page_token", BadSeqTokens(), list,
@@ -887,7 +889,8 @@ TEST_F(HostileInputTest, TokenRpcsRefuseEveryBadField) {
       Via(&v1::Access::Stub::RevokeToken));
   AddCases<v1::RevokeTokenRequest, Bad>(
       &cases, "RevokeToken", "token_id",
-      {{"well-formed, no such token", std::string(ledger::kTokenIdLength, 'f')}},
+      {{"well-formed, no such token",
+        std::string(ledger::kTokenIdLength, 'f')}},
       revoke, [](auto& r, const Bad& b) { r.set_token_id(b.value); },
       Via(&v1::Access::Stub::RevokeToken), StatusCode::NOT_FOUND);
   ExpectRefusedChangingNothing(cases);
@@ -1000,7 +1003,9 @@ TEST_F(HostileInputTest, ReflectionRpcsRefuseEveryBadField) {
   bad_principles.push_back(v1::PRINCIPLE_UNSPECIFIED);
   AddCases<v1::SubmitReflectionRequest, int>(
       &cases, "SubmitReflection", "principle", bad_principles, submit,
-      [](auto& r, const int& v) { r.set_principle(static_cast<v1::Principle>(v)); },
+      [](auto& r, const int& v) {
+        r.set_principle(static_cast<v1::Principle>(v));
+      },
       submit_call);
   std::vector<int> bad_perspectives = UnknownEnumValues();
   bad_perspectives.push_back(v1::PERSPECTIVE_UNSPECIFIED);
@@ -1039,7 +1044,9 @@ TEST_F(HostileInputTest, ReflectionRpcsRefuseEveryBadField) {
   const auto list_call = Via(&AssessmentStub::ListReflections);
   AddCases<v1::ListReflectionsRequest, int>(
       &cases, "ListReflections", "principle", UnknownEnumValues(), list,
-      [](auto& r, const int& v) { r.set_principle(static_cast<v1::Principle>(v)); },
+      [](auto& r, const int& v) {
+        r.set_principle(static_cast<v1::Principle>(v));
+      },
       list_call);
   AddCases<v1::ListReflectionsRequest, int>(
       &cases, "ListReflections", "perspective", UnknownEnumValues(), list,
@@ -1056,8 +1063,7 @@ TEST_F(HostileInputTest, ReflectionRpcsRefuseEveryBadField) {
       BadDates(ledger::TextRule::kOptional), list,
       [](auto& r, const Bad& b) { r.set_to_date(b.value); }, list_call);
   AddCases<v1::ListReflectionsRequest, int>(
-      &cases, "ListReflections", "page_size",
-      BadPageSizes(), list,
+      &cases, "ListReflections", "page_size", BadPageSizes(), list,
       [](auto& r, const int& v) { r.set_page_size(v); }, list_call);
   AddCases<v1::ListReflectionsRequest, Bad>(
       &cases, "ListReflections", "page_token", BadSeqTokens(), list,
@@ -1078,11 +1084,15 @@ TEST_F(HostileInputTest, ActionPlanRpcsRefuseEveryBadField) {
       [](auto& r, const Bad& b) { r.set_request_id(b.value); }, add_call);
   AddCases<v1::AddActionRequest, int>(
       &cases, "AddAction", "principle", UnknownEnumValues(), add,
-      [](auto& r, const int& v) { r.set_principle(static_cast<v1::Principle>(v)); },
+      [](auto& r, const int& v) {
+        r.set_principle(static_cast<v1::Principle>(v));
+      },
       add_call);
   AddCases<v1::AddActionRequest, int>(
       &cases, "AddAction", "status", UnknownEnumValues(), add,
-      [](auto& r, const int& v) { r.set_status(static_cast<v1::ActionStatus>(v)); },
+      [](auto& r, const int& v) {
+        r.set_status(static_cast<v1::ActionStatus>(v));
+      },
       add_call);
   AddCases<v1::AddActionRequest, Bad>(
       &cases, "AddAction", "who",
@@ -1108,7 +1118,9 @@ TEST_F(HostileInputTest, ActionPlanRpcsRefuseEveryBadField) {
   const auto list_call = Via(&AssessmentStub::ListActions);
   AddCases<v1::ListActionsRequest, int>(
       &cases, "ListActions", "principle", UnknownEnumValues(), list,
-      [](auto& r, const int& v) { r.set_principle(static_cast<v1::Principle>(v)); },
+      [](auto& r, const int& v) {
+        r.set_principle(static_cast<v1::Principle>(v));
+      },
       list_call);
   std::vector<int> bad_statuses = UnknownEnumValues();
   bad_statuses.push_back(v1::ACTION_STATUS_UNSPECIFIED);
@@ -1120,8 +1132,7 @@ TEST_F(HostileInputTest, ActionPlanRpcsRefuseEveryBadField) {
       },
       list_call);
   AddCases<v1::ListActionsRequest, int>(
-      &cases, "ListActions", "page_size",
-      BadPageSizes(), list,
+      &cases, "ListActions", "page_size", BadPageSizes(), list,
       [](auto& r, const int& v) { r.set_page_size(v); }, list_call);
   AddCases<v1::ListActionsRequest, Bad>(
       &cases, "ListActions", "page_token", BadSeqTokens(), list,
@@ -1142,7 +1153,9 @@ TEST_F(HostileInputTest, ActionPlanRpcsRefuseEveryBadField) {
   bad_update_statuses.push_back(v1::ACTION_STATUS_UNSPECIFIED);
   AddCases<v1::UpdateActionRequest, int>(
       &cases, "UpdateAction", "status", bad_update_statuses, update,
-      [](auto& r, const int& v) { r.set_status(static_cast<v1::ActionStatus>(v)); },
+      [](auto& r, const int& v) {
+        r.set_status(static_cast<v1::ActionStatus>(v));
+      },
       update_call);
   AddCases<v1::UpdateActionRequest, Bad>(
       &cases, "UpdateAction", "note",
@@ -1265,16 +1278,15 @@ TEST_F(HostileInputTest, InvalidUtf8IsRefusedByFieldNameInEveryRpc) {
   for (const google::protobuf::ServiceDescriptor* service : EveryService()) {
     for (int m = 0; m < service->method_count(); ++m) {
       const google::protobuf::MethodDescriptor& method = *service->method(m);
-      const std::string path =
-          "/" + service->full_name() + "/" + method.name();
+      const std::string path = "/" + service->full_name() + "/" + method.name();
       std::vector<StringField> fields;
       CollectStringFields(*method.input_type(), {}, 3, &fields);
       for (const StringField& field : fields) {
         for (const Bad& bad : NotUtf8()) {
           SCOPED_TRACE(path + " " + field.name + " with " + bad.label);
-          const grpc::Status status = SendBytes(
-              server(), token, path,
-              RequestWith(*method.input_type(), field, bad.value));
+          const grpc::Status status =
+              SendBytes(server(), token, path,
+                        RequestWith(*method.input_type(), field, bad.value));
           EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
           EXPECT_EQ(status.error_message(),
                     field.name + ": must be valid UTF-8");
@@ -1285,14 +1297,16 @@ TEST_F(HostileInputTest, InvalidUtf8IsRefusedByFieldNameInEveryRpc) {
   }
   EXPECT_TRUE(Books() == before) << "the books changed";
   // Every service has string fields; a walk that found none proves nothing.
-  EXPECT_GE(refusals, static_cast<int>(EveryService().size() * NotUtf8().size()));
+  EXPECT_GE(refusals,
+            static_cast<int>(EveryService().size() * NotUtf8().size()));
 }
 
 // Bytes that are no request at all are refused as the request.
 TEST_F(HostileInputTest, BytesThatAreNoRequestAreRefused) {
-  const grpc::Status status =
-      SendBytes(server(), server().admin_token(),
-                "/timebank.v1.Ledger/RecordExchange", "\x0A\x0C" "riverside");
+  const grpc::Status status = SendBytes(server(), server().admin_token(),
+                                        "/timebank.v1.Ledger/RecordExchange",
+                                        "\x0A\x0C"
+                                        "riverside");
   EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(),
             "request: is not a serialised timebank.v1.RecordExchangeRequest");
@@ -1391,11 +1405,10 @@ TEST(HostileStoredTotals, ExchangesThatWouldOverflowATotalAreRefused) {
   EXPECT_RPC_ERROR(
       OnlyItemStatus(admin.Call(&LedgerStub::RecordExchanges, bulk)),
       FAILED_PRECONDITION, "minutes");
-  EXPECT_TRUE(
-      Must(admin.GetTimebank(kTimebank), "get").SerializeAsString() +
-          Must(admin.SnapshotBalances(kTimebank), "snapshot")
-              .SerializeAsString() ==
-      before);
+  EXPECT_TRUE(Must(admin.GetTimebank(kTimebank), "get").SerializeAsString() +
+                  Must(admin.SnapshotBalances(kTimebank), "snapshot")
+                      .SerializeAsString() ==
+              before);
   // Up to the limit itself still fits.
   EXPECT_RPC_OK(admin.RecordExchange(
       ExchangeRequest(kTimebank, "o-4", "kathy", "olga", kHeadroom)));

@@ -69,28 +69,32 @@ TEST_F(JournalArchiveTest, ExportThenImportKeepsEveryCountingExchange) {
   for (const char* account : {"kathy", "vera", "olga"}) {
     Must(admin().OpenAccount(source, account), "open");
   }
-  const Client vera = admin().WithToken(
-      Must(admin().CreateToken(v1::ROLE_MEMBER, {source}, "vera", UniqueId("vera")),
-           "vera's token")
-          .token());
+  const Client vera =
+      admin().WithToken(Must(admin().CreateToken(v1::ROLE_MEMBER, {source},
+                                                 "vera", UniqueId("vera")),
+                             "vera's token")
+                            .token());
   const auto record = [&](const Client& who, const std::string& id,
-                          const char* giver, const char* receiver, int minutes) {
-    return Must(who.RecordExchange(ExchangeRequest(source, id, giver, receiver,
-                                                   minutes)),
+                          const char* giver, const char* receiver,
+                          int minutes) {
+    return Must(who.RecordExchange(
+                    ExchangeRequest(source, id, giver, receiver, minutes)),
                 "record " + id)
         .seq();
   };
   record(admin(), "a", "kathy", "vera", 60);
   const uint64_t to_reverse = record(admin(), "b", "vera", "olga", 45);
-  const uint64_t to_confirm = record(vera, "c", "vera", "kathy", 30);  // PENDING
-  const uint64_t to_reject = record(vera, "d", "olga", "vera", 20);    // PENDING
-  record(vera, "e", "kathy", "vera", 15);                              // stays PENDING
+  const uint64_t to_confirm =
+      record(vera, "c", "vera", "kathy", 30);                        // PENDING
+  const uint64_t to_reject = record(vera, "d", "olga", "vera", 20);  // PENDING
+  record(vera, "e", "kathy", "vera", 15);  // stays PENDING
   record(admin(), "f", "olga", "kathy", 90);
   Must(admin().ConfirmExchange(source, to_confirm, "confirm-c"), "confirm");
   Must(admin().RejectExchange(source, to_reject, "reject-d", "never happened"),
        "reject");
-  Must(admin().ReverseExchange(source, to_reverse, "reverse-b", "entered twice"),
-       "reverse");
+  Must(
+      admin().ReverseExchange(source, to_reverse, "reverse-b", "entered twice"),
+      "reverse");
 
   const std::string archive = work_.Join("source.jsonl");
   const CommandRun exported =
@@ -107,13 +111,17 @@ TEST_F(JournalArchiveTest, ExportThenImportKeepsEveryCountingExchange) {
 
   const std::string target = UniqueId("target");
   Must(admin().CreateTimebank(target), "create target");
-  const CommandRun imported = Cli(
-      {"journal", "import", "--timebank", target, archive, "--open-accounts", "--json"});
+  const CommandRun imported = Cli({"journal", "import", "--timebank", target,
+                                   archive, "--open-accounts", "--json"});
   ASSERT_EQ(imported.exit_code, 0) << imported;
-  EXPECT_NE(imported.out.find("\"recorded\": 4"), std::string::npos) << imported;
-  EXPECT_NE(imported.out.find("\"reversed\": 1"), std::string::npos) << imported;
-  EXPECT_NE(imported.out.find("\"skipped_pending\": 1"), std::string::npos) << imported;
-  EXPECT_NE(imported.out.find("\"skipped_rejected\": 1"), std::string::npos) << imported;
+  EXPECT_NE(imported.out.find("\"recorded\": 4"), std::string::npos)
+      << imported;
+  EXPECT_NE(imported.out.find("\"reversed\": 1"), std::string::npos)
+      << imported;
+  EXPECT_NE(imported.out.find("\"skipped_pending\": 1"), std::string::npos)
+      << imported;
+  EXPECT_NE(imported.out.find("\"skipped_rejected\": 1"), std::string::npos)
+      << imported;
 
   EXPECT_EQ(Balances(target), Balances(source));
   // What counts in the source, in the order it came to count, counts in the
@@ -135,7 +143,8 @@ TEST_F(JournalArchiveTest, ExportThenImportKeepsEveryCountingExchange) {
 
   // Again, as after an interruption: nothing new.
   const uint64_t head = Must(admin().GetTimebank(target), "target").last_seq();
-  const CommandRun refused = Cli({"journal", "import", "--timebank", target, archive});
+  const CommandRun refused =
+      Cli({"journal", "import", "--timebank", target, archive});
   EXPECT_EQ(refused.exit_code, 5) << refused;
   EXPECT_NE(refused.err.find("--resume"), std::string::npos) << refused;
   const CommandRun again =
@@ -153,7 +162,8 @@ TEST_F(JournalArchiveTest, ExportOfAnEmptyJournalIsEmptyAndABadFileIsRefused) {
   EXPECT_EQ(exported.out, "");
 
   const std::string bad = work_.Join("bad.jsonl");
-  std::ofstream(bad) << "{\"seq\": 1, \"kind\": \"ENTRY_KIND_RECORD\"}\nnot json\n";
+  std::ofstream(bad)
+      << "{\"seq\": 1, \"kind\": \"ENTRY_KIND_RECORD\"}\nnot json\n";
   const CommandRun refused = Cli({"journal", "import", "-t", empty, bad});
   EXPECT_EQ(refused.exit_code, 2) << refused;
   EXPECT_NE(refused.err.find("line 2"), std::string::npos) << refused;

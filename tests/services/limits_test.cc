@@ -86,11 +86,11 @@ class LimitsTest : public ::testing::Test {
 
   // A client with a new COORDINATOR token of its own, on its own channel.
   Client NewCoordinator(const std::string& name) const {
-    return Client(server_->NewChannel(),
-                  Must(admin().CreateToken(v1::ROLE_COORDINATOR, {kTimebank},
-                                           "", name),
-                       "token " + name)
-                      .token());
+    return Client(
+        server_->NewChannel(),
+        Must(admin().CreateToken(v1::ROLE_COORDINATOR, {kTimebank}, "", name),
+             "token " + name)
+            .token());
   }
 
   uint64_t LastSeq() const {
@@ -164,7 +164,8 @@ std::unique_ptr<Stream> OpenWhenFree(const Client& client, milliseconds wait) {
   }
 }
 
-TEST_F(LimitsTest, RequestOverTheMessageCapIsResourceExhaustedAndChangesNothing) {
+TEST_F(LimitsTest,
+       RequestOverTheMessageCapIsResourceExhaustedAndChangesNothing) {
   ASSERT_NO_FATAL_FAILURE(StartServer({}));
   const size_t cap_bytes =
       static_cast<size_t>(services::ServerOptions{}.max_message_bytes);
@@ -201,9 +202,9 @@ TEST_F(LimitsTest, RecordExchangesOverTheBatchCapIsRefusedNamingItems) {
   EXPECT_RPC_ERROR(admin().Call(&LedgerStub::RecordExchanges, bulk),
                    INVALID_ARGUMENT, "items");
   EXPECT_EQ(LastSeq(), last_seq);
-  EXPECT_EQ(Must(admin().GetBalance(kTimebank, "kathy"), "balance")
-                .exchanges_given(),
-            1);
+  EXPECT_EQ(
+      Must(admin().GetBalance(kTimebank, "kathy"), "balance").exchanges_given(),
+      1);
 }
 
 TEST_F(LimitsTest, WatchStreamsAreCappedPerTokenAndInAll) {
@@ -263,12 +264,11 @@ TEST_F(LimitsTest, ExpiredAndTinyDeadlinesEndCallsPromptly) {
                           std::chrono::seconds(1));
     v1::Exchange reply;
     const auto start = std::chrono::steady_clock::now();
-    EXPECT_RPC_CODE(admin().ledger().RecordExchange(
-                        context.get(),
-                        ExchangeRequest(kTimebank, "expired", "kathy", "vera",
-                                        5),
-                        &reply),
-                    DEADLINE_EXCEEDED);
+    EXPECT_RPC_CODE(
+        admin().ledger().RecordExchange(
+            context.get(),
+            ExchangeRequest(kTimebank, "expired", "kathy", "vera", 5), &reply),
+        DEADLINE_EXCEEDED);
     EXPECT_LT(std::chrono::steady_clock::now() - start, prompt);
   }
   {
@@ -406,10 +406,9 @@ TEST_F(LimitsTest, StalledReadersAndAFloodOfCallsKeepMemoryBounded) {
           v1::Exchange reply;
           status = client.ledger().RecordExchange(
               &context,
-              ExchangeRequest(kTimebank,
-                              "f-" + std::to_string(t) + "-" +
-                                  std::to_string(i),
-                              "kathy", "vera", 1),
+              ExchangeRequest(
+                  kTimebank, "f-" + std::to_string(t) + "-" + std::to_string(i),
+                  "kathy", "vera", 1),
               &reply);
         }
         if (!status.ok()) fail(Describe(status));
@@ -423,7 +422,8 @@ TEST_F(LimitsTest, StalledReadersAndAFloodOfCallsKeepMemoryBounded) {
     v1::GetTimebankRequest request;
     request.set_timebank_id(kTimebank);
     v1::Timebank reply;
-    EXPECT_RPC_OK(bystander.ledger().GetTimebank(context.get(), request, &reply));
+    EXPECT_RPC_OK(
+        bystander.ledger().GetTimebank(context.get(), request, &reply));
   }
   for (std::thread& thread : flood) thread.join();
   EXPECT_EQ(failures.load(), 0) << "the first: " << first_failure;
@@ -449,8 +449,8 @@ TEST_F(LimitsTest, StalledReadersAndAFloodOfCallsKeepMemoryBounded) {
       "and %d calls; growth %.1f MiB, bound %.1f MiB (queued backlogs would "
       "be %.1f MiB)\n",
       baseline / 1048576.0, after / 1048576.0, stalled.size(),
-      kFloodThreads * kCallsPerThread, growth / 1048576.0,
-      bound / 1048576.0, backlog_bytes / 1048576.0);
+      kFloodThreads * kCallsPerThread, growth / 1048576.0, bound / 1048576.0,
+      backlog_bytes / 1048576.0);
   EXPECT_LT(growth, bound);
 
   EXPECT_RPC_OK(bystander.GetBalance(kTimebank, "kathy"));

@@ -57,10 +57,11 @@ HttpReply HttpGet(int port, const std::string& path,
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   std::string response;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) ==
+      0) {
     const std::string request = "GET " + path +
-                                " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                                headers + "Connection: close\r\n\r\n";
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers +
+                                "Connection: close\r\n\r\n";
     if (::write(fd, request.data(), request.size()) ==
         static_cast<ssize_t>(request.size())) {
       char buffer[8192];
@@ -145,7 +146,8 @@ int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
   // HealthCheckRequest{service}: field 1, a short string.
   std::string bytes;
   if (!service.empty()) {
-    bytes = {static_cast<char>((1 << 3) | 2), static_cast<char>(service.size())};
+    bytes = {static_cast<char>((1 << 3) | 2),
+             static_cast<char>(service.size())};
     bytes += service;
   }
   grpc::Slice slice(bytes);
@@ -153,8 +155,9 @@ int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
   grpc::ByteBuffer response;
   std::promise<grpc::Status> done;
   stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response,
-                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+                 &request, &response, [&done](grpc::Status status) {
+                   done.set_value(std::move(status));
+                 });
   if (!done.get_future().get().ok()) return 0;
   std::vector<grpc::Slice> slices;
   if (!response.Dump(&slices).ok() || slices.empty() || slices[0].size() < 2) {
@@ -211,8 +214,8 @@ TEST(Metrics, CountCallsCommitsJournalLengthAndStreams) {
   Must(admin.OpenAccount("metered", "vera"), "open");
   constexpr int kRecords = 7;
   for (int i = 0; i < kRecords; ++i) {
-    Must(admin.RecordExchange(ExchangeRequest("metered", "m-" + std::to_string(i),
-                                              "kathy", "vera", 30)),
+    Must(admin.RecordExchange(ExchangeRequest(
+             "metered", "m-" + std::to_string(i), "kathy", "vera", 30)),
          "record");
   }
   EXPECT_RPC_CODE(admin.GetBalance("metered", "nobody"), NOT_FOUND);
@@ -230,23 +233,28 @@ TEST(Metrics, CountCallsCommitsJournalLengthAndStreams) {
   const HttpReply scrape = HttpGet(server.metrics_port(), "/metrics");
   ASSERT_EQ(scrape.status, 200) << scrape.body;
   const std::string& text = scrape.body;
-  EXPECT_EQ(Sample(text, "timebank_rpc_calls_total{method=\"timebank.v1.Ledger/"
-                         "RecordExchange\",code=\"OK\"}"),
+  EXPECT_EQ(Sample(text,
+                   "timebank_rpc_calls_total{method=\"timebank.v1.Ledger/"
+                   "RecordExchange\",code=\"OK\"}"),
             kRecords)
       << text;
-  EXPECT_EQ(Sample(text, "timebank_rpc_calls_total{method=\"timebank.v1.Ledger/"
-                         "GetBalance\",code=\"NOT_FOUND\"}"),
+  EXPECT_EQ(Sample(text,
+                   "timebank_rpc_calls_total{method=\"timebank.v1.Ledger/"
+                   "GetBalance\",code=\"NOT_FOUND\"}"),
             1);
-  EXPECT_EQ(Sample(text, "timebank_rpc_duration_seconds_count{method=\"timebank."
-                         "v1.Ledger/RecordExchange\",code=\"OK\"}"),
+  EXPECT_EQ(Sample(text,
+                   "timebank_rpc_duration_seconds_count{method=\"timebank."
+                   "v1.Ledger/RecordExchange\",code=\"OK\"}"),
             kRecords);
-  EXPECT_EQ(Sample(text, "timebank_journal_entries{timebank=\"metered\"}"), kRecords);
+  EXPECT_EQ(Sample(text, "timebank_journal_entries{timebank=\"metered\"}"),
+            kRecords);
   EXPECT_EQ(Sample(text, "timebank_watch_streams"), 1);
   EXPECT_EQ(Sample(text, "timebank_serving"), 1);
   EXPECT_EQ(Sample(text, "timebank_storage_healthy"), 1);
   // Timebank, two accounts, seven records, the admin token: every one a
   // commit of its own.
-  EXPECT_GE(Sample(text, "timebank_commits_total{result=\"ok\"}"), kRecords + 3);
+  EXPECT_GE(Sample(text, "timebank_commits_total{result=\"ok\"}"),
+            kRecords + 3);
   EXPECT_GE(Sample(text, "timebank_commit_commands_count"), kRecords + 3);
   EXPECT_EQ(Sample(text, "timebank_commit_entries_bucket{le=\"1\"}"),
             Sample(text, "timebank_commit_entries_count"));
@@ -276,11 +284,12 @@ TEST(Metrics, ScrapesNameNoTimebankUnlessPerTimebankIsAsked) {
     Must(admin.OpenAccount(timebank, "vera"), "open");
   }
   for (int i = 0; i < 3; ++i) {
-    Must(admin.RecordExchange(ExchangeRequest("riverside-north", "n-" + std::to_string(i),
-                                              "kathy", "vera", 30)),
+    Must(admin.RecordExchange(ExchangeRequest(
+             "riverside-north", "n-" + std::to_string(i), "kathy", "vera", 30)),
          "record");
   }
-  Must(admin.RecordExchange(ExchangeRequest("riverside-south", "s-1", "kathy", "vera", 30)),
+  Must(admin.RecordExchange(
+           ExchangeRequest("riverside-south", "s-1", "kathy", "vera", 30)),
        "record");
 
   const HttpReply scrape = HttpGet(server.metrics_port(), "/metrics");
@@ -311,7 +320,8 @@ TEST(Metrics, WithATokenFileOnlyTheBearerTokenScrapes) {
         "Authorization: Bearer " + server.admin_token() + "\r\n"}) {
     const HttpReply refused = HttpGet(port, "/metrics", header);
     EXPECT_EQ(refused.status, 401) << header << refused.body;
-    EXPECT_NE(refused.body.find("\"field\":\"authorization\""), std::string::npos)
+    EXPECT_NE(refused.body.find("\"field\":\"authorization\""),
+              std::string::npos)
         << refused.body;
     EXPECT_NE(refused.head.find("WWW-Authenticate: Bearer"), std::string::npos);
     EXPECT_EQ(refused.body.find("timebank_"), std::string::npos);
@@ -323,10 +333,12 @@ TEST(Metrics, WithATokenFileOnlyTheBearerTokenScrapes) {
       HttpGet(port, "/metrics", "Authorization: Bearer " + token + "\r\n");
   ASSERT_EQ(scrape.status, 200) << scrape.body;
   EXPECT_EQ(Sample(scrape.body, "timebank_serving"), 1);
-  EXPECT_EQ(HttpGet(port, "/metrics", "authorization: bearer " + token + "\r\n").status,
+  EXPECT_EQ(HttpGet(port, "/metrics", "authorization: bearer " + token + "\r\n")
+                .status,
             200);
-  EXPECT_EQ(HttpGet(port, "/other", "Authorization: Bearer " + token + "\r\n").status,
-            404);
+  EXPECT_EQ(
+      HttpGet(port, "/other", "Authorization: Bearer " + token + "\r\n").status,
+      404);
   EXPECT_EQ(server.ReadLog().find(token), std::string::npos);
 }
 
@@ -340,12 +352,14 @@ TEST(Metrics, AMissingOrEmptyTokenFileStopsTheStartNamingTheFlag) {
          "--metrics-listen", "127.0.0.1:0", "--metrics-token-file", token_file},
         std::chrono::seconds(20));
     EXPECT_NE(run.exit_code, 0) << run.output;
-    EXPECT_NE(run.output.find("metrics_token_file"), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("metrics_token_file"), std::string::npos)
+        << run.output;
   }
 }
 
 TEST(CallId, ComesBackToTheClientAndNamesTheServersLogLine) {
-  absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start();
+  absl::StatusOr<std::unique_ptr<ServerProcess>> started =
+      ServerProcess::Start();
   ASSERT_TRUE(started.ok()) << started.status();
   ServerProcess& server = **started;
   const Client admin(server.NewChannel(), server.admin_token());
@@ -398,12 +412,13 @@ class FailingFileSystem : public rocksdb::FileSystemWrapper {
       : FileSystemWrapper(std::move(base)) {}
   const char* Name() const override { return "FailingFileSystem"; }
 
-  rocksdb::IOStatus NewWritableFile(const std::string& name,
-                                    const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
-                                    rocksdb::IODebugContext* debug) override {
+  rocksdb::IOStatus NewWritableFile(
+      const std::string& name, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* file,
+      rocksdb::IODebugContext* debug) override {
     std::unique_ptr<rocksdb::FSWritableFile> real;
-    rocksdb::IOStatus s = target()->NewWritableFile(name, options, &real, debug);
+    rocksdb::IOStatus s =
+        target()->NewWritableFile(name, options, &real, debug);
     if (s.ok()) *file = std::make_unique<File>(std::move(real), this);
     return s;
   }
@@ -418,17 +433,20 @@ class FailingFileSystem : public rocksdb::FileSystemWrapper {
     rocksdb::IOStatus Append(const rocksdb::Slice& data,
                              const rocksdb::IOOptions& options,
                              rocksdb::IODebugContext* debug) override {
-      if (fs_->failing) return rocksdb::IOStatus::NoSpace("injected: disk full");
+      if (fs_->failing)
+        return rocksdb::IOStatus::NoSpace("injected: disk full");
       return FSWritableFileOwnerWrapper::Append(data, options, debug);
     }
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* debug) override {
-      if (fs_->failing) return rocksdb::IOStatus::NoSpace("injected: disk full");
+      if (fs_->failing)
+        return rocksdb::IOStatus::NoSpace("injected: disk full");
       return FSWritableFileOwnerWrapper::Sync(options, debug);
     }
     rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                             rocksdb::IODebugContext* debug) override {
-      if (fs_->failing) return rocksdb::IOStatus::NoSpace("injected: disk full");
+      if (fs_->failing)
+        return rocksdb::IOStatus::NoSpace("injected: disk full");
       return FSWritableFileOwnerWrapper::Fsync(options, debug);
     }
 
@@ -455,15 +473,17 @@ TEST(Health, NotServingWhileStorageFailsAndServingOnceItRecovers) {
   auto fs = std::make_shared<FailingFileSystem>(rocksdb::FileSystem::Default());
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   absl::StatusOr<std::unique_ptr<services::Server>> server =
-      services::Server::Start({.listen = "127.0.0.1:0",
-                               .data_dir = dir.Join("data"),
-                               .storage_check_interval = std::chrono::milliseconds(50),
-                               .env = env.get()});
+      services::Server::Start(
+          {.listen = "127.0.0.1:0",
+           .data_dir = dir.Join("data"),
+           .storage_check_interval = std::chrono::milliseconds(50),
+           .env = env.get()});
   ASSERT_TRUE(server.ok()) << server.status();
-  const std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string((*server)->port()),
-      grpc::InsecureChannelCredentials());
-  absl::StatusOr<std::string> token = ReadWholeFile(dir.Join("data/admin.token"));
+  const std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string((*server)->port()),
+                          grpc::InsecureChannelCredentials());
+  absl::StatusOr<std::string> token =
+      ReadWholeFile(dir.Join("data/admin.token"));
   ASSERT_TRUE(token.ok());
   token->pop_back();
   const Client admin(channel, *token);
@@ -477,7 +497,8 @@ TEST(Health, NotServingWhileStorageFailsAndServingOnceItRecovers) {
   EXPECT_RPC_CODE(admin.RecordExchange(
                       ExchangeRequest("fragile", "lost", "kathy", "vera", 30)),
                   UNAVAILABLE);
-  EXPECT_TRUE(HealthBecomes(channel, 2)) << "health still SERVING after a failed write";
+  EXPECT_TRUE(HealthBecomes(channel, 2))
+      << "health still SERVING after a failed write";
   EXPECT_EQ(HealthOf(channel, "timebank.v1.Ledger"), 2);
   // Alive all the same: a liveness probe must not restart it for this.
   EXPECT_EQ(HealthOf(channel, "liveness"), 1);
@@ -489,8 +510,8 @@ TEST(Health, NotServingWhileStorageFailsAndServingOnceItRecovers) {
   // looks again every 5 s.
   EXPECT_TRUE(HealthBecomes(channel, 1, std::chrono::seconds(30)))
       << "health did not recover";
-  Rpc<v1::Exchange> recorded =
-      admin.RecordExchange(ExchangeRequest("fragile", "kept", "kathy", "vera", 30));
+  Rpc<v1::Exchange> recorded = admin.RecordExchange(
+      ExchangeRequest("fragile", "kept", "kathy", "vera", 30));
   ASSERT_RPC_OK(recorded);
   EXPECT_EQ(recorded->seq(), 1u);
   (*server)->Shutdown();
@@ -501,20 +522,22 @@ TEST(Health, NotServingWhileStorageFailsAndServingOnceItRecovers) {
 // exit 0 only when SERVING.
 TEST(HealthCli, ExitsZeroOnlyWhenTheServerIsServing) {
   TempDir work;
-  absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start();
+  absl::StatusOr<std::unique_ptr<ServerProcess>> started =
+      ServerProcess::Start();
   ASSERT_TRUE(started.ok()) << started.status();
   const std::string address = (*started)->address();
-  const CommandRun serving =
-      RunCommand({TIMEBANK_CLI_PATH, "health", "--server", address}, work.path());
+  const CommandRun serving = RunCommand(
+      {TIMEBANK_CLI_PATH, "health", "--server", address}, work.path());
   EXPECT_EQ(serving.exit_code, 0) << serving;
   EXPECT_EQ(serving.out, "SERVING\n");
-  const CommandRun alive = RunCommand(
-      {TIMEBANK_CLI_PATH, "health", "--service", "liveness", "--server", address},
-      work.path());
+  const CommandRun alive = RunCommand({TIMEBANK_CLI_PATH, "health", "--service",
+                                       "liveness", "--server", address},
+                                      work.path());
   EXPECT_EQ(alive.exit_code, 0) << alive;
-  const CommandRun unknown = RunCommand(
-      {TIMEBANK_CLI_PATH, "health", "--service", "no.such.Service", "--server", address},
-      work.path());
+  const CommandRun unknown =
+      RunCommand({TIMEBANK_CLI_PATH, "health", "--service", "no.such.Service",
+                  "--server", address},
+                 work.path());
   EXPECT_EQ(unknown.exit_code, 3) << unknown;
   ASSERT_EQ((*started)->Stop(), 0);
   const CommandRun gone = RunCommand(
@@ -575,8 +598,8 @@ TEST(Metrics, CallsFromManyThreadsAreEachCountedOnce) {
   for (const char* method : {"Method0", "Method1"}) {
     for (const char* code : {"OK", "NOT_FOUND"}) {
       calls += Sample(text, std::string("timebank_rpc_calls_total{method=\"") +
-                                "timebank.v1.Ledger/" + method +
-                                "\",code=\"" + code + "\"}");
+                                "timebank.v1.Ledger/" + method + "\",code=\"" +
+                                code + "\"}");
     }
   }
   EXPECT_EQ(calls, kThreads * kCallsPerThread) << text;

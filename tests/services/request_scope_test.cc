@@ -41,13 +41,16 @@ class RequestScopeTest : public SharedServerTest<RequestScopeTest> {
   }
 
   std::string NewToken(v1::Role role, const std::string& account) {
-    return Must(admin().CreateToken(role, {tb_}, account,
-                                    UniqueId(account.empty() ? "staff" : account)),
+    return Must(admin().CreateToken(
+                    role, {tb_}, account,
+                    UniqueId(account.empty() ? "staff" : account)),
                 "token")
         .token();
   }
 
-  uint64_t LastSeq() { return Must(admin().GetTimebank(tb_), "timebank").last_seq(); }
+  uint64_t LastSeq() {
+    return Must(admin().GetTimebank(tb_), "timebank").last_seq();
+  }
 
   const Client& coordinator() const { return *coordinator_; }
   const Client& mia() const { return *mia_; }
@@ -62,14 +65,16 @@ class RequestScopeTest : public SharedServerTest<RequestScopeTest> {
 // CLI's derived id "cli-confirm-<seq>"; mia, party to nothing, sends the same
 // confirm and reject. Before request ids were scoped, the retry was answered
 // (description included) before her rights were checked.
-TEST_F(RequestScopeTest, MemberRetryingAnotherCallersIdIsRefusedAndLearnsNothing) {
+TEST_F(RequestScopeTest,
+       MemberRetryingAnotherCallersIdIsRefusedAndLearnsNothing) {
   v1::RecordExchangeRequest logged =
       ExchangeRequest(tb_, "p-1", "patrick", "kathy", 60);
   logged.set_description("Drove Patrick to the HIV clinic");
   const v1::Exchange pending = Must(patrick().RecordExchange(logged), "log");
   ASSERT_EQ(pending.status(), v1::EXCHANGE_STATUS_PENDING);
   const std::string confirm_id = "cli-confirm-" + std::to_string(pending.seq());
-  Must(coordinator().ConfirmExchange(tb_, pending.seq(), confirm_id), "confirm");
+  Must(coordinator().ConfirmExchange(tb_, pending.seq(), confirm_id),
+       "confirm");
   const uint64_t last_seq = LastSeq();
 
   const Rpc<v1::Exchange> confirm =
@@ -83,7 +88,8 @@ TEST_F(RequestScopeTest, MemberRetryingAnotherCallersIdIsRefusedAndLearnsNothing
                    "seq");
   // The coordinator's id was not used up for mia either: a record of her
   // own under it is simply a new request.
-  v1::RecordExchangeRequest own = ExchangeRequest(tb_, "p-1", "mia", "vera", 30);
+  v1::RecordExchangeRequest own =
+      ExchangeRequest(tb_, "p-1", "mia", "vera", 30);
   const v1::Exchange mine = Must(mia().RecordExchange(own), "mia's own record");
   EXPECT_EQ(mine.giver_id(), "mia");
   EXPECT_EQ(mine.seq(), last_seq + 1);
@@ -109,7 +115,8 @@ TEST_F(RequestScopeTest, MemberCannotCancelACoordinatorsImportRow) {
   ASSERT_EQ(first->results_size(), 1);
   ASSERT_TRUE(first->results(0).has_exchange());
   EXPECT_NE(first->results(0).exchange().seq(), logged.seq());
-  EXPECT_EQ(first->results(0).exchange().status(), v1::EXCHANGE_STATUS_CONFIRMED);
+  EXPECT_EQ(first->results(0).exchange().status(),
+            v1::EXCHANGE_STATUS_CONFIRMED);
   EXPECT_FALSE(first->results(0).already_recorded());
 
   // Run again, the import says the row was recorded before.
@@ -117,19 +124,22 @@ TEST_F(RequestScopeTest, MemberCannotCancelACoordinatorsImportRow) {
       coordinator().Call(&LedgerStub::RecordExchanges, import);
   ASSERT_RPC_OK(again);
   ASSERT_TRUE(again->results(0).has_exchange());
-  EXPECT_EQ(again->results(0).exchange().seq(), first->results(0).exchange().seq());
+  EXPECT_EQ(again->results(0).exchange().seq(),
+            first->results(0).exchange().seq());
   EXPECT_TRUE(again->results(0).already_recorded());
-  EXPECT_EQ(Must(kathy().GetBalance(tb_, "kathy"), "balance").balance_minutes(), 90);
+  EXPECT_EQ(Must(kathy().GetBalance(tb_, "kathy"), "balance").balance_minutes(),
+            90);
 }
 
 // Reflections sent as "cli-reverse-2" by an auditor and a member once made
 // the coordinator's `exchange reverse --seq 2` fail with ALREADY_EXISTS.
 TEST_F(RequestScopeTest, IdsOfOtherKindsAndOtherCallersNeverBlockAWrite) {
-  Must(coordinator().RecordExchange(ExchangeRequest(tb_, "x-1", "kathy", "vera", 30)),
+  Must(coordinator().RecordExchange(
+           ExchangeRequest(tb_, "x-1", "kathy", "vera", 30)),
        "first");
-  const v1::Exchange second = Must(
-      coordinator().RecordExchange(ExchangeRequest(tb_, "x-2", "vera", "kathy", 45)),
-      "second");
+  const v1::Exchange second = Must(coordinator().RecordExchange(ExchangeRequest(
+                                       tb_, "x-2", "vera", "kathy", 45)),
+                                   "second");
   const std::string id = "cli-reverse-" + std::to_string(second.seq());
   const Client auditor = admin().WithToken(NewToken(v1::ROLE_AUDITOR, ""));
   v1::SubmitReflectionRequest reflection;
@@ -144,14 +154,17 @@ TEST_F(RequestScopeTest, IdsOfOtherKindsAndOtherCallersNeverBlockAWrite) {
   ASSERT_RPC_OK(kathy().Call(&AssessmentStub::SubmitReflection, reflection));
   // The same id for the coordinator's own reflection: another kind of write.
   reflection.set_perspective(v1::PERSPECTIVE_STAFF);
-  ASSERT_RPC_OK(coordinator().Call(&AssessmentStub::SubmitReflection, reflection));
+  ASSERT_RPC_OK(
+      coordinator().Call(&AssessmentStub::SubmitReflection, reflection));
 
-  const Rpc<v1::Exchange> reversed = coordinator().ReverseExchange(tb_, second.seq(), id);
+  const Rpc<v1::Exchange> reversed =
+      coordinator().ReverseExchange(tb_, second.seq(), id);
   ASSERT_RPC_OK(reversed);
   EXPECT_EQ(reversed->status(), v1::EXCHANGE_STATUS_REVERSED);
   // The same id may confirm, reject and reverse: each kind keeps its own.
-  const v1::Exchange logged = Must(
-      kathy().RecordExchange(ExchangeRequest(tb_, id, "kathy", "mia", 15)), "log");
+  const v1::Exchange logged =
+      Must(kathy().RecordExchange(ExchangeRequest(tb_, id, "kathy", "mia", 15)),
+           "log");
   ASSERT_RPC_OK(coordinator().ConfirmExchange(tb_, logged.seq(), id));
 }
 
@@ -171,8 +184,8 @@ TEST_F(RequestScopeTest, StaffShareOneScopeAndAMembersTokensShareTheirs) {
   ASSERT_RPC_OK(by_admin);
   EXPECT_EQ(by_admin->seq(), first.seq());
   EXPECT_EQ(LastSeq(), last_seq);
-  EXPECT_RPC_ERROR(other_coordinator.RecordExchange(
-                       ExchangeRequest(tb_, "import-row-1", "kathy", "vera", 61)),
+  EXPECT_RPC_ERROR(other_coordinator.RecordExchange(ExchangeRequest(
+                       tb_, "import-row-1", "kathy", "vera", 61)),
                    ALREADY_EXISTS, "request_id");
 
   const Client mia_laptop = admin().WithToken(NewToken(v1::ROLE_MEMBER, "mia"));
@@ -183,8 +196,8 @@ TEST_F(RequestScopeTest, StaffShareOneScopeAndAMembersTokensShareTheirs) {
   ASSERT_RPC_OK(from_laptop);
   EXPECT_EQ(from_laptop->seq(), from_phone.seq());
   // Patrick's "m-1" is his own.
-  const Rpc<v1::Exchange> patricks =
-      patrick().RecordExchange(ExchangeRequest(tb_, "m-1", "patrick", "vera", 30));
+  const Rpc<v1::Exchange> patricks = patrick().RecordExchange(
+      ExchangeRequest(tb_, "m-1", "patrick", "vera", 30));
   ASSERT_RPC_OK(patricks);
   EXPECT_NE(patricks->seq(), from_phone.seq());
 }

@@ -117,7 +117,8 @@ class Client {
                   const Request& request,
                   std::chrono::milliseconds timeout = kCallTimeout) const {
     Rpc<Reply> rpc;
-    rpc.status = ((*admin_).*method)(NewContext(timeout).get(), request, &rpc.reply);
+    rpc.status =
+        ((*admin_).*method)(NewContext(timeout).get(), request, &rpc.reply);
     return rpc;
   }
 

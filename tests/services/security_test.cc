@@ -61,8 +61,8 @@ TEST(TokenSecrets, NeverAppearInTheServerLogEvenAtDebugLevel) {
     // Calls that succeed, and calls refused for every reason there is.
     EXPECT_RPC_OK(coordinator.RecordExchange(
         ExchangeRequest("riverside", "s-1", "kathy", "vera", 30)));
-    EXPECT_RPC_CODE(coordinator.RecordExchange(
-                        ExchangeRequest("riverside", "s-2", "kathy", "vera", 0)),
+    EXPECT_RPC_CODE(coordinator.RecordExchange(ExchangeRequest(
+                        "riverside", "s-2", "kathy", "vera", 0)),
                     INVALID_ARGUMENT);
     EXPECT_RPC_OK(coordinator.ReadJournal("riverside", 1, 1));
     EXPECT_RPC_OK(member.GetBalance("riverside", "kathy"));
@@ -154,8 +154,8 @@ TEST(TamperEvidence, AlteredEntryStopsWritesUntilABackupIsRestored) {
     EXPECT_FALSE(verified->problem().empty());
 
     const v1::Timebank before = Must(admin.GetTimebank("riverside"), "get");
-    EXPECT_RPC_ERROR(admin.RecordExchange(ExchangeRequest(
-                         "riverside", "t-late", "kathy", "vera", 5)),
+    EXPECT_RPC_ERROR(admin.RecordExchange(ExchangeRequest("riverside", "t-late",
+                                                          "kathy", "vera", 5)),
                      FAILED_PRECONDITION, "timebank_id");
     EXPECT_RPC_ERROR(admin.ReverseExchange("riverside", 1, "t-undo"),
                      FAILED_PRECONDITION, "timebank_id");

@@ -61,8 +61,7 @@ TEST(Startup, RefusesADataDirectoryAnotherServerHolds) {
   const ExitedRun second = RunTimebankdToExit(ArgsFor(data_dir), kExitTimeout);
   EXPECT_NE(second.exit_code, 0) << second.output;
   EXPECT_NE(second.exit_code, -1) << "the second server did not exit";
-  EXPECT_NE(second.output.find("data_dir"), std::string::npos)
-      << second.output;
+  EXPECT_NE(second.output.find("data_dir"), std::string::npos) << second.output;
   EXPECT_NE(second.output.find("in use by another process"), std::string::npos)
       << second.output;
 
@@ -83,8 +82,7 @@ TEST(Startup, RefusesAnotherFormatVersionAndLeavesItAlone) {
     EXPECT_EQ(server->Stop(), 0) << server->ReadLog();
   }
   ASSERT_EQ(StoredFormat(data_dir), std::string(ledger::kFormatVersion));
-  const std::string other_version =
-      std::string(ledger::kFormatVersion) + "99";
+  const std::string other_version = std::string(ledger::kFormatVersion) + "99";
   ASSERT_OK(EditDatabase(data_dir, [&](rocksdb::DB& db) {
     return db.Put(Synced(), std::string(ledger::kFormatKey), other_version);
   }));

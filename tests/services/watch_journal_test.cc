@@ -251,9 +251,9 @@ TEST_F(WatchJournalTest, RevocationStopsAPausedStreamBeforeTheNextEntry) {
     *bulk.add_items() = ExchangeItem(exchange);
   }
   Must(admin().Call(&v1::Ledger::Stub::RecordExchanges, bulk), "record");
-  const v1::CreateTokenResponse token =
-      Must(admin().CreateToken(v1::ROLE_COORDINATOR, {tb}, "", UniqueId("watcher")),
-           "token");
+  const v1::CreateTokenResponse token = Must(
+      admin().CreateToken(v1::ROLE_COORDINATOR, {tb}, "", UniqueId("watcher")),
+      "token");
 
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
