@@ -9,6 +9,7 @@
 #include <future>
 #include <string>
 
+#include "tests/services/byte_buffer.h"
 #include "tests/services/rpc_client.h"
 #include "tests/services/shared_server_test.h"
 
@@ -16,21 +17,6 @@ namespace timebank::testing {
 namespace {
 
 constexpr char kHealthCheck[] = "/grpc.health.v1.Health/Check";
-
-grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-std::string FromByteBuffer(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) return "";
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return bytes;
-}
 
 // A message whose only field is string field `number` (short values only).
 std::string StringField(int number, const std::string& value) {

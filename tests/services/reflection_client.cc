@@ -3,6 +3,7 @@
 #include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/generic/generic_stub.h>
 
+#include "tests/services/byte_buffer.h"
 #include "tests/services/rpc_client.h"
 
 namespace timebank::testing {
@@ -25,21 +26,6 @@ constexpr int kServices = 1;              // In ListServiceResponse.
 constexpr int kServiceName = 1;           // In ServiceResponse.
 constexpr int kErrorCode = 1;             // In ErrorResponse.
 constexpr int kErrorMessage = 2;
-
-grpc::ByteBuffer ToByteBuffer(const std::string& bytes) {
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-std::string FromByteBuffer(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) return "";
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) {
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return bytes;
-}
 
 // One ServerReflectionInfo exchange: one request written, one reply read.
 absl::StatusOr<std::string> Exchange(
