@@ -99,11 +99,6 @@ std::string_view RoleName(Role role) {
   return "UNKNOWN";
 }
 
-absl::Status CheckRole(Role role) {
-  if (role >= Role::kAdmin && role <= Role::kAuditor) return absl::OkStatus();
-  return FieldInvalid("role", "must be ADMIN, COORDINATOR, MEMBER or AUDITOR");
-}
-
 AccessRegistry::AccessRegistry(Ledger* ledger) : ledger_(ledger) {}
 
 absl::StatusOr<std::unique_ptr<AccessRegistry>> AccessRegistry::Open(
