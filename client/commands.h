@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "client/connection.h"
 #include "client/output.h"
+#include "client/settings.h"
 #include "timebank/v1/access.grpc.pb.h"
 #include "timebank/v1/admin.grpc.pb.h"
 #include "timebank/v1/assessment.grpc.pb.h"
@@ -37,6 +38,8 @@ namespace v1 = ::timebank::v1;
 // Flags that apply to every command.
 struct GlobalFlags {
   ConnectionOptions connection;
+  // What fills the connection flags left out; never null once Run starts.
+  const Settings* settings = nullptr;
   int timeout_seconds = 30;
   bool json = false;
   bool csv = false;
@@ -73,15 +76,25 @@ class Session {
 
 using Action = std::function<absl::Status(Session&)>;
 
-// Remembers the action of the command named on the command line. Actions
-// run after parsing is complete, so global flags given after the subcommand
+// Remembers the action of the command named on the command line, and hands
+// every command the settings its options default to. Actions run after
+// parsing is complete, so global flags given after the subcommand
 // ("timebank balances --timebank x --json") are already in place.
 class CommandRegistry {
  public:
+  explicit CommandRegistry(const Settings& settings) : settings_(settings) {}
+
   void Bind(CLI::App* command, Action action);
   const Action& chosen() const { return chosen_; }
+  const Settings& settings() const { return settings_; }
+
+  // Adds the option every timebank-scoped command takes: required unless
+  // TIMEBANK_TIMEBANK or the settings file names a default timebank.
+  CLI::Option* AddTimebankOption(CLI::App* command,
+                                 std::string* timebank_id) const;
 
  private:
+  const Settings& settings_;
   Action chosen_;
 };
 
@@ -165,6 +178,22 @@ inline v1::Assessment::StubInterface& StubOf(const Connection& connection,
   return connection.assessment();
 }
 
+// An argument people give either bare or as a flag: `timebank balance
+// kathy` or `--account kathy`. Required; CLI11 would mark both forms
+// REQUIRED in the help, which reads as if both were needed, so the help
+// says it once, in the description.
+// `more_names` adds other flags for it, e.g. ",--id".
+template <typename T>
+CLI::Option* AddArgumentOrFlag(CLI::App* command, const std::string& name,
+                               T* target, const std::string& description,
+                               const std::string& more_names = "") {
+  CLI::Option* option =
+      command->add_option(name + ",--" + name + more_names, *target,
+                          description + "; required, bare or as --" + name);
+  option->required();
+  return option->option_text(option->get_type_name());
+}
+
 // How much of a paged list to fetch.
 struct PageFlags {
   int page_size = 0;  // 0: the server's default.
@@ -212,13 +241,23 @@ void HintNextPage(Session& session, const std::vector<Reply>& pages) {
 // Items per RecordExchanges call: well inside the server's limit of 10000,
 // and small enough that one failed call loses little.
 inline constexpr size_t kBulkBatchSize = 1000;
+// The most items one RecordExchanges call may carry.
+inline constexpr size_t kMaxBulkItems = 10000;
 
-// Records `items` with RecordExchanges, kBulkBatchSize at a time, and returns
-// one result per item in order. Fails when a whole call fails; the batches
-// before it stay recorded, and sending the same items again is safe.
+// How RecordInBatches sends: `batch_size` items per call, each call with
+// the request's all_or_nothing and validate_only flags.
+struct BulkSend {
+  size_t batch_size = kBulkBatchSize;
+  bool all_or_nothing = false;
+  bool validate_only = false;
+};
+
+// Records `items` with RecordExchanges, `send.batch_size` at a time, and
+// returns one result per item in order. Fails when a whole call fails; the
+// batches before it stay recorded, and sending the same items again is safe.
 absl::StatusOr<std::vector<v1::RecordExchangeResult>> RecordInBatches(
     const Connection& connection, const std::string& timebank_id,
-    const std::vector<v1::RecordExchangeItem>& items);
+    const std::vector<v1::RecordExchangeItem>& items, BulkSend send = {});
 
 // After a write failed with UNAVAILABLE or DEADLINE_EXCEEDED, tells the user
 // on stderr how to retry it safely with the same request id.
@@ -233,8 +272,18 @@ std::string AccountStatusName(v1::AccountStatus status);
 std::string EntryKindName(v1::EntryKind kind);
 std::string RoleName(v1::Role role);
 
-// Adds the option every timebank-scoped command takes.
-CLI::Option* AddTimebankOption(CLI::App* command, std::string* timebank_id);
+// The account people mean by `given` on a command line: an account id, or a
+// display name where exactly one account of the timebank has it (ignoring
+// case and repeated spaces). Otherwise NOT_FOUND in words for people, naming
+// `flag` and what was close ("no member 'Vera' in riverside; did you mean
+// vera (Vera Collins)? See `timebank account list --query Vera`"), or
+// INVALID_ARGUMENT listing the accounts when a name is shared. When the
+// caller may not search accounts, `given` is returned for the server to
+// judge.
+absl::StatusOr<std::string> ResolveAccount(const Connection& connection,
+                                           const std::string& timebank_id,
+                                           const std::string& given,
+                                           std::string_view flag);
 
 // Checks a --hours style flag and returns the minutes, naming the flag in
 // the error.

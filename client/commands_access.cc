@@ -8,6 +8,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "client/commands.h"
 #include "client/dates.h"
+#include "client/qr.h"
 
 namespace timebank::client {
 namespace {
@@ -120,7 +122,48 @@ struct CreateFlags {
   std::string name;
   std::string expires_on;
   std::string out;
+  std::string page_url;  // Defaults from TIMEBANK_PAGE_URL or settings.
+  bool no_qr = false;
 };
+
+// The member page's sign-in link for `token`: the page's address with the
+// code after `#`, which browsers never send to the server.
+absl::StatusOr<std::string> SignInLink(std::string page_url,
+                                       const std::string& token) {
+  if (!page_url.starts_with("http://") && !page_url.starts_with("https://")) {
+    return absl::InvalidArgumentError(
+        "--page-url: must start with http:// or https://, e.g. "
+        "https://timebank.example.org/");
+  }
+  if (page_url.find_first_of("#? ") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "--page-url: give the page's address only, without ?, # or spaces");
+  }
+  // "https://host" is the page at "https://host/".
+  if (page_url.find('/', page_url.find("//") + 2) == std::string::npos) {
+    page_url += '/';
+  }
+  return absl::StrCat(page_url, "#token=", token);
+}
+
+// For a member token printed on screen: the sign-in link and its QR code.
+void PrintSignIn(Session& session, const v1::CreateTokenResponse& reply,
+                 const std::string& link, bool qr) {
+  session.out() << "\nSign-in link for the member page (whoever opens it "
+                   "signs in as "
+                << reply.info().account_id() << "):\n"
+                << link << "\n";
+  if (!qr) return;
+  absl::StatusOr<std::vector<std::string>> lines =
+      QrLines(link, isatty(STDOUT_FILENO) ? QrInk::kTerminal : QrInk::kPlain);
+  if (!lines.ok()) {
+    session.err() << "No QR code: the link is " << lines.status().message()
+                  << ".\n";
+    return;
+  }
+  session.out() << "\nOr scan this with the member's phone:\n";
+  for (const std::string& line : *lines) session.out() << line << "\n";
+}
 
 absl::StatusOr<v1::CreateTokenRequest> CreateRequestOf(
     const CreateFlags& flags) {
@@ -158,12 +201,23 @@ absl::Status PrintCreated(Session& session,
   }
   session.out() << "Its secret, shown this once; store it safely:\n"
                 << reply.token() << "\n";
+  if (info.role() == v1::ROLE_MEMBER && !flags.page_url.empty()) {
+    // Checked before the token was made, so this cannot fail.
+    absl::StatusOr<std::string> link =
+        SignInLink(flags.page_url, reply.token());
+    if (link.ok()) PrintSignIn(session, reply, *link, !flags.no_qr);
+  }
   return absl::OkStatus();
 }
 
 absl::Status RunCreate(Session& session, const CreateFlags& flags) {
   absl::StatusOr<v1::CreateTokenRequest> request = CreateRequestOf(flags);
   if (!request.ok()) return request.status();
+  if (!flags.page_url.empty()) {
+    if (absl::Status s = SignInLink(flags.page_url, "").status(); !s.ok()) {
+      return s;
+    }
+  }
   SecretFile file;
   if (!flags.out.empty()) {
     if (absl::Status s = file.Create(flags.out); !s.ok()) return s;
@@ -240,6 +294,21 @@ void AddCreate(CLI::App* group, CommandRegistry& registry) {
   command->add_option(
       "--out", flags->out,
       "Write the secret to this new file (mode 0600) instead of stdout");
+  const std::optional<std::string> page_url =
+      registry.settings().Get(kPageUrlEnv);
+  if (page_url) flags->page_url = *page_url;
+  command->add_option(
+      "--page-url", flags->page_url,
+      page_url ? absl::StrCat("The member page's address, for a member's "
+                              "sign-in link and QR code (default ",
+                              *page_url, ", from ",
+                              registry.settings().SourceOf(kPageUrlEnv), ")")
+               : std::string("The member page's address, e.g. "
+                             "https://timebank.example.org/, for a member's "
+                             "sign-in link and QR code (or set "
+                             "$TIMEBANK_PAGE_URL)"));
+  command->add_flag("--no-qr", flags->no_qr,
+                    "Print the sign-in link without its QR code");
   registry.Bind(command, [flags](Session& s) { return RunCreate(s, *flags); });
 }
 
@@ -255,8 +324,8 @@ void AddTokenCommands(CLI::App& app, CommandRegistry& registry) {
   registry.Bind(list, [](Session& s) { return RunList(s); });
   auto token_id = std::make_shared<std::string>();
   CLI::App* revoke = group->add_subcommand("revoke", "Revoke a token at once");
-  revoke->add_option("id,--id", *token_id, "Token id, as in `token list`")
-      ->required();
+  AddArgumentOrFlag(revoke, "id", token_id.get(),
+                    "Token id, as in `token list`");
   registry.Bind(revoke,
                 [token_id](Session& s) { return RunRevoke(s, *token_id); });
 }

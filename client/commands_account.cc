@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/commands.h"
@@ -108,7 +109,22 @@ struct OpenFlags {
   std::vector<std::string> skills;
   std::string external_ref;
   std::string joined;
+  bool allow_duplicate_name = false;
 };
+
+// The server refuses a second account of a name the timebank has; say how
+// to go ahead when it really is another person of that name.
+absl::Status WithDuplicateNameHint(absl::Status status) {
+  if (status.code() != absl::StatusCode::kAlreadyExists ||
+      !absl::StartsWith(status.message(), "display_name:")) {
+    return status;
+  }
+  return absl::Status(
+      status.code(),
+      absl::StrCat(status.message(),
+                   ". If this is another person of that name, repeat the "
+                   "command with --allow-duplicate-name."));
+}
 
 absl::Status RunOpen(Session& session, const OpenFlags& flags) {
   if (absl::Status s = CheckDateFlag("--joined", flags.joined); !s.ok())
@@ -121,11 +137,12 @@ absl::Status RunOpen(Session& session, const OpenFlags& flags) {
   for (const std::string& skill : flags.skills) request.add_skills(skill);
   request.set_external_ref(flags.external_ref);
   request.set_joined_on(flags.joined);
+  request.set_allow_duplicate_name(flags.allow_duplicate_name);
   absl::StatusOr<const Connection*> connection = session.Connect();
   if (!connection.ok()) return connection.status();
   absl::StatusOr<v1::Account> account = CallLedger(
       **connection, &v1::Ledger::StubInterface::OpenAccount, request);
-  if (!account.ok()) return account.status();
+  if (!account.ok()) return WithDuplicateNameHint(account.status());
   return PrintAccount(session, *account,
                       absl::StrCat("Opened account ", account->account_id(),
                                    " in ", account->timebank_id(), "."));
@@ -137,10 +154,11 @@ struct AccountRef {
   std::string account_id;
 };
 
-void AddAccountRef(CLI::App* command, AccountRef* ref) {
-  AddTimebankOption(command, &ref->timebank_id);
-  command->add_option("account,--account,--id", ref->account_id, "Account id")
-      ->required();
+void AddAccountRef(CLI::App* command, const CommandRegistry& registry,
+                   AccountRef* ref) {
+  registry.AddTimebankOption(command, &ref->timebank_id);
+  AddArgumentOrFlag(command, "account", &ref->account_id, "Account id",
+                    ",--id");
 }
 
 absl::Status RunShow(Session& session, const AccountRef& ref) {
@@ -157,12 +175,14 @@ absl::Status RunShow(Session& session, const AccountRef& ref) {
 
 struct ListFlags {
   std::string timebank_id;
+  std::string query;
   PageFlags page;
 };
 
 absl::Status RunList(Session& session, const ListFlags& flags) {
   v1::ListAccountsRequest request;
   request.set_timebank_id(flags.timebank_id);
+  request.set_query(flags.query);
   absl::StatusOr<const Connection*> connection = session.Connect();
   if (!connection.ok()) return connection.status();
   absl::StatusOr<std::vector<v1::ListAccountsResponse>> pages =
@@ -194,6 +214,7 @@ struct UpdateFlags {
   std::string status;
   std::vector<std::string> skills;
   bool clear_skills = false;
+  bool allow_duplicate_name = false;
 };
 
 absl::StatusOr<v1::UpdateAccountRequest> UpdateRequestOf(
@@ -202,6 +223,7 @@ absl::StatusOr<v1::UpdateAccountRequest> UpdateRequestOf(
   request.set_timebank_id(flags.ref.timebank_id);
   request.set_account_id(flags.ref.account_id);
   if (!flags.name.empty()) request.set_display_name(flags.name);
+  request.set_allow_duplicate_name(flags.allow_duplicate_name);
   if (!flags.external_ref.empty()) request.set_external_ref(flags.external_ref);
   if (flags.clear_external_ref) request.set_external_ref("");
   if (!flags.status.empty())
@@ -226,7 +248,7 @@ absl::Status RunUpdate(Session& session, const UpdateFlags& flags) {
   if (!connection.ok()) return connection.status();
   absl::StatusOr<v1::Account> account = CallLedger(
       **connection, &v1::Ledger::StubInterface::UpdateAccount, *request);
-  if (!account.ok()) return account.status();
+  if (!account.ok()) return WithDuplicateNameHint(account.status());
   return PrintAccount(
       session, *account,
       absl::StrCat("Updated account ", account->account_id(), "."));
@@ -260,7 +282,7 @@ absl::Status RunErase(Session& session, const EraseFlags& flags) {
 void AddOpen(CLI::App* parent, CommandRegistry& registry) {
   auto flags = std::make_shared<OpenFlags>();
   CLI::App* command = parent->add_subcommand("open", "Open an account");
-  AddTimebankOption(command, &flags->timebank_id);
+  registry.AddTimebankOption(command, &flags->timebank_id);
   command->add_option("--id", flags->id, "Account id, e.g. kathy")->required();
   command->add_option("--name", flags->name, "Name shown to people")
       ->required();
@@ -275,6 +297,8 @@ void AddOpen(CLI::App* parent, CommandRegistry& registry) {
                       "Reference in another system");
   command->add_option("--joined", flags->joined,
                       "Joining date YYYY-MM-DD (default today)");
+  command->add_flag("--allow-duplicate-name", flags->allow_duplicate_name,
+                    "Open it although another account has this name");
   registry.Bind(command, [flags](Session& s) { return RunOpen(s, *flags); });
 }
 
@@ -283,8 +307,10 @@ void AddUpdate(CLI::App* parent, CommandRegistry& registry) {
   CLI::App* command = parent->add_subcommand(
       "update",
       "Change an account's name, status, skills or external reference");
-  AddAccountRef(command, &flags->ref);
+  AddAccountRef(command, registry, &flags->ref);
   command->add_option("--name", flags->name, "New name shown to people");
+  command->add_flag("--allow-duplicate-name", flags->allow_duplicate_name,
+                    "Rename it although another account has this name");
   CLI::Option* ref = command->add_option("--external-ref", flags->external_ref,
                                          "New reference in another system");
   command
@@ -307,7 +333,7 @@ void AddErase(CLI::App* parent, CommandRegistry& registry) {
   auto flags = std::make_shared<EraseFlags>();
   CLI::App* command = parent->add_subcommand(
       "erase", "Pseudonymise an account's personal details (cannot be undone)");
-  AddAccountRef(command, &flags->ref);
+  AddAccountRef(command, registry, &flags->ref);
   command->add_flag("--yes", flags->yes, "Confirm that this cannot be undone");
   registry.Bind(command, [flags](Session& s) { return RunErase(s, *flags); });
 }
@@ -323,13 +349,16 @@ void AddAccountCommands(CLI::App& app, CommandRegistry& registry) {
   auto show = std::make_shared<AccountRef>();
   CLI::App* show_command =
       group->add_subcommand("show", "Show an account and its totals");
-  AddAccountRef(show_command, show.get());
+  AddAccountRef(show_command, registry, show.get());
   registry.Bind(show_command, [show](Session& s) { return RunShow(s, *show); });
 
   auto list = std::make_shared<ListFlags>();
   CLI::App* list_command =
       group->add_subcommand("list", "List a timebank's accounts");
-  AddTimebankOption(list_command, &list->timebank_id);
+  registry.AddTimebankOption(list_command, &list->timebank_id);
+  list_command->add_option(
+      "--query,-q", list->query,
+      "Only accounts whose id or name contains this, e.g. vera");
   AddPageFlags(list_command, &list->page);
   registry.Bind(list_command, [list](Session& s) { return RunList(s, *list); });
 

@@ -292,7 +292,7 @@ void AddArchiveCommands(CLI::App& journal, CommandRegistry& registry) {
       "export",
       "Write the whole journal as JSON Lines (one entry per line), to archive "
       "or to import elsewhere");
-  AddTimebankOption(export_command, &export_flags->timebank_id);
+  registry.AddTimebankOption(export_command, &export_flags->timebank_id);
   export_command->add_option("--output,-o", export_flags->output,
                              "File to write (default: standard output)");
   registry.Bind(export_command, [export_flags](Session& s) {
@@ -304,7 +304,7 @@ void AddArchiveCommands(CLI::App& journal, CommandRegistry& registry) {
       "import",
       "Replay an exported journal into an empty timebank through the normal "
       "write calls; safe to run again");
-  AddTimebankOption(import_command, &import_flags->timebank_id);
+  registry.AddTimebankOption(import_command, &import_flags->timebank_id);
   import_command
       ->add_option("file", import_flags->file, "JSON Lines file from export")
       ->required()

@@ -42,9 +42,13 @@ std::string BalanceWords(std::string_view name, const v1::Balance& balance) {
       balance.partners() == 1 ? " partner)" : " partners)");
 }
 
-absl::Status RunBalance(Session& session, const BalanceFlags& flags) {
+absl::Status RunBalance(Session& session, BalanceFlags flags) {
   absl::StatusOr<const Connection*> connection = session.Connect();
   if (!connection.ok()) return connection.status();
+  absl::StatusOr<std::string> account = ResolveAccount(
+      **connection, flags.timebank_id, flags.account_id, "--account");
+  if (!account.ok()) return account.status();
+  flags.account_id = *account;
   v1::GetBalanceRequest request;
   request.set_timebank_id(flags.timebank_id);
   request.set_account_id(flags.account_id);
@@ -124,16 +128,16 @@ void AddBalanceCommands(CLI::App& app, CommandRegistry& registry) {
   auto one = std::make_shared<BalanceFlags>();
   CLI::App* balance = app.add_subcommand(
       "balance", "What one account has given and received, in plain words");
-  AddTimebankOption(balance, &one->timebank_id);
-  balance->add_option("account,--account", one->account_id, "Account id")
-      ->required();
+  registry.AddTimebankOption(balance, &one->timebank_id);
+  AddArgumentOrFlag(balance, "account", &one->account_id,
+                    "Account id or its holder's name, e.g. kathy");
   registry.Bind(balance, [one](Session& s) { return RunBalance(s, *one); });
 
   auto timebank_id = std::make_shared<std::string>();
   CLI::App* balances = app.add_subcommand(
       "balances",
       "Every account's balance at one moment, and their sum (always 0)");
-  AddTimebankOption(balances, timebank_id.get());
+  registry.AddTimebankOption(balances, timebank_id.get());
   registry.Bind(balances, [timebank_id](Session& s) {
     return RunBalances(s, *timebank_id);
   });

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/commands.h"
 #include "client/dates.h"
@@ -97,6 +98,37 @@ absl::Status PrintExchange(Session& session, const v1::Exchange& exchange,
   return session.printer().PrintOne(exchange, table);
 }
 
+// What the entry that last changed an exchange's status is called.
+std::string_view ClosingEntryName(v1::ExchangeStatus status) {
+  switch (status) {
+    case v1::EXCHANGE_STATUS_CONFIRMED:
+      return "confirmation";
+    case v1::EXCHANGE_STATUS_REJECTED:
+      return "rejection";
+    case v1::EXCHANGE_STATUS_REVERSED:
+      return "reversal";
+    default:
+      return "entry";
+  }
+}
+
+// "Reversed by #14 on 2026-12-04 10:31 UTC by anne-coordinator: entered
+// twice."
+std::string ClosingSentence(const v1::Exchange& exchange) {
+  std::string verb = ExchangeStatusName(exchange.status());
+  if (!verb.empty()) verb[0] = absl::ascii_toupper(verb[0]);
+  std::string line =
+      absl::StrCat(verb, " by #", exchange.closed_by_seq(), " on ",
+                   FormatInstantUs(exchange.closed_at_unix_us()));
+  if (!exchange.closed_by().empty()) {
+    absl::StrAppend(&line, " by ", exchange.closed_by());
+  }
+  if (!exchange.close_reason().empty()) {
+    absl::StrAppend(&line, ": ", exchange.close_reason());
+  }
+  return line + ".";
+}
+
 struct RecordFlags {
   std::string timebank_id;
   std::string giver;
@@ -131,6 +163,15 @@ absl::Status RunRecord(Session& session, const RecordFlags& flags) {
   if (!request.ok()) return request.status();
   absl::StatusOr<const Connection*> connection = session.Connect();
   if (!connection.ok()) return connection.status();
+  // "--giver 'Vera Collins'" means her account.
+  absl::StatusOr<std::string> giver =
+      ResolveAccount(**connection, flags.timebank_id, flags.giver, "--giver");
+  if (!giver.ok()) return giver.status();
+  absl::StatusOr<std::string> receiver = ResolveAccount(
+      **connection, flags.timebank_id, flags.receiver, "--receiver");
+  if (!receiver.ok()) return receiver.status();
+  request->set_giver_id(*giver);
+  request->set_receiver_id(*receiver);
   absl::StatusOr<v1::Exchange> exchange = CallLedger(
       **connection, &v1::Ledger::StubInterface::RecordExchange, *request);
   if (!exchange.ok()) {
@@ -213,7 +254,23 @@ absl::Status RunShow(Session& session, const CloseFlags& flags) {
   absl::StatusOr<v1::Exchange> exchange = CallLedger(
       **connection, &v1::Ledger::StubInterface::GetExchange, request);
   if (!exchange.ok()) return exchange.status();
-  return PrintExchange(session, *exchange, "");
+  if (!session.printer().is_table()) {
+    return PrintExchange(session, *exchange, "");
+  }
+  // The seq of the entry that closed it finds the exchange: say so first.
+  const bool by_closing_entry = exchange->seq() != flags.seq;
+  if (by_closing_entry) {
+    session.out() << "#" << flags.seq << " is the "
+                  << ClosingEntryName(exchange->status()) << " of exchange #"
+                  << exchange->seq() << ":\n";
+  }
+  if (absl::Status s = PrintExchange(session, *exchange, ""); !s.ok()) {
+    return s;
+  }
+  if (exchange->closed_by_seq() != 0) {
+    session.out() << ClosingSentence(*exchange) << "\n";
+  }
+  return absl::OkStatus();
 }
 
 struct ListFlags {
@@ -262,10 +319,14 @@ void AddRecord(CLI::App* parent, CommandRegistry& registry) {
   auto flags = std::make_shared<RecordFlags>();
   CLI::App* command = parent->add_subcommand(
       "record", "Record that the giver gave the receiver some hours of work");
-  AddTimebankOption(command, &flags->timebank_id);
-  command->add_option("--giver", flags->giver, "Account that gave the work")
+  registry.AddTimebankOption(command, &flags->timebank_id);
+  command
+      ->add_option("--giver", flags->giver,
+                   "Account that gave the work: its id or its holder's name")
       ->required();
-  command->add_option("--receiver", flags->receiver, "Account that received it")
+  command
+      ->add_option("--receiver", flags->receiver,
+                   "Account that received it: its id or its holder's name")
       ->required();
   command->add_option("--hours", flags->hours, "How long: 2, 1.5, 1h30m, 45m")
       ->required();
@@ -281,14 +342,14 @@ void AddRecord(CLI::App* parent, CommandRegistry& registry) {
   registry.Bind(command, [flags](Session& s) { return RunRecord(s, *flags); });
 }
 
-CLI::App* AddSeqCommand(CLI::App* parent, std::string_view name,
-                        std::string_view help, CloseFlags* flags) {
+CLI::App* AddSeqCommand(CLI::App* parent, const CommandRegistry& registry,
+                        std::string_view name, std::string_view help,
+                        CloseFlags* flags) {
   CLI::App* command =
       parent->add_subcommand(std::string(name), std::string(help));
-  AddTimebankOption(command, &flags->timebank_id);
-  command
-      ->add_option("seq,--seq", flags->seq, "Sequence number of the exchange")
-      ->required();
+  registry.AddTimebankOption(command, &flags->timebank_id);
+  AddArgumentOrFlag(command, "seq", &flags->seq,
+                    "Sequence number of the exchange");
   return command;
 }
 
@@ -296,12 +357,12 @@ void AddClose(CLI::App* parent, CommandRegistry& registry, CloseAction action) {
   auto flags = std::make_shared<CloseFlags>();
   CLI::App* command =
       action == CloseAction::kConfirm
-          ? AddSeqCommand(parent, "confirm", "Confirm a pending exchange",
-                          flags.get())
+          ? AddSeqCommand(parent, registry, "confirm",
+                          "Confirm a pending exchange", flags.get())
       : action == CloseAction::kReject
-          ? AddSeqCommand(parent, "reject", "Turn down a pending exchange",
-                          flags.get())
-          : AddSeqCommand(parent, "reverse",
+          ? AddSeqCommand(parent, registry, "reject",
+                          "Turn down a pending exchange", flags.get())
+          : AddSeqCommand(parent, registry, "reverse",
                           "Undo a confirmed exchange with a reversal entry",
                           flags.get());
   command->add_option(
@@ -324,7 +385,7 @@ void AddList(CLI::App* parent, CommandRegistry& registry) {
   CLI::App* command = parent->add_subcommand(
       "list",
       "List exchanges: a statement for one account or the whole timebank");
-  AddTimebankOption(command, &flags->timebank_id);
+  registry.AddTimebankOption(command, &flags->timebank_id);
   command->add_option(
       "--account", flags->account_id,
       "Only this account's exchanges, with the change to its balance");
@@ -347,8 +408,9 @@ void AddExchangeCommands(CLI::App& app, CommandRegistry& registry) {
   AddClose(group, registry, CloseAction::kReject);
   AddClose(group, registry, CloseAction::kReverse);
   auto show = std::make_shared<CloseFlags>();
-  CLI::App* show_command = AddSeqCommand(
-      group, "show", "Show one exchange and where it stands", show.get());
+  CLI::App* show_command =
+      AddSeqCommand(group, registry, "show",
+                    "Show one exchange and where it stands", show.get());
   registry.Bind(show_command, [show](Session& s) { return RunShow(s, *show); });
   AddList(group, registry);
 }

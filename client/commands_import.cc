@@ -156,6 +156,7 @@ struct ImportFlags {
   std::string timebank_id;
   std::string file;
   bool dry_run = false;
+  bool all_or_nothing = false;
 };
 
 struct Parsed {
@@ -237,21 +238,33 @@ void ReportAlreadyRecorded(Session& session,
   }
 }
 
-absl::Status Summarise(Session& session, const ImportFlags& flags, size_t rows,
-                       size_t recorded, size_t skipped,
-                       const std::vector<RowError>& errors,
-                       const std::vector<RowAlreadyRecorded>& already = {}) {
+// What came of the rows: counts and the rows behind them.
+struct Outcome {
+  size_t rows = 0;      // Rows that count (confirmed or without a status).
+  size_t recorded = 0;  // New exchanges (or, in a dry run, that would be).
+  size_t skipped = 0;   // Rows of an export that never counted.
+  std::vector<RowError> errors;
+  std::vector<RowAlreadyRecorded> already;
+  // All or nothing, and something failed: nothing new was recorded.
+  bool rolled_back = false;
+};
+
+absl::Status Summarise(Session& session, const ImportFlags& flags,
+                       const Outcome& outcome) {
+  const std::vector<RowError>& errors = outcome.errors;
   if (session.printer().format() == OutputFormat::kJson) {
     Json report = {{"timebank_id", flags.timebank_id},
-                   {"rows", rows},
-                   {"recorded", recorded},
+                   {"rows", outcome.rows},
+                   {"recorded", outcome.recorded},
                    {"failed", errors.size()},
-                   {"skipped_not_confirmed", skipped},
-                   {"already_recorded", already.size()},
+                   {"skipped_not_confirmed", outcome.skipped},
+                   {"already_recorded", outcome.already.size()},
                    {"dry_run", flags.dry_run},
+                   {"all_or_nothing", flags.all_or_nothing},
+                   {"recorded_nothing", outcome.rolled_back},
                    {"errors", Json::array()},
                    {"already_recorded_rows", Json::array()}};
-    for (const RowAlreadyRecorded& row : already) {
+    for (const RowAlreadyRecorded& row : outcome.already) {
       report["already_recorded_rows"].push_back(
           {{"line", row.line}, {"seq", row.seq}});
     }
@@ -264,84 +277,121 @@ absl::Status Summarise(Session& session, const ImportFlags& flags, size_t rows,
     }
     session.printer().PrintJson(report);
   } else {
-    session.out() << (flags.dry_run ? "Checked " : "Recorded ") << recorded
-                  << (flags.dry_run ? "" : " new") << " of " << rows << " rows"
-                  << (flags.dry_run ? " (dry run, nothing sent)" : "")
-                  << " into " << flags.timebank_id << "; ";
-    if (!already.empty()) {
-      session.out() << already.size() << " already recorded; ";
+    // "Recorded into riverside: 2 new, 324 already recorded, 0 failed (326
+    // rows)."
+    std::ostream& out = session.out();
+    if (flags.dry_run) {
+      out << "Dry run for " << flags.timebank_id
+          << ", nothing recorded: " << outcome.recorded << " would be new, "
+          << outcome.already.size() << " already recorded, " << errors.size()
+          << " would fail";
+    } else if (outcome.rolled_back) {
+      out << "Recorded nothing into " << flags.timebank_id << ": "
+          << errors.size() << " of the rows failed and the import was all or "
+          << "nothing; fix them and run it again";
+    } else {
+      out << "Recorded into " << flags.timebank_id << ": " << outcome.recorded
+          << " new, " << outcome.already.size() << " already recorded, "
+          << errors.size() << " failed";
     }
-    session.out() << errors.size() << " failed";
-    if (skipped > 0)
-      session.out() << "; " << skipped << " not confirmed, skipped";
-    session.out() << ".\n";
+    out << " (" << outcome.rows << " rows";
+    if (outcome.skipped > 0) {
+      out << "; " << outcome.skipped << " not confirmed, skipped";
+    }
+    out << ").\n";
   }
   if (errors.empty()) return absl::OkStatus();
   return absl::Status(
       errors.front().status.code(),
-      absl::StrCat(errors.size(), " of ", rows,
-                   " rows were not recorded; the first is line ",
-                   errors.front().line));
+      absl::StrCat(errors.size(), " of ", outcome.rows,
+                   flags.dry_run ? " rows would not be recorded"
+                                 : " rows were not recorded",
+                   "; the first is line ", errors.front().line));
 }
 
 absl::Status RunImport(Session& session, const ImportFlags& flags) {
   absl::StatusOr<Parsed> parsed = ReadRows(flags, session.err());
   if (!parsed.ok()) return parsed.status();
-  const size_t rows = parsed->rows.size() + parsed->errors.size();
-  std::vector<RowError> errors = std::move(parsed->errors);
-  if (flags.dry_run) {
-    ReportErrors(session, errors);
-    return Summarise(session, flags, rows, parsed->rows.size(), parsed->skipped,
-                     errors);
+  Outcome outcome{.rows = parsed->rows.size() + parsed->errors.size(),
+                  .skipped = parsed->skipped,
+                  .errors = std::move(parsed->errors)};
+  // The server judges the rows as a whole, so that a dry run says what the
+  // import would do and an all-or-nothing import is one commit.
+  const bool whole = flags.dry_run || flags.all_or_nothing;
+  if (flags.all_or_nothing && parsed->rows.size() > kMaxBulkItems) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--all-or-nothing: the file has ", parsed->rows.size(),
+                     " rows; one commit takes at most ", kMaxBulkItems));
+  }
+  if (flags.all_or_nothing && !outcome.errors.empty()) {
+    // A row the CLI could not even read fails the whole file.
+    outcome.rolled_back = true;
+    ReportErrors(session, outcome.errors);
+    return Summarise(session, flags, outcome);
+  }
+  if (flags.dry_run && parsed->rows.size() > kMaxBulkItems) {
+    session.err() << "note: rows are checked " << kMaxBulkItems
+                  << " at a time; a row repeating one in an earlier part of "
+                     "the file shows as new.\n";
   }
   absl::StatusOr<const Connection*> connection = session.Connect();
   if (!connection.ok()) return connection.status();
   std::vector<v1::RecordExchangeItem> items;
   for (const Row& row : parsed->rows) items.push_back(row.item);
   absl::StatusOr<std::vector<v1::RecordExchangeResult>> results =
-      RecordInBatches(**connection, flags.timebank_id, items);
+      RecordInBatches(**connection, flags.timebank_id, items,
+                      {.batch_size = whole ? kMaxBulkItems : kBulkBatchSize,
+                       .all_or_nothing = flags.all_or_nothing,
+                       .validate_only = flags.dry_run});
   if (!results.ok()) {
-    session.err() << "The import stopped part-way; run it again: rows already "
-                     "recorded are recognised by their request ids.\n";
+    if (!flags.dry_run) {
+      session.err() << "The import stopped part-way; run it again: rows "
+                       "already recorded are recognised by their request "
+                       "ids.\n";
+    }
     return results.status();
   }
-  size_t recorded = 0;
-  std::vector<RowAlreadyRecorded> already;
   for (size_t i = 0; i < results->size(); ++i) {
     const v1::RecordExchangeResult& result = (*results)[i];
     absl::Status status = ItemStatus(result);
     if (status.ok() && result.already_recorded()) {
-      already.push_back(
+      outcome.already.push_back(
           {.line = parsed->rows[i].line, .seq = result.exchange().seq()});
       continue;
     }
     if (status.ok()) {
-      ++recorded;
+      ++outcome.recorded;
       continue;
     }
-    errors.push_back({.line = parsed->rows[i].line,
-                      .request_id = parsed->rows[i].item.request_id(),
-                      .status = status});
+    // Rows held back only because another failed are not errors of theirs.
+    if (flags.all_or_nothing && status.code() == absl::StatusCode::kAborted) {
+      continue;
+    }
+    outcome.errors.push_back({.line = parsed->rows[i].line,
+                              .request_id = parsed->rows[i].item.request_id(),
+                              .status = status});
   }
+  outcome.rolled_back = flags.all_or_nothing && !outcome.errors.empty();
   std::sort(
-      errors.begin(), errors.end(),
+      outcome.errors.begin(), outcome.errors.end(),
       [](const RowError& a, const RowError& b) { return a.line < b.line; });
-  ReportAlreadyRecorded(session, already);
-  ReportErrors(session, errors);
-  return Summarise(session, flags, rows, recorded, parsed->skipped, errors,
-                   already);
+  if (!flags.dry_run) ReportAlreadyRecorded(session, outcome.already);
+  ReportErrors(session, outcome.errors);
+  return Summarise(session, flags, outcome);
 }
 
 }  // namespace
 
 absl::StatusOr<std::vector<v1::RecordExchangeResult>> RecordInBatches(
     const Connection& connection, const std::string& timebank_id,
-    const std::vector<v1::RecordExchangeItem>& items) {
+    const std::vector<v1::RecordExchangeItem>& items, BulkSend send) {
   std::vector<v1::RecordExchangeResult> results;
-  for (size_t start = 0; start < items.size(); start += kBulkBatchSize) {
+  for (size_t start = 0; start < items.size(); start += send.batch_size) {
     v1::RecordExchangesRequest request;
     request.set_timebank_id(timebank_id);
-    const size_t end = std::min(items.size(), start + kBulkBatchSize);
+    request.set_all_or_nothing(send.all_or_nothing);
+    request.set_validate_only(send.validate_only);
+    const size_t end = std::min(items.size(), start + send.batch_size);
     for (size_t i = start; i < end; ++i) *request.add_items() = items[i];
     absl::StatusOr<v1::RecordExchangesResponse> reply = CallLedger(
         connection, &v1::Ledger::StubInterface::RecordExchanges, request);
@@ -364,12 +414,16 @@ void AddImportCommand(CLI::App& exchange, CommandRegistry& registry) {
       "import",
       "Record many exchanges from a CSV file with columns giver,receiver,hours,"
       "category[,date,description,request_id]");
-  AddTimebankOption(command, &flags->timebank_id);
+  registry.AddTimebankOption(command, &flags->timebank_id);
   command->add_option("file", flags->file, "CSV file with a header row")
       ->required()
       ->check(CLI::ExistingFile);
   command->add_flag("--dry-run", flags->dry_run,
-                    "Check the file without recording");
+                    "Ask the server to check every row against every rule, "
+                    "and say what the import would do, recording nothing");
+  command->add_flag("--all-or-nothing", flags->all_or_nothing,
+                    "Record the whole file in one commit, or nothing if any "
+                    "row fails (at most 10000 rows)");
   registry.Bind(command, [flags](Session& s) { return RunImport(s, *flags); });
 }
 

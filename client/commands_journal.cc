@@ -274,7 +274,7 @@ void AddJournalCommands(CLI::App& app, CommandRegistry& registry) {
   auto watch = std::make_shared<WatchFlags>();
   CLI::App* watch_command = group->add_subcommand(
       "watch", "Print journal entries as they are committed; Ctrl-C stops");
-  AddTimebankOption(watch_command, &watch->timebank_id);
+  registry.AddTimebankOption(watch_command, &watch->timebank_id);
   watch_command->add_option("--from-seq", watch->from_seq,
                             "First seq to print (default: from the beginning)");
   registry.Bind(watch_command,
@@ -283,7 +283,7 @@ void AddJournalCommands(CLI::App& app, CommandRegistry& registry) {
   auto verify = std::make_shared<std::string>();
   CLI::App* verify_command = group->add_subcommand(
       "verify", "Recompute the hash chain and every balance from the journal");
-  AddTimebankOption(verify_command, verify.get());
+  registry.AddTimebankOption(verify_command, verify.get());
   registry.Bind(verify_command,
                 [verify](Session& s) { return RunVerify(s, *verify); });
   AddArchiveCommands(*group, registry);

@@ -173,7 +173,7 @@ void AddReflectionCommands(CLI::App& app, CommandRegistry& registry) {
   CLI::App* command = app.add_subcommand(
       "reflect",
       "Record someone's own view of a principle: stage 1-4 and evidence");
-  AddTimebankOption(command, &reflect->timebank_id);
+  registry.AddTimebankOption(command, &reflect->timebank_id);
   command
       ->add_option("--principle", reflect->principle,
                    "people-as-assets, valuing-work, reciprocity or "
@@ -207,7 +207,7 @@ void AddReflectionCommands(CLI::App& app, CommandRegistry& registry) {
   auto list = std::make_shared<ReflectionsFlags>();
   CLI::App* list_command =
       app.add_subcommand("reflections", "List the reflections people made");
-  AddTimebankOption(list_command, &list->timebank_id);
+  registry.AddTimebankOption(list_command, &list->timebank_id);
   list_command->add_option("--principle", list->principle,
                            "Only this principle");
   list_command->add_option("--perspective", list->perspective,
@@ -414,7 +414,7 @@ void AddActionAdd(CLI::App* group, CommandRegistry& registry) {
   auto flags = std::make_shared<ActionAddFlags>();
   CLI::App* command = group->add_subcommand(
       "add", "Add a step: who will do what, how, by when");
-  AddTimebankOption(command, &flags->timebank_id);
+  registry.AddTimebankOption(command, &flags->timebank_id);
   command->add_option("--principle", flags->principle,
                       "The principle it works on (default: overall plan)");
   command->add_option("--who", flags->who, "Who will do it")->required();
@@ -433,7 +433,7 @@ void AddActionList(CLI::App* group, CommandRegistry& registry) {
   auto flags = std::make_shared<ActionListFlags>();
   CLI::App* command =
       group->add_subcommand("list", "List the action plan, by due date");
-  AddTimebankOption(command, &flags->timebank_id);
+  registry.AddTimebankOption(command, &flags->timebank_id);
   command->add_option("--principle", flags->principle,
                       "Only this principle, or overall");
   command->add_option("--status", flags->statuses,
@@ -447,9 +447,8 @@ void AddActionUpdate(CLI::App* group, CommandRegistry& registry) {
   auto flags = std::make_shared<ActionUpdateFlags>();
   CLI::App* command = group->add_subcommand(
       "update", "Change an action: its status, a progress note, who, what...");
-  AddTimebankOption(command, &flags->timebank_id);
-  command->add_option("id,--id", flags->action_id, "The action's id")
-      ->required();
+  registry.AddTimebankOption(command, &flags->timebank_id);
+  AddArgumentOrFlag(command, "id", &flags->action_id, "The action's id");
   flags->status_option = command->add_option(
       "--status", flags->status, "planned, in-progress, done or dropped");
   flags->note_option = command->add_option(
@@ -611,7 +610,7 @@ void AddThresholdCommands(CLI::App& app, CommandRegistry& registry) {
   auto timebank_id = std::make_shared<std::string>();
   CLI::App* show = group->add_subcommand(
       "show", "Every metric's thresholds for stages 2, 3 and 4");
-  AddTimebankOption(show, timebank_id.get());
+  registry.AddTimebankOption(show, timebank_id.get());
   registry.Bind(show, [timebank_id](Session& s) {
     return RunThresholdsShow(s, *timebank_id);
   });
@@ -619,10 +618,9 @@ void AddThresholdCommands(CLI::App& app, CommandRegistry& registry) {
   auto flags = std::make_shared<ThresholdSetFlags>();
   CLI::App* set = group->add_subcommand(
       "set", "Set one metric's threshold for a stage, or restore its default");
-  AddTimebankOption(set, &flags->timebank_id);
-  set->add_option("metric,--metric", flags->metric,
-                  "Metric, e.g. reciprocity.gave_and_received_share")
-      ->required();
+  registry.AddTimebankOption(set, &flags->timebank_id);
+  AddArgumentOrFlag(set, "metric", &flags->metric,
+                    "Metric, e.g. reciprocity.gave_and_received_share");
   set->add_option("--stage", flags->stage, "Which threshold: stage 2, 3 or 4")
       ->required()
       ->check(CLI::Range(2, 4));

@@ -460,7 +460,7 @@ void AddReportCommands(CLI::App& app, CommandRegistry& registry) {
       "report",
       "Give-and-get figures per month, quarter or year; --html writes the "
       "council report");
-  AddTimebankOption(report_command, &report->timebank_id);
+  registry.AddTimebankOption(report_command, &report->timebank_id);
   AddRangeOptions(report_command, &report->from, &report->to);
   report_command
       ->add_option("--by", report->by, "Period length: month, quarter or year")
@@ -480,7 +480,7 @@ void AddReportCommands(CLI::App& app, CommandRegistry& registry) {
   CLI::App* assess_command = app.add_subcommand(
       "assess",
       "The four co-production principles: stage, RAG colour and evidence");
-  AddTimebankOption(assess_command, &assess->timebank_id);
+  registry.AddTimebankOption(assess_command, &assess->timebank_id);
   AddRangeOptions(assess_command, &assess->from, &assess->to);
   registry.Bind(assess_command,
                 [assess](Session& s) { return RunAssess(s, *assess); });

@@ -232,7 +232,7 @@ void AddShow(CLI::App* parent, CommandRegistry& registry) {
   auto id = std::make_shared<std::string>();
   CLI::App* command =
       parent->add_subcommand("show", "Show a timebank and its rules");
-  command->add_option("id,--id", *id, "Timebank id")->required();
+  AddArgumentOrFlag(command, "id", id.get(), "Timebank id");
   registry.Bind(command, [id](Session& s) { return RunShow(s, *id); });
 }
 
@@ -241,7 +241,7 @@ void AddSettings(CLI::App* parent, CommandRegistry& registry) {
   CLI::App* command = parent->add_subcommand(
       "settings",
       "Change a timebank's rules; rules not named stay as they are");
-  command->add_option("id,--id", flags->id, "Timebank id")->required();
+  AddArgumentOrFlag(command, "id", &flags->id, "Timebank id");
   AddSettingsFlags(command, &flags->settings);
   registry.Bind(command,
                 [flags](Session& s) { return RunSettings(s, *flags); });

@@ -12,24 +12,6 @@
 namespace timebank::client {
 namespace {
 
-// Reads a whole file of at most `max_bytes`. The error names the file only.
-absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
-                                          size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::string content;
-  content.resize(max_bytes + 1);
-  in.read(content.data(), static_cast<std::streamsize>(content.size()));
-  if (in.bad())
-    return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  content.resize(static_cast<size_t>(in.gcount()));
-  if (content.size() > max_bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
-  }
-  return content;
-}
-
 // A gRPC header value may hold only visible ASCII; a token with anything else
 // would be refused by the library deep inside a call.
 bool IsHeaderSafe(std::string_view token) {
@@ -72,6 +54,23 @@ std::optional<std::string> ProcessEnv(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr) return std::nullopt;
   return std::string(value);
+}
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
+                                          size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  std::string content;
+  content.resize(max_bytes + 1);
+  in.read(content.data(), static_cast<std::streamsize>(content.size()));
+  if (in.bad())
+    return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  content.resize(static_cast<size_t>(in.gcount()));
+  if (content.size() > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": larger than ", max_bytes, " bytes"));
+  }
+  return content;
 }
 
 ConnectionOptions ResolveOptions(ConnectionOptions flags,

@@ -65,6 +65,12 @@ using EnvLookup = std::function<std::optional<std::string>(const char* name)>;
 // Looks variables up in the process environment.
 std::optional<std::string> ProcessEnv(const char* name);
 
+// Reads a whole file of at most `max_bytes`. Errors name the file, never
+// its content: NOT_FOUND if it cannot be read, INVALID_ARGUMENT if it is
+// larger.
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
+                                          size_t max_bytes);
+
 // Fills what the flags left empty: the server from TIMEBANK_SERVER, else
 // kDefaultServer; the token file from TIMEBANK_TOKEN_FILE, else
 // kDefaultTokenFile when that file exists (otherwise it stays empty). Sets

@@ -17,6 +17,7 @@ build_packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libspdlog-dev libabsl-dev libssl-dev
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev prometheus-cpp-dev
+  libqrencode-dev
 )
 # Tests: GoogleTest and Google Benchmark; clang 14 with its sanitizer and
 # libFuzzer runtimes for the fuzz targets; chromium for the browser test;
@@ -29,7 +30,7 @@ test_packages=(
 )
 runtime_packages=(
   ca-certificates libgrpc++1.51 libprotobuf32 librocksdb7.8 libspdlog1.10
-  libcpp-httplib0.11 libssl3 libprometheus-cpp-core1.0
+  libcpp-httplib0.11 libssl3 libprometheus-cpp-core1.0 libqrencode4
 )
 
 mode=${1:-}

@@ -29,16 +29,26 @@ std::optional<Account> Books::FindAccount(const std::string& tb,
   return it->second;
 }
 
-std::vector<Account> Books::AccountsAfter(const std::string& tb,
-                                          const std::string& after,
-                                          size_t limit) const {
+std::optional<std::string> Books::DisplayNameOf(
+    const std::string& tb, const std::string& account) const {
+  std::shared_lock lock(mu_);
+  auto book = books_.find(tb);
+  if (book == books_.end()) return std::nullopt;
+  auto found = book->second.accounts.find(account);
+  if (found == book->second.accounts.end()) return std::nullopt;
+  return found->second.display_name;
+}
+
+std::vector<Account> Books::AccountsAfter(
+    const std::string& tb, const std::string& after, size_t limit,
+    const std::function<bool(const Account&)>& keep) const {
   std::shared_lock lock(mu_);
   std::vector<Account> out;
   auto book = books_.find(tb);
   if (book == books_.end()) return out;
   for (auto it = book->second.accounts.upper_bound(after);
        it != book->second.accounts.end() && out.size() < limit; ++it) {
-    out.push_back(it->second);
+    if (!keep || keep(it->second)) out.push_back(it->second);
   }
   return out;
 }

@@ -27,10 +27,13 @@ class Books {
   std::vector<Timebank> AllTimebanks() const;
   std::optional<Account> FindAccount(const std::string& tb,
                                      const std::string& account) const;
-  // Up to `limit` accounts with id > `after`, in id order.
-  std::vector<Account> AccountsAfter(const std::string& tb,
-                                     const std::string& after,
-                                     size_t limit) const;
+  std::optional<std::string> DisplayNameOf(const std::string& tb,
+                                           const std::string& account) const;
+  // Up to `limit` accounts with id > `after`, in id order; with `keep`,
+  // only those it keeps (it runs under the read lock, like VisitAccounts').
+  std::vector<Account> AccountsAfter(
+      const std::string& tb, const std::string& after, size_t limit,
+      const std::function<bool(const Account&)>& keep = {}) const;
   // Calls `visit` for every account of the timebank, in id order, under
   // the books' read lock (so `visit` must not call back into Books).
   void VisitAccounts(const std::string& tb,

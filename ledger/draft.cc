@@ -3,6 +3,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/perf_level.h>
 
+#include <utility>
+
 #include "ledger/books.h"
 #include "ledger/rocks_status.h"
 #include "ledger/status_macros.h"
@@ -36,6 +38,32 @@ std::optional<Account> Draft::FindAccount(const std::string& tb,
     return it->second;
   }
   return books_->FindAccount(tb, account);
+}
+
+void Draft::VisitAccounts(
+    const std::string& tb,
+    const std::function<void(const Account&)>& visit) const {
+  books_->VisitAccounts(tb, [&](const Account& committed) {
+    if (!accounts_.contains({tb, committed.id})) visit(committed);
+  });
+  for (auto it = accounts_.lower_bound({tb, ""});
+       it != accounts_.end() && it->first.first == tb; ++it) {
+    visit(it->second);
+  }
+}
+
+Draft::Mark Draft::MarkNow() const {
+  return Mark{.puts = puts_,
+              .timebanks = timebanks_,
+              .accounts = accounts_,
+              .entries = entries_.size()};
+}
+
+void Draft::RollBackTo(Mark mark) {
+  puts_ = std::move(mark.puts);
+  timebanks_ = std::move(mark.timebanks);
+  accounts_ = std::move(mark.accounts);
+  entries_.resize(mark.entries);
 }
 
 void Draft::PutTimebank(const Timebank& timebank) {

@@ -8,6 +8,7 @@
 #ifndef TIMEBANK_LEDGER_DRAFT_H_
 #define TIMEBANK_LEDGER_DRAFT_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,6 +38,10 @@ class Draft {
   std::optional<Timebank> FindTimebank(const std::string& tb) const;
   std::optional<Account> FindAccount(const std::string& tb,
                                      const std::string& account) const;
+  // Calls `visit` for every account of the timebank as this draft leaves
+  // it, in no particular order.
+  void VisitAccounts(const std::string& tb,
+                     const std::function<void(const Account&)>& visit) const;
   void PutTimebank(const Timebank& timebank);
   void PutAccount(const Account& account);
   // Whether the timebank refuses writes after a failed verification.
@@ -82,6 +87,17 @@ class Draft {
   void PutRaw(const std::string& key, std::string value) {
     puts_[key] = std::move(value);
   }
+
+  // What the draft holds at one moment, to return to when a command that
+  // applies whole or not at all fails part-way. Costs a copy of the draft.
+  struct Mark {
+    std::map<std::string, std::string> puts;
+    std::map<std::string, Timebank> timebanks;
+    std::map<std::pair<std::string, std::string>, Account> accounts;
+    size_t entries = 0;
+  };
+  Mark MarkNow() const;
+  void RollBackTo(Mark mark);
 
   // What the commit writes and publishes.
   const std::map<std::string, std::string>& puts() const { return puts_; }

@@ -5,13 +5,17 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/books.h"
 #include "ledger/civil_date.h"
@@ -185,8 +189,14 @@ absl::StatusOr<Account> Ledger::GetAccount(
   return *account;
 }
 
+std::optional<std::string> Ledger::DisplayNameOf(
+    const std::string& timebank_id, const std::string& account_id) const {
+  return impl_->books_.DisplayNameOf(timebank_id, account_id);
+}
+
 absl::StatusOr<PageOf<Account>> Ledger::ListAccounts(
-    const std::string& timebank_id, const Page& page) const {
+    const std::string& timebank_id, const Page& page,
+    const std::string& query) const {
   if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
     return t.status();
   }
@@ -198,9 +208,18 @@ absl::StatusOr<PageOf<Account>> Ledger::ListAccounts(
       return s;
     }
   }
+  RETURN_IF_ERROR(
+      CheckText("query", query, kAccountQueryMaxLength, TextRule::kOptional));
+  const std::string folded = absl::AsciiStrToLower(query);
+  auto matches = [&](const Account& account) {
+    return absl::StrContains(absl::AsciiStrToLower(account.id), folded) ||
+           absl::StrContains(absl::AsciiStrToLower(account.display_name),
+                             folded);
+  };
   PageOf<Account> out;
-  out.items = impl_->books_.AccountsAfter(timebank_id, page.page_token,
-                                          static_cast<size_t>(*page_size) + 1);
+  out.items = impl_->books_.AccountsAfter(
+      timebank_id, page.page_token, static_cast<size_t>(*page_size) + 1,
+      query.empty() ? std::function<bool(const Account&)>() : matches);
   if (static_cast<int>(out.items.size()) > *page_size) {
     out.items.pop_back();
     out.next_page_token = out.items.back().id;
@@ -233,7 +252,7 @@ absl::StatusOr<Exchange> Ledger::RecordExchange(
 
 absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> Ledger::RecordExchanges(
     const std::string& timebank_id, const Actor& actor,
-    const std::vector<RecordExchangeInput>& inputs) {
+    const std::vector<RecordExchangeInput>& inputs, BulkOptions options) {
   using Results = std::vector<absl::StatusOr<Exchange>>;
   if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(timebank_id); !t.ok()) {
     return t.status();
@@ -244,14 +263,45 @@ absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> Ledger::RecordExchanges(
         "items",
         absl::StrCat("at most ", impl_->options_.max_bulk_items, " per call"));
   }
+  // Applies every item; all or nothing, returns whether all passed.
+  auto apply_all = [&](Draft& draft, Results* results) {
+    results->reserve(inputs.size());
+    for (const RecordExchangeInput& input : inputs) {
+      results->push_back(ApplyRecord(draft, timebank_id, actor, input));
+    }
+    if (!options.all_or_nothing) return true;
+    auto failed = std::find_if(results->begin(), results->end(),
+                               [](const auto& r) { return !r.ok(); });
+    if (failed == results->end()) return true;
+    const size_t index = static_cast<size_t>(failed - results->begin());
+    const absl::Status aborted = absl::AbortedError(absl::StrCat(
+        "not recorded: item ", index, " (request_id '",
+        inputs[index].request_id, "') failed and the call was all or nothing"));
+    for (absl::StatusOr<Exchange>& result : *results) {
+      // An item an earlier call recorded stays recorded.
+      if (result.ok() && !result->replayed) result = aborted;
+    }
+    return false;
+  };
+  if (options.validate_only) {
+    // A draft of its own over what is committed, never written.
+    Draft draft = impl_->Reader();
+    RETURN_IF_ERROR(CheckWritesAllowed(draft, timebank_id));
+    Results results;
+    apply_all(draft, &results);
+    return results;
+  }
   return impl_->Run<Results>(
       timebank_id,
       [&](Draft& draft) -> absl::StatusOr<Results> {
         Results results;
-        results.reserve(inputs.size());
-        for (const RecordExchangeInput& input : inputs) {
-          results.push_back(ApplyRecord(draft, timebank_id, actor, input));
+        if (!options.all_or_nothing) {
+          apply_all(draft, &results);
+          return results;
         }
+        Draft::Mark before = draft.MarkNow();
+        // Other commands of this group commit keep what they wrote.
+        if (!apply_all(draft, &results)) draft.RollBackTo(std::move(before));
         return results;
       },
       inputs.size());
@@ -294,13 +344,21 @@ absl::StatusOr<Exchange> Ledger::GetExchange(const std::string& timebank_id,
   }
   if (seq == 0) return FieldInvalid("seq", "must be 1 or more");
   Draft committed = impl_->Reader();
+  absl::StatusOr<std::optional<JournalEntry>> entry =
+      committed.FindEntry(timebank_id, seq);
+  if (!entry.ok()) return entry.status();
+  if (!entry->has_value()) {
+    return FieldNotFound("seq", "no exchange or journal entry with this seq");
+  }
+  // The seq of a confirm, reject or reversal finds the exchange it acted on.
+  const Seq record_seq =
+      (*entry)->kind == EntryKind::kRecord ? seq : (*entry)->target_seq;
   absl::StatusOr<std::optional<Exchange>> exchange =
-      committed.FindExchange(timebank_id, seq);
+      committed.FindExchange(timebank_id, record_seq);
   if (!exchange.ok()) return exchange.status();
   if (!exchange->has_value()) {
-    return FieldNotFound("seq",
-                         "no exchange with this seq (it may be a "
-                         "confirm, reject or reversal entry)");
+    return absl::DataLossError(
+        absl::StrCat("seq: entry ", seq, " acts on no recorded exchange"));
   }
   const JournalEntry& record = (*exchange)->record;
   if (reader.kind == Actor::Kind::kMember &&
@@ -308,6 +366,17 @@ absl::StatusOr<Exchange> Ledger::GetExchange(const std::string& timebank_id,
       record.receiver_id != reader.account_id) {
     return absl::PermissionDeniedError(
         "seq: a MEMBER token sees only exchanges it took part in");
+  }
+  if (const Seq closed = (*exchange)->closed_by_seq; closed != 0) {
+    absl::StatusOr<std::optional<JournalEntry>> closing =
+        closed == seq ? *std::move(entry)
+                      : committed.FindEntry(timebank_id, closed);
+    if (!closing.ok()) return closing.status();
+    if (closing->has_value()) {
+      (*exchange)->closed_at_us = (*closing)->recorded_at_us;
+      (*exchange)->closed_by = (*closing)->recorded_by;
+      (*exchange)->close_note = (*closing)->note;
+    }
   }
   return **exchange;
 }

@@ -185,8 +185,15 @@ class Ledger {
                                       const OpenAccountInput& input);
   absl::StatusOr<Account> GetAccount(const std::string& timebank_id,
                                      const std::string& account_id) const;
-  absl::StatusOr<PageOf<Account>> ListAccounts(const std::string& timebank_id,
-                                               const Page& page) const;
+  // The name people know an account by, from memory; nullopt for an
+  // account (or timebank) that does not exist.
+  std::optional<std::string> DisplayNameOf(const std::string& timebank_id,
+                                           const std::string& account_id) const;
+  // Accounts in id order; with a `query`, only those whose id or display
+  // name contains it, ignoring ASCII case.
+  absl::StatusOr<PageOf<Account>> ListAccounts(
+      const std::string& timebank_id, const Page& page,
+      const std::string& query = "") const;
   absl::StatusOr<Account> UpdateAccount(const std::string& timebank_id,
                                         const UpdateAccountInput& input);
   // Replaces display name, skills and external reference with placeholders.
@@ -202,7 +209,7 @@ class Ledger {
   // One result per input, in order; all go through the same group commit.
   absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> RecordExchanges(
       const std::string& timebank_id, const Actor& actor,
-      const std::vector<RecordExchangeInput>& inputs);
+      const std::vector<RecordExchangeInput>& inputs, BulkOptions options = {});
   absl::StatusOr<Exchange> ConfirmExchange(const std::string& timebank_id,
                                            const Actor& actor, Seq seq,
                                            const std::string& request_id);
@@ -214,9 +221,11 @@ class Ledger {
                                            const Actor& actor, Seq seq,
                                            const std::string& request_id,
                                            const std::string& reason);
-  // The exchange recorded at `seq` as `reader` may see it: a member sees
+  // The exchange recorded at `seq`, or the one the confirm, reject or
+  // reversal entry at `seq` acted on, as `reader` may see it: a member sees
   // only exchanges they took part in (kPermissionDenied naming seq for any
-  // other), a coordinator every exchange.
+  // other), a coordinator every exchange. A closed exchange carries when, by
+  // whom and why it was closed.
   absl::StatusOr<Exchange> GetExchange(const std::string& timebank_id,
                                        const Actor& reader, Seq seq) const;
   absl::StatusOr<PageOf<Exchange>> ListExchanges(const std::string& timebank_id,

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cassert>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
+#include "ledger/status_macros.h"
 #include "ledger/validation.h"
 
 namespace timebank::ledger {
@@ -265,11 +267,16 @@ absl::Status CheckRecordShape(const RecordExchangeInput& input) {
 absl::Status CheckRecordAgainstNow(const Timebank& timebank,
                                    const RecordExchangeInput& input,
                                    int64_t now_us) {
-  if (input.minutes > timebank.settings.max_exchange_minutes) {
-    return FieldInvalid(
-        "minutes",
-        absl::StrCat("must be at most ", timebank.settings.max_exchange_minutes,
-                     " (this timebank's largest exchange)"));
+  if (const int64_t max = timebank.settings.max_exchange_minutes;
+      input.minutes > max) {
+    // People think of exchanges in hours: say the limit in hours first.
+    const std::string hours =
+        max % 60 == 0 ? absl::StrCat(max / 60, " h")
+                      : absl::StrCat(max / 60, " h ", max % 60, " m");
+    return FieldInvalid("minutes",
+                        absl::StrCat("must be at most ", hours, " (", max,
+                                     " minutes), this timebank's largest "
+                                     "exchange"));
   }
   // A day of slack for members ahead of UTC.
   if (*ParseDate(input.occurred_on) > DayOfInstantUs(now_us) + 1) {
@@ -359,6 +366,65 @@ absl::StatusOr<Timebank> ApplyUpdateSettings(Draft& draft,
   return timebank;
 }
 
+namespace {
+
+// A name as people compare names: ASCII letters in lower case, runs of
+// white space as one space, none at the ends.
+std::string FoldedName(std::string_view name) {
+  std::string folded;
+  bool space = false;
+  for (const char c : name) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      space = !folded.empty();
+      continue;
+    }
+    if (space) folded += ' ';
+    space = false;
+    folded += absl::ascii_tolower(static_cast<unsigned char>(c));
+  }
+  return folded;
+}
+
+// Refuses what an import of people's names gets wrong: an id that differs
+// from an existing one only in case (`Mary` beside `mary`), and a second
+// account of a name that is already there (both "Mary O'Brien"), unless
+// `allow_duplicate_name`. `account_id` is the account being opened or
+// renamed, which never clashes with itself; `check_id` is false for a rename.
+absl::Status CheckNamesApart(const Draft& draft, const std::string& tb,
+                             const std::string& account_id, bool check_id,
+                             const std::string* display_name,
+                             bool allow_duplicate_name) {
+  const std::string folded_id = absl::AsciiStrToLower(account_id);
+  const std::string folded_name =
+      display_name == nullptr ? "" : FoldedName(*display_name);
+  std::optional<Account> id_clash, name_clash;
+  draft.VisitAccounts(tb, [&](const Account& other) {
+    if (other.id == account_id) return;
+    if (check_id && !id_clash && absl::AsciiStrToLower(other.id) == folded_id) {
+      id_clash = other;
+    }
+    if (display_name != nullptr && !allow_duplicate_name && !name_clash &&
+        !other.erased && FoldedName(other.display_name) == folded_name) {
+      name_clash = other;
+    }
+  });
+  if (id_clash) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "account_id: differs only in case from the existing account '",
+        id_clash->id, "' (", id_clash->display_name,
+        "); ids are told apart by case, people are not"));
+  }
+  if (name_clash) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "display_name: account '", name_clash->id, "' is already called '",
+        name_clash->display_name,
+        "'; set allow_duplicate_name if this is another person of that name"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<Account> ApplyOpenAccount(Draft& draft,
                                          const std::string& timebank_id,
                                          const OpenAccountInput& input) {
@@ -390,6 +456,9 @@ absl::StatusOr<Account> ApplyOpenAccount(Draft& draft,
     return absl::AlreadyExistsError(
         "account_id: an account with this id exists in the timebank");
   }
+  RETURN_IF_ERROR(CheckNamesApart(draft, timebank_id, input.account_id,
+                                  /*check_id=*/true, &input.display_name,
+                                  input.allow_duplicate_name));
   Account account{.timebank_id = timebank_id,
                   .id = input.account_id,
                   .kind = input.kind,
@@ -417,6 +486,11 @@ absl::StatusOr<Account> ApplyUpdateAccount(Draft& draft,
                         TextRule::kRequired))
              .ok()) {
       return s;
+    }
+    if (FoldedName(*input.display_name) != FoldedName(account->display_name)) {
+      RETURN_IF_ERROR(CheckNamesApart(draft, timebank_id, input.account_id,
+                                      /*check_id=*/false, &*input.display_name,
+                                      input.allow_duplicate_name));
     }
     account->display_name = *input.display_name;
   }

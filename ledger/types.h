@@ -127,6 +127,11 @@ struct Exchange {
   JournalEntry record;
   ExchangeStatus status = ExchangeStatus::kConfirmed;
   Seq closed_by_seq = 0;  // The confirm/reject/reverse entry, 0 if none.
+  // From that entry, when GetExchange read it: when, by whom and why (the
+  // reason of a reject or reversal). Not stored with the exchange.
+  int64_t closed_at_us = 0;
+  std::string closed_by;
+  std::string close_note;
   // Set on a result that answers a retry: the request id had already made
   // this exchange (or this close), and nothing new was written. Not stored.
   bool replayed = false;
@@ -189,6 +194,20 @@ struct OpenAccountInput {
   std::vector<std::string> skills;
   std::string external_ref;
   std::string joined_on;  // YYYY-MM-DD; empty means today (UTC).
+  // Open it although another account of the timebank has the same name.
+  bool allow_duplicate_name = false;
+};
+
+// How a bulk record treats its items. By default each item stands on its
+// own: those that pass are recorded.
+struct BulkOptions {
+  // All in one commit or none: if any item fails, nothing is recorded and
+  // every other new item fails with kAborted naming the first failure.
+  bool all_or_nothing = false;
+  // Every rule applied, nothing written: each result is what the call would
+  // return now (the seqs it would take, items already recorded, the errors),
+  // so a dry run of an import says exactly what it would do.
+  bool validate_only = false;
 };
 
 // Fields left empty are unchanged.
@@ -198,6 +217,8 @@ struct UpdateAccountInput {
   std::optional<std::vector<std::string>> skills;
   std::optional<std::string> external_ref;
   std::optional<AccountStatus> status;
+  // Give it a name that another account of the timebank already has.
+  bool allow_duplicate_name = false;
 };
 
 // Aggregates kept by the writer for reports.

@@ -22,6 +22,8 @@ inline constexpr size_t kNameMaxLength = 200;
 inline constexpr size_t kCategoryMaxLength = 64;
 inline constexpr size_t kDescriptionMaxLength = 1000;
 inline constexpr size_t kExternalRefMaxLength = 200;
+// A search of accounts by id or name.
+inline constexpr size_t kAccountQueryMaxLength = 200;
 inline constexpr size_t kSkillsMax = 32;
 inline constexpr size_t kActorNameMaxLength = 128;
 inline constexpr size_t kEvidenceMaxLength = 4000;

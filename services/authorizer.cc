@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace timebank::services {
@@ -101,17 +100,16 @@ absl::StatusOr<Principal> Authorizer::Authorize(
     return absl::PermissionDeniedError(
         "account_id: a MEMBER token sees only its own account");
   }
+  // What is written is recorded by the token's name ("anne-coordinator"),
+  // which people chose and recognise; no two live tokens share one.
   Principal principal{.token = *token};
   if (token->role == ledger::Role::kMember) {
-    principal.actor = ledger::Actor::Member(
-        absl::StrCat("member:", token->account_id), token->account_id);
+    principal.actor = ledger::Actor::Member(token->name, token->account_id);
   } else if (token->role == ledger::Role::kAuditor) {
-    principal.actor =
-        ledger::Actor::Auditor(absl::StrCat("auditor:", token->id), token->id);
+    principal.actor = ledger::Actor::Auditor(token->name, token->id);
   } else {
     // Coordinators and administrators share the staff request scope.
-    principal.actor = ledger::Actor::Coordinator(
-        absl::StrCat(absl::AsciiStrToLower(role), ":", token->id));
+    principal.actor = ledger::Actor::Coordinator(token->name);
   }
   return principal;
 }

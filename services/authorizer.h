@@ -108,7 +108,7 @@ inline constexpr auto kPolicy = std::to_array<MethodPolicy>({
     {TIMEBANK_RPC(Ledger, GetAccount), true, true, true, false, kOwnAccount},
     {TIMEBANK_RPC(Ledger, UpdateAccount), true, true, false, false, kTimebank},
     {TIMEBANK_RPC(Ledger, EraseAccount), true, true, false, false, kTimebank},
-    {TIMEBANK_RPC(Ledger, ListAccounts), true, true, false, false, kTimebank},
+    {TIMEBANK_RPC(Ledger, ListAccounts), true, true, true, false, kTimebank},
     {TIMEBANK_RPC(Ledger, RecordExchange), true, true, true, false, kTimebank},
     {TIMEBANK_RPC(Ledger, RecordExchanges), true, true, false, false, kTimebank},
     {TIMEBANK_RPC(Ledger, ConfirmExchange), true, true, true, false, kTimebank},

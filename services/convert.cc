@@ -82,6 +82,9 @@ void ToProto(const ledger::Exchange& exchange, v1::Exchange* out) {
   out->set_request_id(r.request_id);
   out->set_closed_by_seq(exchange.closed_by_seq);
   out->set_logged_by_account_id(r.recorder_account);
+  out->set_closed_at_unix_us(exchange.closed_at_us);
+  out->set_closed_by(exchange.closed_by);
+  out->set_close_reason(exchange.close_note);
 }
 
 void ToProto(const ledger::JournalEntry& e, v1::JournalEntry* out) {
@@ -122,12 +125,15 @@ ledger::OpenAccountInput ToInput(const v1::OpenAccountRequest& request) {
           .display_name = request.display_name(),
           .skills = {request.skills().begin(), request.skills().end()},
           .external_ref = request.external_ref(),
-          .joined_on = request.joined_on()};
+          .joined_on = request.joined_on(),
+          .allow_duplicate_name = request.allow_duplicate_name()};
 }
 
 absl::StatusOr<ledger::UpdateAccountInput> ToInput(
     const v1::UpdateAccountRequest& request) {
-  ledger::UpdateAccountInput input{.account_id = request.account_id()};
+  ledger::UpdateAccountInput input{
+      .account_id = request.account_id(),
+      .allow_duplicate_name = request.allow_duplicate_name()};
   if (request.has_display_name()) input.display_name = request.display_name();
   if (request.has_external_ref()) input.external_ref = request.external_ref();
   if (request.has_status()) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string>
 
 #include "ledger/status_macros.h"
 #include "ledger/validation.h"
@@ -10,6 +12,27 @@
 #include "services/serve.h"
 
 namespace timebank::services {
+
+namespace {
+
+// An exchange as a reply carries it: with its parties' display names, so
+// that a member page or CLI can say "Gave 1 h to Brenda K." without a call
+// per person. (Bulk results stay lean and carry none.)
+void ToProtoWithNames(const ledger::Ledger& ledger,
+                      const ledger::Exchange& exchange, v1::Exchange* out) {
+  ToProto(exchange, out);
+  const std::string& tb = exchange.record.timebank_id;
+  if (std::optional<std::string> name =
+          ledger.DisplayNameOf(tb, exchange.record.giver_id)) {
+    out->set_giver_name(*std::move(name));
+  }
+  if (std::optional<std::string> name =
+          ledger.DisplayNameOf(tb, exchange.record.receiver_id)) {
+    out->set_receiver_name(*std::move(name));
+  }
+}
+
+}  // namespace
 namespace {
 
 constexpr int kJournalPage = 256;
@@ -155,17 +178,26 @@ grpc::Status LedgerService::ListAccounts(grpc::ServerContext* context,
                                          const v1::ListAccountsRequest* request,
                                          v1::ListAccountsResponse* reply) {
   return Serve([&]() -> absl::Status {
-    RETURN_IF_ERROR(
-        authorizer_
-            ->Authorize(*context, "Ledger.ListAccounts", request->timebank_id())
-            .status());
+    ASSIGN_OR_RETURN(const Principal principal,
+                     authorizer_->Authorize(*context, "Ledger.ListAccounts",
+                                            request->timebank_id()));
     ASSIGN_OR_RETURN(
         ledger::PageOf<ledger::Account> page,
         ledger_->ListAccounts(request->timebank_id(),
                               {.page_size = request->page_size(),
-                               .page_token = request->page_token()}));
+                               .page_token = request->page_token()},
+                              request->query()));
     for (const ledger::Account& account : page.items) {
-      ToProto(account, reply->add_accounts());
+      v1::Account* out = reply->add_accounts();
+      if (principal.is_member()) {
+        // Members find each other by name; nothing else about another
+        // account (balance, skills, status, references) is theirs to see.
+        out->set_timebank_id(account.timebank_id);
+        out->set_account_id(account.id);
+        out->set_display_name(account.display_name);
+        continue;
+      }
+      ToProto(account, out);
     }
     reply->set_next_page_token(page.next_page_token);
     return absl::OkStatus();
@@ -182,7 +214,7 @@ grpc::Status LedgerService::RecordExchange(
     ASSIGN_OR_RETURN(ledger::Exchange exchange,
                      ledger_->RecordExchange(request->timebank_id(),
                                              caller.actor, ToInput(*request)));
-    ToProto(exchange, reply);
+    ToProtoWithNames(*ledger_, exchange, reply);
     return absl::OkStatus();
   });
 }
@@ -201,7 +233,9 @@ grpc::Status LedgerService::RecordExchanges(
     }
     ASSIGN_OR_RETURN(
         auto results,
-        ledger_->RecordExchanges(request->timebank_id(), caller.actor, inputs));
+        ledger_->RecordExchanges(request->timebank_id(), caller.actor, inputs,
+                                 {.all_or_nothing = request->all_or_nothing(),
+                                  .validate_only = request->validate_only()}));
     for (size_t i = 0; i < results.size(); ++i) {
       v1::RecordExchangeResult* result = reply->add_results();
       result->set_request_id(inputs[i].request_id);
@@ -229,7 +263,7 @@ grpc::Status LedgerService::ConfirmExchange(
         ledger::Exchange exchange,
         ledger_->ConfirmExchange(request->timebank_id(), caller.actor,
                                  request->seq(), request->request_id()));
-    ToProto(exchange, reply);
+    ToProtoWithNames(*ledger_, exchange, reply);
     return absl::OkStatus();
   });
 }
@@ -245,7 +279,7 @@ grpc::Status LedgerService::RejectExchange(
                      ledger_->RejectExchange(
                          request->timebank_id(), caller.actor, request->seq(),
                          request->request_id(), request->reason()));
-    ToProto(exchange, reply);
+    ToProtoWithNames(*ledger_, exchange, reply);
     return absl::OkStatus();
   });
 }
@@ -261,7 +295,7 @@ grpc::Status LedgerService::ReverseExchange(
                      ledger_->ReverseExchange(
                          request->timebank_id(), caller.actor, request->seq(),
                          request->request_id(), request->reason()));
-    ToProto(exchange, reply);
+    ToProtoWithNames(*ledger_, exchange, reply);
     return absl::OkStatus();
   });
 }
@@ -276,7 +310,7 @@ grpc::Status LedgerService::GetExchange(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(ledger::Exchange exchange,
                      ledger_->GetExchange(request->timebank_id(), caller.actor,
                                           request->seq()));
-    ToProto(exchange, reply);
+    ToProtoWithNames(*ledger_, exchange, reply);
     return absl::OkStatus();
   });
 }
@@ -299,7 +333,7 @@ grpc::Status LedgerService::ListExchanges(
                                {.page_size = request->page_size(),
                                 .page_token = request->page_token()}));
     for (const ledger::Exchange& exchange : page.items) {
-      ToProto(exchange, reply->add_exchanges());
+      ToProtoWithNames(*ledger_, exchange, reply->add_exchanges());
     }
     reply->set_next_page_token(page.next_page_token);
     return absl::OkStatus();

@@ -8,6 +8,8 @@
 #include <map>
 #include <string>
 
+#include "client/settings.h"
+
 namespace timebank::client {
 namespace {
 
@@ -141,6 +143,72 @@ TEST_F(ConnectionTest, CallsToNoServerFailAsUnavailable) {
                    .GetTimebank(context.get(),
                                 timebank::v1::GetTimebankRequest(), &reply));
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(ConnectionTest, TheSettingsFileFillsWhatTheEnvironmentLeavesOut) {
+  const std::string path = WriteFile("config",
+                                     "# for the Riverside coordinators\n"
+                                     "server = file:3\n"
+                                     "\n"
+                                     "  timebank =  riverside \n"
+                                     "token-file = riverside.token\n"
+                                     "page-url = https://tb.example.org/\n");
+  absl::StatusOr<Settings> settings =
+      Settings::Load(FakeEnv({{kConfigEnv, path}, {kServerEnv, "env:2"}}));
+  ASSERT_TRUE(settings.ok()) << settings.status();
+  EXPECT_EQ(settings->Get(kServerEnv), "env:2");
+  EXPECT_EQ(settings->SourceOf(kServerEnv), "$TIMEBANK_SERVER");
+  EXPECT_EQ(settings->Get(kTimebankEnv), "riverside");
+  EXPECT_EQ(settings->SourceOf(kTimebankEnv), path);
+  EXPECT_EQ(settings->Get(kPageUrlEnv), "https://tb.example.org/");
+  // A relative token file is beside the settings file, wherever the CLI runs.
+  EXPECT_EQ(settings->Get(kTokenFileEnv), (dir_ / "riverside.token").string());
+  ConnectionOptions resolved = ResolveOptions({}, settings->AsLookup());
+  EXPECT_EQ(resolved.server, "env:2");
+  EXPECT_EQ(resolved.token_file, (dir_ / "riverside.token").string());
+}
+
+TEST_F(ConnectionTest, TheSettingsFileIsFoundUnderTheConfigFolders) {
+  std::filesystem::create_directories(dir_ / "xdg/timebank");
+  WriteFile("xdg/timebank/config", "timebank = from-xdg\n");
+  std::filesystem::create_directories(dir_ / "home/.config/timebank");
+  WriteFile("home/.config/timebank/config", "timebank = from-home\n");
+  const std::string xdg = (dir_ / "xdg").string();
+  const std::string home = (dir_ / "home").string();
+  absl::StatusOr<Settings> by_xdg =
+      Settings::Load(FakeEnv({{"XDG_CONFIG_HOME", xdg}, {"HOME", home}}));
+  ASSERT_TRUE(by_xdg.ok()) << by_xdg.status();
+  EXPECT_EQ(by_xdg->Get(kTimebankEnv), "from-xdg");
+  absl::StatusOr<Settings> by_home = Settings::Load(FakeEnv({{"HOME", home}}));
+  ASSERT_TRUE(by_home.ok()) << by_home.status();
+  EXPECT_EQ(by_home->Get(kTimebankEnv), "from-home");
+  // No file where it would be looked for is no settings, not an error.
+  absl::StatusOr<Settings> none =
+      Settings::Load(FakeEnv({{"HOME", (dir_ / "nowhere").string()}}));
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->Get(kTimebankEnv), std::nullopt);
+}
+
+TEST_F(ConnectionTest, SettingsFileMistakesNameTheFileAndLine) {
+  const std::string unknown =
+      WriteFile("unknown", "server = a:1\ntimbank = x\n");
+  absl::StatusOr<Settings> settings =
+      Settings::Load(FakeEnv({{kConfigEnv, unknown}}));
+  ASSERT_EQ(settings.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(settings.status().message().find(unknown + " line 2"),
+            std::string_view::npos)
+      << settings.status();
+  EXPECT_NE(settings.status().message().find("'timbank'"),
+            std::string_view::npos)
+      << settings.status();
+  const std::string no_equals = WriteFile("no_equals", "riverside\n");
+  EXPECT_EQ(Settings::Load(FakeEnv({{kConfigEnv, no_equals}})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // A file named on purpose must be there.
+  EXPECT_EQ(Settings::Load(FakeEnv({{kConfigEnv, (dir_ / "missing").string()}}))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(FromGrpc, KeepsCodeAndMessage) {

@@ -464,7 +464,14 @@ TEST_F(HttpGatewayTest, RoleAndScopeChecksAre403NamingTheField) {
   HttpReply r = kathy.Get(base + "/accounts/vera/balance");
   EXPECT_EQ(r.status, 403) << r;
   EXPECT_EQ(r.Field(), "account_id");
-  r = kathy.Get(base + "/accounts");
+  // A member lists the accounts of their timebank by name, and nothing
+  // else about them.
+  r = kathy.Get(base + "/accounts?query=vera");
+  EXPECT_EQ(r.status, 200) << r;
+  ASSERT_EQ(r.data["accounts"].size(), 1u) << r;
+  EXPECT_EQ(r.data["accounts"][0]["account_id"], "vera") << r;
+  EXPECT_EQ(r.body.find("balance"), std::string::npos) << r;
+  r = kathy.Get(base + "/balances");
   EXPECT_EQ(r.status, 403) << r;
   EXPECT_EQ(r.Field(), "authorization");
   r = kathy.Post(base + "/exchanges", ExchangeBody("s-1", "olga", "vera", 10));

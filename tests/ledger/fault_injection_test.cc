@@ -656,7 +656,8 @@ TEST(LedgerPowerLoss, AcknowledgedExchangesSurviveRepeatedPowerLoss) {
       ASSERT_OK(ledger->CreateTimebank(tb, "Power", {}));
       for (uint32_t i = 0; i < kPowerAccounts; ++i) {
         ASSERT_OK(ledger->OpenAccount(
-            tb, {.account_id = PowerAccount(i), .display_name = "Member"}));
+            tb, {.account_id = PowerAccount(i),
+                 .display_name = "Member " + PowerAccount(i)}));
       }
     }
     ledger->Close();

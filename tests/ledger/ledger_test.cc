@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
 #include "ledger/codec.h"
 #include "tests/ledger/database_edit.h"
@@ -28,6 +29,7 @@ using ledger::AccountKind;
 using ledger::AccountMonthTotals;
 using ledger::AccountStatus;
 using ledger::AccountTotals;
+using ledger::Actor;
 using ledger::EntryKind;
 using ledger::Exchange;
 using ledger::ExchangeFilter;
@@ -472,6 +474,74 @@ TEST(Ledger, ListAccountsPagesInIdOrderWithoutGapsOrRepeats) {
       StatusCode::kInvalidArgument, "page_token:");
 }
 
+// One import made `Mary`, `mary` and `mary-obrien`, all "Mary O'Brien".
+TEST(Ledger, AccountsAreToldApartByIdIgnoringCaseAndByName) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto ledger, OpenWithPeople(dir, {}));
+  ASSERT_OK(ledger->OpenAccount(
+      kTb, {.account_id = "mary", .display_name = "Mary O'Brien"}));
+  EXPECT_STATUS(
+      ledger->OpenAccount(kTb, {.account_id = "Mary", .display_name = "M. O."}),
+      StatusCode::kAlreadyExists,
+      "account_id: differs only in case from the existing account 'mary'");
+  // The same name, in other case and spacing, needs allow_duplicate_name.
+  EXPECT_STATUS(ledger->OpenAccount(kTb, {.account_id = "mary-obrien",
+                                          .display_name = " mary  O'BRIEN"}),
+                StatusCode::kAlreadyExists,
+                "display_name: account 'mary' is already called");
+  ASSERT_OK_AND_ASSIGN(std::vector<Account> one, AllAccounts(*ledger, kTb));
+  EXPECT_EQ(one.size(), 1u);
+  ASSERT_OK(ledger->OpenAccount(kTb, {.account_id = "mary-obrien",
+                                      .display_name = "Mary O'Brien",
+                                      .allow_duplicate_name = true}));
+  // Renaming into a name that is taken needs it too; a change of case of
+  // one's own name does not.
+  ASSERT_OK(ledger->OpenAccount(
+      kTb, {.account_id = "vera", .display_name = "Vera Collins"}));
+  EXPECT_STATUS(ledger->UpdateAccount(kTb, {.account_id = "vera",
+                                            .display_name = "Mary O'Brien"}),
+                StatusCode::kAlreadyExists, "display_name:");
+  EXPECT_OK(ledger->UpdateAccount(
+      kTb, {.account_id = "vera", .display_name = "VERA COLLINS"}));
+  EXPECT_OK(ledger->UpdateAccount(kTb, {.account_id = "vera",
+                                        .display_name = "Mary O'Brien",
+                                        .allow_duplicate_name = true}));
+}
+
+TEST(Ledger, ListAccountsFindsAccountsByIdOrName) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto ledger, OpenWithPeople(dir, {"ann", "bob"}));
+  ASSERT_OK(ledger->OpenAccount(
+      kTb, {.account_id = "vc", .display_name = "Vera Collins"}));
+  ASSERT_OK(ledger->OpenAccount(
+      kTb, {.account_id = "vera2", .display_name = "Vera Holt"}));
+  ASSERT_OK(ledger->OpenAccount(
+      kTb, {.account_id = "zed", .display_name = "Zed, Vera's friend"}));
+  auto ids = [](const PageOf<Account>& page) {
+    std::vector<std::string> out;
+    for (const Account& a : page.items) out.push_back(a.id);
+    return out;
+  };
+  ASSERT_OK_AND_ASSIGN(PageOf<Account> vera,
+                       ledger->ListAccounts(kTb, {}, "VERA"));
+  EXPECT_EQ(ids(vera), (std::vector<std::string>{"vc", "vera2", "zed"}));
+  // Pages of matches only, without gaps or repeats.
+  ASSERT_OK_AND_ASSIGN(PageOf<Account> first,
+                       ledger->ListAccounts(kTb, {.page_size = 2}, "vera"));
+  EXPECT_EQ(ids(first), (std::vector<std::string>{"vc", "vera2"}));
+  ASSERT_OK_AND_ASSIGN(
+      PageOf<Account> second,
+      ledger->ListAccounts(
+          kTb, {.page_size = 2, .page_token = first.next_page_token}, "vera"));
+  EXPECT_EQ(ids(second), (std::vector<std::string>{"zed"}));
+  EXPECT_TRUE(second.next_page_token.empty());
+  ASSERT_OK_AND_ASSIGN(PageOf<Account> by_id,
+                       ledger->ListAccounts(kTb, {}, "bo"));
+  EXPECT_EQ(ids(by_id), (std::vector<std::string>{"bob"}));
+  EXPECT_STATUS(ledger->ListAccounts(kTb, {}, std::string(201, 'v')),
+                StatusCode::kInvalidArgument, "query:");
+}
+
 TEST(Ledger, UpdateAccountChangesOnlyTheFieldsGiven) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto ledger, OpenWithPeople(dir, {"ann"}));
@@ -728,8 +798,49 @@ TEST(Ledger, MemberRecordStaysPendingUntilOtherPartyConfirms) {
                        ledger->GetExchange(kTb, Coordinator(), 1));
   EXPECT_EQ(got.status, ExchangeStatus::kConfirmed);
   EXPECT_EQ(got.closed_by_seq, 2u);
-  EXPECT_STATUS(ledger->GetExchange(kTb, Coordinator(), 2),
+  EXPECT_EQ(got.closed_by, "member-vera");
+  EXPECT_EQ(got.closed_at_us, journal[1].recorded_at_us);
+  // The confirm's own seq finds the exchange it confirmed.
+  ASSERT_OK_AND_ASSIGN(Exchange by_confirm,
+                       ledger->GetExchange(kTb, Coordinator(), 2));
+  EXPECT_EQ(by_confirm.record.seq, 1u);
+  EXPECT_EQ(by_confirm.closed_by_seq, 2u);
+  EXPECT_STATUS(ledger->GetExchange(kTb, Coordinator(), 3),
                 StatusCode::kNotFound, "seq:");
+}
+
+// `exchange show` of a reversed record says which entry reversed it, when,
+// who and why; the reversal's own seq shows the same.
+TEST(Ledger, AReversedExchangeSaysWhenWhoAndWhy) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto ledger,
+                       OpenWithPeople(dir, {"kathy", "vera", "olga"}));
+  ASSERT_OK_AND_ASSIGN(Exchange gave,
+                       ledger->RecordExchange(kTb, Coordinator(),
+                                              Gave("r1", "kathy", "vera", 60)));
+  ASSERT_OK_AND_ASSIGN(
+      Exchange reversed,
+      ledger->ReverseExchange(kTb, Actor::Coordinator("anne-coordinator"),
+                              gave.record.seq, "v1", "entered twice"));
+  const Seq reversal = reversed.closed_by_seq;
+  ASSERT_NE(reversal, 0u);
+  ASSERT_OK_AND_ASSIGN(std::vector<JournalEntry> journal,
+                       WholeJournal(*ledger, kTb));
+  ASSERT_EQ(journal.size(), 2u);
+  for (const Seq seq : {gave.record.seq, reversal}) {
+    ASSERT_OK_AND_ASSIGN(Exchange shown,
+                         ledger->GetExchange(kTb, Coordinator(), seq));
+    EXPECT_EQ(shown.record.seq, gave.record.seq);
+    EXPECT_EQ(shown.status, ExchangeStatus::kReversed);
+    EXPECT_EQ(shown.closed_by_seq, reversal);
+    EXPECT_EQ(shown.closed_by, "anne-coordinator");
+    EXPECT_EQ(shown.close_note, "entered twice");
+    EXPECT_EQ(shown.closed_at_us, journal[1].recorded_at_us);
+    // The parties may see it by either seq; nobody else by any.
+    EXPECT_OK(ledger->GetExchange(kTb, Member("vera"), seq));
+    EXPECT_STATUS(ledger->GetExchange(kTb, Member("olga"), seq),
+                  StatusCode::kPermissionDenied, "seq:");
+  }
 }
 
 TEST(Ledger, MemberSeesOnlyExchangesTheyTookPartIn) {
@@ -1564,6 +1675,107 @@ TEST(Ledger, RecordExchangesRefusesAnEmptyOrOversizedBatch) {
   EXPECT_STATUS(ledger->RecordExchanges("nowhere", Coordinator(),
                                         {Gave("b1", "ann", "bob", 1)}),
                 StatusCode::kNotFound, "timebank_id:");
+}
+
+// A dry run of an import: every rule applied, nothing written, and the
+// results are what the real call then returns.
+TEST(Ledger, ValidateOnlyWritesNothingAndSaysWhatWouldHappen) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto ledger, OpenWithPeople(dir, {"ann", "bob"}));
+  ASSERT_OK(
+      ledger->RecordExchange(kTb, Coordinator(), Gave("b0", "ann", "bob", 30)));
+  const std::vector<RecordExchangeInput> items = {
+      Gave("b0", "ann", "bob", 30), Gave("b1", "bob", "ann", 20),
+      Gave("b2", "ann", "nobody", 10), Gave("b3", "ann", "bob", 2000)};
+  ASSERT_OK_AND_ASSIGN(auto dry,
+                       ledger->RecordExchanges(kTb, Coordinator(), items,
+                                               {.validate_only = true}));
+  ASSERT_EQ(dry.size(), 4u);
+  ASSERT_OK(dry[0]);
+  EXPECT_TRUE(dry[0]->replayed);
+  ASSERT_OK(dry[1]);
+  EXPECT_EQ(dry[1]->record.seq, 2u);
+  EXPECT_STATUS(dry[2], StatusCode::kNotFound, "receiver_id:");
+  EXPECT_STATUS(dry[3], StatusCode::kInvalidArgument, "minutes:");
+  ASSERT_OK_AND_ASSIGN(std::vector<JournalEntry> journal,
+                       WholeJournal(*ledger, kTb));
+  EXPECT_EQ(journal.size(), 1u);
+  EXPECT_EQ(BalanceOf(*ledger, "ann"), 30);
+  // A retry of the dry run's new item is not a retry: nothing remembered it.
+  ASSERT_OK_AND_ASSIGN(auto real,
+                       ledger->RecordExchanges(kTb, Coordinator(), items));
+  ASSERT_OK(real[1]);
+  EXPECT_FALSE(real[1]->replayed);
+  EXPECT_EQ(real[1]->record.seq, dry[1]->record.seq);
+  EXPECT_EQ(real[2].status(), dry[2].status());
+  EXPECT_EQ(real[3].status(), dry[3].status());
+}
+
+// All or nothing: one failing item and no item is recorded, while the other
+// commands sharing its group commits keep everything they wrote.
+TEST(Ledger, AllOrNothingRecordsEveryItemOrNoneAndSparesItsNeighbours) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto ledger, OpenWithPeople(dir, {"ann", "bob"}));
+  ASSERT_OK(
+      ledger->RecordExchange(kTb, Coordinator(), Gave("a0", "ann", "bob", 5)));
+  ASSERT_OK_AND_ASSIGN(
+      auto none, ledger->RecordExchanges(
+                     kTb, Coordinator(),
+                     {Gave("a0", "ann", "bob", 5), Gave("a1", "bob", "ann", 20),
+                      Gave("a2", "ann", "nobody", 10)},
+                     {.all_or_nothing = true}));
+  ASSERT_OK(none[0]);
+  EXPECT_TRUE(none[0]->replayed);  // Recorded before, and still.
+  EXPECT_STATUS(none[1], StatusCode::kAborted,
+                "not recorded: item 2 (request_id 'a2') failed");
+  EXPECT_STATUS(none[2], StatusCode::kNotFound, "receiver_id:");
+  ASSERT_OK_AND_ASSIGN(std::vector<JournalEntry> journal,
+                       WholeJournal(*ledger, kTb));
+  EXPECT_EQ(journal.size(), 1u);
+
+  constexpr int kThreads = 3;
+  constexpr int kEach = 40;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = absl::StrCat("n", t, "-", i);
+        if (!ledger
+                 ->RecordExchange(kTb, Coordinator(), Gave(id, "bob", "ann", 1))
+                 .ok()) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < kEach; ++i) {
+    absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> failed =
+        ledger->RecordExchanges(
+            kTb, Coordinator(),
+            {Gave(absl::StrCat("f", i, "a"), "ann", "bob", 7),
+             Gave(absl::StrCat("f", i, "b"), "ann", "zed", 7)},
+            {.all_or_nothing = true});
+    if (!failed.ok() || (*failed)[0].ok()) ++failures;
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_OK_AND_ASSIGN(journal, WholeJournal(*ledger, kTb));
+  EXPECT_EQ(journal.size(), 1u + kThreads * kEach);
+  EXPECT_EQ(BalanceOf(*ledger, "ann"), 5 - kThreads * kEach);
+  EXPECT_EQ(SumOfBalances(*ledger, kTb), 0);
+  ASSERT_OK_AND_ASSIGN(ledger::VerifyReport report, ledger->Verify(kTb));
+  EXPECT_TRUE(report.ok) << report.problem;
+
+  // With nothing wrong, all go in together.
+  ASSERT_OK_AND_ASSIGN(
+      auto all, ledger->RecordExchanges(
+                    kTb, Coordinator(),
+                    {Gave("w1", "ann", "bob", 1), Gave("w2", "bob", "ann", 2)},
+                    {.all_or_nothing = true}));
+  ASSERT_OK(all[0]);
+  ASSERT_OK(all[1]);
+  EXPECT_EQ(all[1]->record.seq, all[0]->record.seq + 1);
 }
 
 TEST(Ledger, ConcurrentWritersGetGaplessSeqsAndBalancedBooks) {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -43,10 +44,13 @@ constexpr int kExitConflict = 5;
 using CliRun = CommandRun;
 
 // Runs the CLI with `args` in `work_dir`, with the parent's environment minus
-// every TIMEBANK_* variable, plus `env` ("NAME=value").
+// every TIMEBANK_* variable, plus `env` ("NAME=value"). The settings file is
+// looked for in `work_dir` (XDG_CONFIG_HOME), so that one in the home folder
+// of whoever runs the tests is never read.
 CliRun RunCli(const std::string& work_dir, std::vector<std::string> args,
-              const std::vector<std::string>& env) {
+              std::vector<std::string> env) {
   args.insert(args.begin(), TIMEBANK_CLI_PATH);
+  env.insert(env.begin(), "XDG_CONFIG_HOME=" + work_dir);
   return RunCommand(std::move(args), work_dir, kCliTimeout, env);
 }
 
@@ -225,9 +229,9 @@ TEST_F(CliE2eTest, ImportRunAgainSaysWhichRowsWereAlreadyRecorded) {
                          "vera,kathy,2,befriending,2025-06-02\n";
   const CliRun first = Cli({"exchange", "import", "-t", tb, file});
   ASSERT_EQ(first.exit_code, kExitOk) << first;
-  EXPECT_NE(
-      first.out.find("Recorded 2 new of 2 rows into " + tb + "; 0 failed"),
-      std::string::npos)
+  EXPECT_NE(first.out.find("Recorded into " + tb +
+                           ": 2 new, 0 already recorded, 0 failed (2 rows)."),
+            std::string::npos)
       << first;
   const CliRun again = Cli({"exchange", "import", "-t", tb, file});
   ASSERT_EQ(again.exit_code, kExitOk) << again;
@@ -235,11 +239,70 @@ TEST_F(CliE2eTest, ImportRunAgainSaysWhichRowsWereAlreadyRecorded) {
       << again;
   EXPECT_NE(again.out.find("line 3: already recorded as #2"), std::string::npos)
       << again;
-  EXPECT_NE(again.out.find("Recorded 0 new of 2 rows into " + tb +
-                           "; 2 already recorded; 0 failed"),
+  EXPECT_NE(again.out.find("Recorded into " + tb +
+                           ": 0 new, 2 already recorded, 0 failed (2 rows)."),
             std::string::npos)
       << again;
   EXPECT_EQ(Must(admin().GetTimebank(tb), "timebank").last_seq(), 2u);
+}
+
+// The dry run asks the server: it reports what the import would do, rule by
+// rule, and --all-or-nothing records the whole file or none of it.
+TEST_F(CliE2eTest, ImportDryRunSaysExactlyWhatTheImportWouldDo) {
+  const std::string tb = NewTimebank();
+  ASSERT_FALSE(HasFailure());
+  const std::string done = work_dir_.Join("done.csv");
+  std::ofstream(done) << "giver,receiver,hours,category,date\n"
+                         "kathy,vera,1,gardening,2025-06-01\n";
+  ASSERT_EQ(Cli({"exchange", "import", "-t", tb, done}).exit_code, kExitOk);
+  // One row already in, one good, and what only the server can judge: an
+  // unknown member, a case mistake, more than the limit, no category.
+  const std::string file = work_dir_.Join("rows.csv");
+  std::ofstream(file) << "giver,receiver,hours,category,date\n"
+                         "kathy,vera,1,gardening,2025-06-01\n"
+                         "vera,kathy,2,befriending,2025-06-02\n"
+                         "kathy,nobody,1,lifts,2025-06-03\n"
+                         "Kathy,vera,1,lifts,2025-06-04\n"
+                         "vera,kathy,25,lifts,2025-06-05\n"
+                         "vera,kathy,1,,2025-06-06\n";
+  const CliRun dry = Cli({"exchange", "import", "-t", tb, file, "--dry-run"});
+  EXPECT_EQ(dry.exit_code, kExitNotFound) << dry;  // The first error's code.
+  EXPECT_NE(dry.out.find("Dry run for " + tb +
+                         ", nothing recorded: 1 would be new, 1 already "
+                         "recorded, 4 would fail (6 rows)."),
+            std::string::npos)
+      << dry;
+  for (const char* line : {"line 4: NOT_FOUND: receiver_id",
+                           "line 5: ", "line 6: INVALID_ARGUMENT: minutes",
+                           "line 7: INVALID_ARGUMENT: category"}) {
+    EXPECT_NE(dry.err.find(line), std::string::npos) << line << "\n" << dry;
+  }
+  EXPECT_EQ(Must(admin().GetTimebank(tb), "timebank").last_seq(), 1u);
+
+  const CliRun none =
+      Cli({"exchange", "import", "-t", tb, file, "--all-or-nothing"});
+  EXPECT_EQ(none.exit_code, kExitNotFound) << none;
+  EXPECT_NE(none.out.find("Recorded nothing into " + tb), std::string::npos)
+      << none;
+  EXPECT_EQ(Must(admin().GetTimebank(tb), "timebank").last_seq(), 1u);
+
+  // The real import then does what the dry run said.
+  const CliRun real = Cli({"exchange", "import", "-t", tb, file});
+  EXPECT_EQ(real.exit_code, kExitNotFound) << real;
+  EXPECT_NE(real.out.find("Recorded into " + tb +
+                          ": 1 new, 1 already recorded, 4 failed (6 rows)."),
+            std::string::npos)
+      << real;
+  EXPECT_EQ(Must(admin().GetTimebank(tb), "timebank").last_seq(), 2u);
+
+  const std::string fixed = work_dir_.Join("fixed.csv");
+  std::ofstream(fixed) << "giver,receiver,hours,category,date\n"
+                          "kathy,vera,3,lifts,2025-07-01\n"
+                          "vera,kathy,1,lifts,2025-07-02\n";
+  const CliRun whole =
+      Cli({"exchange", "import", "-t", tb, fixed, "--all-or-nothing"});
+  EXPECT_EQ(whole.exit_code, kExitOk) << whole;
+  EXPECT_EQ(Must(admin().GetTimebank(tb), "timebank").last_seq(), 4u);
 }
 
 TEST_F(CliE2eTest, FailuresExitWithTheirCodeAndNameTheField) {
@@ -250,7 +313,8 @@ TEST_F(CliE2eTest, FailuresExitWithTheirCodeAndNameTheField) {
       Cli({"exchange", "record", "-t", tb, "--giver", "kathy", "--receiver",
            "nobody", "--hours", "1", "--category", "gardening"});
   EXPECT_EQ(unknown.exit_code, kExitNotFound) << unknown;
-  EXPECT_TRUE(unknown.err.starts_with("error: NOT_FOUND: receiver_id:"))
+  EXPECT_TRUE(unknown.err.starts_with(
+      "error: NOT_FOUND: --receiver: no member 'nobody' in " + tb))
       << unknown;
   EXPECT_EQ(unknown.out, "") << unknown;
 
@@ -259,6 +323,13 @@ TEST_F(CliE2eTest, FailuresExitWithTheirCodeAndNameTheField) {
            "vera", "--hours", "abc", "--category", "gardening"});
   EXPECT_EQ(bad_hours.exit_code, kExitUsage) << bad_hours;
   EXPECT_NE(bad_hours.err.find("--hours"), std::string::npos) << bad_hours;
+
+  // Over the timebank's largest exchange: the limit in hours.
+  const CliRun too_long =
+      Cli({"exchange", "record", "-t", tb, "--giver", "kathy", "--receiver",
+           "vera", "--hours", "25", "--category", "gardening"});
+  EXPECT_EQ(too_long.exit_code, kExitUsage) << too_long;
+  EXPECT_NE(too_long.err.find("at most 24 h"), std::string::npos) << too_long;
 
   const CliRun missing_flag = Cli({"exchange", "record", "-t", tb, "--giver",
                                    "kathy", "--hours", "1", "--category", "x"});
@@ -294,6 +365,204 @@ TEST_F(CliE2eTest, FailuresExitWithTheirCodeAndNameTheField) {
   EXPECT_EQ(verified.exit_code, kExitOk) << verified;
   EXPECT_TRUE(verified.out.starts_with("OK: checked 0 journal entries"))
       << verified;
+}
+
+// Coordinators type the names they know; ids that differ only in case and
+// names imported twice are refused.
+TEST_F(CliE2eTest, NamesStandForAccountsAndStayApart) {
+  const std::string tb =
+      NewTimebank();  // kathy "Kathy Brown", vera "Vera Holt"
+  ASSERT_FALSE(HasFailure());
+  const CliRun by_name =
+      Cli({"exchange", "record", "-t", tb, "--giver", "Kathy Brown",
+           "--receiver", "vera  HOLT", "--hours", "1", "--category", "lifts"});
+  ASSERT_EQ(by_name.exit_code, kExitOk) << by_name;
+  EXPECT_NE(by_name.out.find("#1: kathy gave vera 1 h of lifts"),
+            std::string::npos)
+      << by_name;
+  const CliRun balance = Cli({"balance", "-t", tb, "kathy brown"});
+  ASSERT_EQ(balance.exit_code, kExitOk) << balance;
+  EXPECT_NE(balance.out.find("Kathy Brown: gave 1 h"), std::string::npos)
+      << balance;
+  const CliRun close = Cli({"balance", "-t", tb, "Ver"});
+  EXPECT_EQ(close.exit_code, kExitNotFound) << close;
+  EXPECT_NE(close.err.find("no member 'Ver' in " + tb +
+                           "; did you mean vera (Vera Holt)? See `timebank "
+                           "account list -t " +
+                           tb + " --query Ver`"),
+            std::string::npos)
+      << close;
+
+  const CliRun twin = Cli(
+      {"account", "open", "-t", tb, "--id", "vera2", "--name", "Vera Holt"});
+  EXPECT_EQ(twin.exit_code, kExitConflict) << twin;
+  EXPECT_NE(twin.err.find("--allow-duplicate-name"), std::string::npos) << twin;
+  const CliRun allowed = Cli({"account", "open", "-t", tb, "--id", "vera2",
+                              "--name", "Vera Holt", "--allow-duplicate-name"});
+  EXPECT_EQ(allowed.exit_code, kExitOk) << allowed;
+  const CliRun shared = Cli({"balance", "-t", tb, "Vera Holt"});
+  EXPECT_EQ(shared.exit_code, kExitUsage) << shared;
+  EXPECT_NE(shared.err.find("vera (Vera Holt), vera2 (Vera Holt)"),
+            std::string::npos)
+      << shared;
+  const CliRun cased =
+      Cli({"account", "open", "-t", tb, "--id", "Kathy", "--name", "K. B."});
+  EXPECT_EQ(cased.exit_code, kExitConflict) << cased;
+  EXPECT_NE(cased.err.find("account_id: differs only in case"),
+            std::string::npos)
+      << cased;
+  const CliRun holts =
+      Cli({"account", "list", "-t", tb, "--query", "holt", "--csv"});
+  ASSERT_EQ(holts.exit_code, kExitOk) << holts;
+  const std::vector<std::vector<std::string>> rows = ParseCsv(holts.out);
+  ASSERT_EQ(rows.size(), 3u) << holts;
+  EXPECT_EQ(rows[1][0], "vera");
+  EXPECT_EQ(rows[2][0], "vera2");
+}
+
+// A reversed record says which entry reversed it, when, who and why, and
+// the reversal's own seq shows the record it reversed.
+TEST_F(CliE2eTest, AReversalExplainsItself) {
+  const std::string tb = NewTimebank();
+  ASSERT_FALSE(HasFailure());
+  ASSERT_EQ(Cli({"exchange", "record", "-t", tb, "--giver", "kathy",
+                 "--receiver", "vera", "--hours", "2", "--category", "lifts"})
+                .exit_code,
+            kExitOk);
+  const CliRun reversed =
+      Cli({"exchange", "reverse", "-t", tb, "1", "--reason", "entered twice"});
+  ASSERT_EQ(reversed.exit_code, kExitOk) << reversed;
+  const CliRun record = Cli({"exchange", "show", "-t", tb, "1"});
+  ASSERT_EQ(record.exit_code, kExitOk) << record;
+  // The admin token the CLI runs with is named "admin".
+  const std::string why = " UTC by admin: entered twice.";
+  EXPECT_NE(record.out.find("Reversed by #2 on "), std::string::npos) << record;
+  EXPECT_NE(record.out.find(why), std::string::npos) << record;
+  const size_t by_at = record.out.find("Recorded by ");
+  ASSERT_NE(by_at, std::string::npos) << record;
+  const std::string by_line =
+      record.out.substr(by_at, record.out.find('\n', by_at) - by_at);
+  EXPECT_TRUE(by_line.ends_with(" admin")) << "the token's name: " << by_line;
+  const CliRun reversal = Cli({"exchange", "show", "-t", tb, "--seq", "2"});
+  ASSERT_EQ(reversal.exit_code, kExitOk) << reversal;
+  EXPECT_TRUE(reversal.out.starts_with("#2 is the reversal of exchange #1:\n"))
+      << reversal;
+  EXPECT_NE(reversal.out.find(why), std::string::npos) << reversal;
+  const CliRun json = Cli({"exchange", "show", "-t", tb, "2", "--json"});
+  ASSERT_EQ(json.exit_code, kExitOk) << json;
+  v1::Exchange exchange;
+  ASSERT_TRUE(ParsesAs(json.out, &exchange));
+  EXPECT_EQ(exchange.seq(), 1u);
+  EXPECT_EQ(exchange.closed_by_seq(), 2u);
+  EXPECT_EQ(exchange.closed_by(), "admin");
+  EXPECT_EQ(exchange.close_reason(), "entered twice");
+  EXPECT_GT(exchange.closed_at_unix_us(), 0);
+}
+
+// A coordinator names the server, their token and their timebank once, in
+// the environment or the settings file, instead of on every command.
+TEST_F(CliE2eTest, SettingsGiveTheDefaultServerTokenAndTimebank) {
+  const std::string tb = NewTimebank();
+  ASSERT_FALSE(HasFailure());
+  // Without a default, --timebank is required and the error says so.
+  const CliRun none = Cli({"balances"});
+  EXPECT_EQ(none.exit_code, kExitUsage) << none;
+  EXPECT_NE(none.err.find("--timebank"), std::string::npos) << none;
+
+  const std::string settings = work_dir_.Join("riverside.conf");
+  std::ofstream(settings) << "# Riverside's coordinators\n"
+                          << "server = " << server().address() << "\n"
+                          << "token-file = " << TokenFile() << "\n"
+                          << "timebank = " << tb << "\n";
+  const std::string config = "TIMEBANK_CONFIG=" + settings;
+  const CliRun balances = CliBare({"balances"}, {config});
+  EXPECT_EQ(balances.exit_code, kExitOk) << balances;
+  EXPECT_NE(balances.out.find("Sum of 2 balances: 0 h"), std::string::npos)
+      << balances;
+  // The environment wins over the file, and a flag over both.
+  const CliRun by_env =
+      CliBare({"balances"}, {config, "TIMEBANK_TIMEBANK=cli-nowhere"});
+  EXPECT_EQ(by_env.exit_code, kExitNotFound) << by_env;
+  const CliRun by_flag = CliBare({"balances", "-t", tb},
+                                 {config, "TIMEBANK_TIMEBANK=cli-nowhere"});
+  EXPECT_EQ(by_flag.exit_code, kExitOk) << by_flag;
+  // The help says what the default is and where it comes from.
+  const CliRun help = CliBare({"balances", "--help"}, {config});
+  EXPECT_EQ(help.exit_code, kExitOk) << help;
+  EXPECT_NE(help.out.find("default " + tb + ", from " + settings),
+            std::string::npos)
+      << help;
+
+  // Without TIMEBANK_CONFIG the file is found in the usual place.
+  std::filesystem::create_directories(work_dir_.Join("timebank"));
+  std::filesystem::copy_file(settings, work_dir_.Join("timebank/config"));
+  const CliRun found = CliBare({"balance", "kathy"});
+  EXPECT_EQ(found.exit_code, kExitOk) << found;
+  EXPECT_NE(found.out.find("Kathy Brown"), std::string::npos) << found;
+
+  // A mistake in the file stops every command, naming the file and line.
+  std::ofstream(settings, std::ios::app) << "timbank = " << tb << "\n";
+  const CliRun bad = CliBare({"balances"}, {config});
+  EXPECT_EQ(bad.exit_code, kExitUsage) << bad;
+  EXPECT_NE(bad.err.find(settings + " line 5: unknown setting 'timbank'"),
+            std::string::npos)
+      << bad;
+}
+
+// A coordinator hands a member their sign-in on paper or a phone screen.
+TEST_F(CliE2eTest, AMembersTokenComesWithASignInLinkAndItsQrCode) {
+  const std::string tb = NewTimebank();
+  ASSERT_FALSE(HasFailure());
+  const CliRun made = Cli({"token", "create", "--role", "member", "-t", tb,
+                           "--account", "kathy", "--name", "kathy-phone",
+                           "--page-url", "http://127.0.0.1:8080"});
+  ASSERT_EQ(made.exit_code, kExitOk) << made;
+  const std::string shown = "store it safely:\n";
+  const size_t secret_at = made.out.find(shown);
+  ASSERT_NE(secret_at, std::string::npos) << made;
+  const size_t secret_from = secret_at + shown.size();
+  const std::string secret = made.out.substr(
+      secret_from, made.out.find('\n', secret_from) - secret_from);
+  ASSERT_TRUE(secret.starts_with("tbk_")) << made;
+  EXPECT_NE(made.out.find("\nhttp://127.0.0.1:8080/#token=" + secret + "\n"),
+            std::string::npos)
+      << made;
+  size_t code_lines = 0;
+  for (size_t at = made.out.find("█"); at != std::string::npos;
+       at = made.out.find("█", made.out.find('\n', at))) {
+    ++code_lines;
+  }
+  EXPECT_GE(code_lines, 10u) << made;
+  // The code in the link is Kathy's sign-in.
+  const std::string token_file = work_dir_.Join("kathy.token");
+  std::ofstream(token_file) << secret << "\n";
+  const CliRun as_kathy =
+      CliBare({"balance", "-t", tb, "kathy", "--server", server().address(),
+               "--token-file", token_file});
+  EXPECT_EQ(as_kathy.exit_code, kExitOk) << as_kathy;
+
+  // The page's address from the environment; --no-qr leaves the code out.
+  const CliRun by_env =
+      CliBare({"token", "create", "--role", "member", "-t", tb, "--account",
+               "vera", "--name", "vera-phone", "--no-qr"},
+              {"TIMEBANK_SERVER=" + server().address(),
+               "TIMEBANK_TOKEN_FILE=" + TokenFile(),
+               "TIMEBANK_PAGE_URL=https://tb.example.org/riverside/"});
+  ASSERT_EQ(by_env.exit_code, kExitOk) << by_env;
+  EXPECT_NE(by_env.out.find("https://tb.example.org/riverside/#token=tbk_"),
+            std::string::npos)
+      << by_env;
+  EXPECT_EQ(by_env.out.find("█"), std::string::npos) << by_env;
+
+  // A page address that is not one is refused before a token is made.
+  const CliRun bad =
+      Cli({"token", "create", "--role", "member", "-t", tb, "--account", "vera",
+           "--name", "vera-laptop", "--page-url", "tb.example.org"});
+  EXPECT_EQ(bad.exit_code, kExitUsage) << bad;
+  EXPECT_NE(bad.err.find("--page-url"), std::string::npos) << bad;
+  const CliRun tokens = Cli({"token", "list"});
+  EXPECT_EQ(tokens.out.find("vera-laptop"), std::string::npos) << tokens;
+  EXPECT_NE(tokens.out.find("vera-phone"), std::string::npos) << tokens;
 }
 
 TEST_F(CliE2eTest, DemoFillsRiversideAndItsReportAndAssessmentRun) {

@@ -34,11 +34,27 @@ pid_t Spawn(std::vector<std::string> args, const std::string& work_dir,
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  // A variable the caller sets replaces the parent's (and an earlier one of
+  // the caller's): getenv would find the first.
+  auto name_of = [](std::string_view variable) {
+    return variable.substr(0, variable.find('='));
+  };
+  auto set_later = [&](std::string_view name, size_t from) {
+    for (size_t i = from; i < env.size(); ++i) {
+      if (name_of(env[i]) == name) return true;
+    }
+    return false;
+  };
   std::vector<std::string> variables;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (!std::string_view(*e).starts_with("TIMEBANK_")) variables.push_back(*e);
+    const std::string_view variable = *e;
+    if (variable.starts_with("TIMEBANK_")) continue;
+    if (set_later(name_of(variable), 0)) continue;
+    variables.push_back(*e);
   }
-  variables.insert(variables.end(), env.begin(), env.end());
+  for (size_t i = 0; i < env.size(); ++i) {
+    if (!set_later(name_of(env[i]), i + 1)) variables.push_back(env[i]);
+  }
   std::vector<char*> envp;
   for (std::string& variable : variables) envp.push_back(variable.data());
   envp.push_back(nullptr);

@@ -32,7 +32,8 @@ struct CommandRun {
 std::ostream& operator<<(std::ostream& os, const CommandRun& run);
 
 // `argv[0]` is the program's path. Output goes through files in `work_dir`.
-// `env` ("NAME=value") is added to the child's environment.
+// `env` ("NAME=value") is added to the child's environment; a variable it
+// names replaces the parent's, and a later entry an earlier one.
 CommandRun RunCommand(std::vector<std::string> argv,
                       const std::string& work_dir,
                       std::chrono::seconds timeout = std::chrono::seconds(120),

@@ -295,6 +295,64 @@ TEST_F(LedgerApiTest, ListAccountsPagesInAccountIdOrder) {
       ids, (std::vector<std::string>{"aaron", "kathy", "olga", "pot", "vera"}));
 }
 
+// A member finds who to log time with by name, and learns nothing else
+// about them; the names rule holds over gRPC as in the ledger.
+TEST_F(LedgerApiTest, MembersFindEachOtherByNameAndSeeNothingElse) {
+  const std::string tb = NewTimebank();
+  v1::RecordExchangeRequest gave =
+      ExchangeRequest(tb, "names-1", "vera", "olga", 60);
+  Rpc<v1::Exchange> recorded = admin().RecordExchange(gave);
+  ASSERT_RPC_OK(recorded);
+  // Replies name both parties, for people.
+  EXPECT_EQ(recorded->giver_name(), "Name of vera");
+  EXPECT_EQ(recorded->receiver_name(), "Name of olga");
+  v1::ListExchangesRequest statement;
+  statement.set_timebank_id(tb);
+  statement.set_account_id("olga");
+  Rpc<v1::ListExchangesResponse> olgas =
+      Member(tb, "olga").Call(&v1::Ledger::Stub::ListExchanges, statement);
+  ASSERT_RPC_OK(olgas);
+  ASSERT_EQ(olgas->exchanges_size(), 1);
+  EXPECT_EQ(olgas->exchanges(0).giver_name(), "Name of vera");
+  v1::ListAccountsRequest request;
+  request.set_timebank_id(tb);
+  request.set_query("OF VERA");  // rpc_client names her "Name of vera".
+  Rpc<v1::ListAccountsResponse> found =
+      Member(tb, "kathy").Call(&v1::Ledger::Stub::ListAccounts, request);
+  ASSERT_RPC_OK(found);
+  ASSERT_EQ(found->accounts_size(), 1);
+  v1::Account only_names;
+  only_names.set_timebank_id(tb);
+  only_names.set_account_id("vera");
+  only_names.set_display_name("Name of vera");
+  EXPECT_EQ(found->accounts(0).SerializeAsString(),
+            only_names.SerializeAsString())
+      << found->accounts(0).DebugString();
+  // A coordinator gets the whole account, balance included.
+  Rpc<v1::ListAccountsResponse> full =
+      Coordinator(tb).Call(&v1::Ledger::Stub::ListAccounts, request);
+  ASSERT_RPC_OK(full);
+  ASSERT_EQ(full->accounts_size(), 1);
+  EXPECT_EQ(full->accounts(0).balance().balance_minutes(), 60);
+  // Another timebank's member lists nothing here.
+  const std::string other = NewTimebank();
+  EXPECT_RPC_ERROR(
+      Member(other, "kathy").Call(&v1::Ledger::Stub::ListAccounts, request),
+      PERMISSION_DENIED, "timebank_id");
+
+  v1::OpenAccountRequest twin;
+  twin.set_timebank_id(tb);
+  twin.set_account_id("vera-2");
+  twin.set_display_name("name of  VERA");
+  EXPECT_RPC_ERROR(admin().Call(&v1::Ledger::Stub::OpenAccount, twin),
+                   ALREADY_EXISTS, "display_name");
+  twin.set_allow_duplicate_name(true);
+  EXPECT_RPC_OK(admin().Call(&v1::Ledger::Stub::OpenAccount, twin));
+  twin.set_account_id("Vera");
+  EXPECT_RPC_ERROR(admin().Call(&v1::Ledger::Stub::OpenAccount, twin),
+                   ALREADY_EXISTS, "account_id");
+}
+
 // ---------------------------------------------------------------- exchanges
 
 TEST_F(LedgerApiTest, CoordinatorRecordIsConfirmedAtOnce) {
@@ -316,7 +374,7 @@ TEST_F(LedgerApiTest, CoordinatorRecordIsConfirmedAtOnce) {
   EXPECT_EQ(recorded->status(), v1::EXCHANGE_STATUS_CONFIRMED);
   EXPECT_EQ(recorded->hash().size(), 32u);
   EXPECT_GT(recorded->recorded_at_unix_us(), 0);
-  EXPECT_FALSE(recorded->recorded_by().empty());
+  EXPECT_EQ(recorded->recorded_by(), "coordinator-" + tb);  // The token's name.
   EXPECT_EQ(recorded->request_id(), "rec-1");
   EXPECT_EQ(recorded->closed_by_seq(), 0u);
   EXPECT_EQ(recorded->logged_by_account_id(), "");
