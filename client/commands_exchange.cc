@@ -2,6 +2,7 @@
 // of time and their corrections. `exchange import` lives in
 // commands_import.cc.
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -131,8 +132,10 @@ std::string ClosingSentence(const v1::Exchange& exchange) {
 
 struct RecordFlags {
   std::string timebank_id;
-  std::string giver;
-  std::string receiver;
+  // One giver and one receiver; or, for a group exchange (a litter pick:
+  // twelve gave two hours each to the council), several on one side.
+  std::vector<std::string> givers;
+  std::vector<std::string> receivers;
   std::string hours;
   std::string category;
   std::string description;
@@ -149,8 +152,6 @@ absl::StatusOr<v1::RecordExchangeRequest> RecordRequestOf(
   request.set_timebank_id(flags.timebank_id);
   request.set_request_id(flags.request_id.empty() ? RandomRequestId()
                                                   : flags.request_id);
-  request.set_giver_id(flags.giver);
-  request.set_receiver_id(flags.receiver);
   request.set_minutes(*minutes);
   request.set_category(flags.category);
   request.set_description(flags.description);
@@ -158,20 +159,114 @@ absl::StatusOr<v1::RecordExchangeRequest> RecordRequestOf(
   return request;
 }
 
+// The accounts named on one side, resolved from names, each at most once.
+absl::StatusOr<std::vector<std::string>> ResolveSide(
+    const Connection& connection, const RecordFlags& flags,
+    const std::vector<std::string>& given, std::string_view flag) {
+  std::vector<std::string> ids;
+  for (const std::string& one : given) {
+    absl::StatusOr<std::string> id =
+        ResolveAccount(connection, flags.timebank_id, one, flag);
+    if (!id.ok()) return id.status();
+    if (std::find(ids.begin(), ids.end(), *id) != ids.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(ToAbsl(flag), ": ", *id, " is named twice"));
+    }
+    ids.push_back(*std::move(id));
+  }
+  return ids;
+}
+
+// A group exchange: one giver to many receivers or many givers to one, in
+// one commit or not at all (RecordExchanges with all_or_nothing), each pair
+// its own journal entry. Its items' request ids are the command's id and
+// the other party, so repeating the command with --request-id records
+// nothing twice.
+absl::Status RunGroupRecord(Session& session, const Connection& connection,
+                            const v1::RecordExchangeRequest& shape,
+                            const std::vector<std::string>& givers,
+                            const std::vector<std::string>& receivers) {
+  v1::RecordExchangesRequest request;
+  request.set_timebank_id(shape.timebank_id());
+  request.set_all_or_nothing(true);
+  for (const std::string& giver : givers) {
+    for (const std::string& receiver : receivers) {
+      v1::RecordExchangeItem* item = request.add_items();
+      item->set_request_id(absl::StrCat(shape.request_id(), ":",
+                                        givers.size() > 1 ? giver : receiver));
+      item->set_giver_id(giver);
+      item->set_receiver_id(receiver);
+      item->set_minutes(shape.minutes());
+      item->set_category(shape.category());
+      item->set_description(shape.description());
+      item->set_occurred_on(shape.occurred_on());
+    }
+  }
+  absl::StatusOr<v1::RecordExchangesResponse> reply = CallLedger(
+      connection, &v1::Ledger::StubInterface::RecordExchanges, request);
+  if (!reply.ok()) {
+    HintRetry(session, reply.status(), shape.request_id());
+    return reply.status();
+  }
+  std::vector<const google::protobuf::Message*> recorded;
+  absl::Status first_error;
+  for (const v1::RecordExchangeResult& result : reply->results()) {
+    if (result.has_exchange()) {
+      recorded.push_back(&result.exchange());
+      continue;
+    }
+    const absl::Status error(
+        static_cast<absl::StatusCode>(result.error().code()),
+        result.error().message());
+    // The items held back only because another failed say nothing new.
+    if (error.code() == absl::StatusCode::kAborted) continue;
+    session.err() << StatusLine(error) << "\n";
+    if (first_error.ok()) first_error = error;
+  }
+  if (!first_error.ok()) {
+    session.err() << "Nothing was recorded: a group exchange is recorded "
+                     "whole or not at all.\n";
+    return first_error;
+  }
+  if (!session.printer().is_table()) {
+    Table table = ExchangeTable(Detail::kFull, false);
+    for (const v1::RecordExchangeResult& result : reply->results()) {
+      table.AddRow(ExchangeCells(result.exchange(), Detail::kFull));
+    }
+    return session.printer().PrintList(recorded, table, "");
+  }
+  session.out() << "Recorded " << reply->results_size()
+                << " exchanges as one group:\n";
+  for (const v1::RecordExchangeResult& result : reply->results()) {
+    session.out() << "  " << Sentence(result.exchange())
+                  << (result.already_recorded() ? ", already recorded" : "")
+                  << "\n";
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RunRecord(Session& session, const RecordFlags& flags) {
+  if (flags.givers.size() > 1 && flags.receivers.size() > 1) {
+    return absl::InvalidArgumentError(
+        "--giver and --receiver: a group exchange has one giver and several "
+        "receivers, or several givers and one receiver");
+  }
   absl::StatusOr<v1::RecordExchangeRequest> request = RecordRequestOf(flags);
   if (!request.ok()) return request.status();
   absl::StatusOr<const Connection*> connection = session.Connect();
   if (!connection.ok()) return connection.status();
   // "--giver 'Vera Collins'" means her account.
-  absl::StatusOr<std::string> giver =
-      ResolveAccount(**connection, flags.timebank_id, flags.giver, "--giver");
-  if (!giver.ok()) return giver.status();
-  absl::StatusOr<std::string> receiver = ResolveAccount(
-      **connection, flags.timebank_id, flags.receiver, "--receiver");
-  if (!receiver.ok()) return receiver.status();
-  request->set_giver_id(*giver);
-  request->set_receiver_id(*receiver);
+  absl::StatusOr<std::vector<std::string>> givers =
+      ResolveSide(**connection, flags, flags.givers, "--giver");
+  if (!givers.ok()) return givers.status();
+  absl::StatusOr<std::vector<std::string>> receivers =
+      ResolveSide(**connection, flags, flags.receivers, "--receiver");
+  if (!receivers.ok()) return receivers.status();
+  if (givers->size() > 1 || receivers->size() > 1) {
+    return RunGroupRecord(session, **connection, *request, *givers, *receivers);
+  }
+  request->set_giver_id(givers->front());
+  request->set_receiver_id(receivers->front());
   absl::StatusOr<v1::Exchange> exchange = CallLedger(
       **connection, &v1::Ledger::StubInterface::RecordExchange, *request);
   if (!exchange.ok()) {
@@ -321,13 +416,17 @@ void AddRecord(CLI::App* parent, CommandRegistry& registry) {
       "record", "Record that the giver gave the receiver some hours of work");
   registry.AddTimebankOption(command, &flags->timebank_id);
   command
-      ->add_option("--giver", flags->giver,
-                   "Account that gave the work: its id or its holder's name")
-      ->required();
+      ->add_option("--giver", flags->givers,
+                   "Account that gave the work: its id or its holder's name; "
+                   "repeat for a group that each gave the same")
+      ->required()
+      ->take_all();
   command
-      ->add_option("--receiver", flags->receiver,
-                   "Account that received it: its id or its holder's name")
-      ->required();
+      ->add_option("--receiver", flags->receivers,
+                   "Account that received it: its id or its holder's name; "
+                   "repeat for a group that each received the same")
+      ->required()
+      ->take_all();
   command->add_option("--hours", flags->hours, "How long: 2, 1.5, 1h30m, 45m")
       ->required();
   command

@@ -420,6 +420,63 @@ TEST_F(CliE2eTest, NamesStandForAccountsAndStayApart) {
   EXPECT_EQ(rows[2][0], "vera2");
 }
 
+// A Saturday litter pick: several gave the same to one, recorded whole or
+// not at all, each pair its own entry, and safe to repeat.
+TEST_F(CliE2eTest, AGroupExchangeIsRecordedWholeOrNotAtAll) {
+  const std::string tb = NewTimebank();  // kathy, vera
+  ASSERT_FALSE(HasFailure());
+  ASSERT_EQ(Cli({"account", "open", "-t", tb, "--id", "council", "--name",
+                 "Riverside Council", "--kind", "organisation"})
+                .exit_code,
+            kExitOk);
+  ASSERT_EQ(
+      Cli({"account", "open", "-t", tb, "--id", "olga", "--name", "Olga Ward"})
+          .exit_code,
+      kExitOk);
+  ASSERT_EQ(
+      Cli({"account", "update", "-t", tb, "olga", "--status", "suspended"})
+          .exit_code,
+      kExitOk);
+  const std::vector<std::string> pick = {
+      "exchange",   "record",       "-t",           tb,        "--giver",
+      "kathy",      "--giver",      "Vera Holt",    "--giver", "olga",
+      "--receiver", "council",      "--hours",      "2",       "--category",
+      "litter",     "--request-id", "litter-pick-1"};
+  const CliRun refused = Cli(pick);
+  EXPECT_EQ(refused.exit_code, kExitConflict) << refused;  // olga: suspended
+  EXPECT_NE(refused.err.find("Nothing was recorded"), std::string::npos)
+      << refused;
+  EXPECT_EQ(Must(admin().GetTimebank(tb), "timebank").last_seq(), 0u);
+
+  ASSERT_EQ(Cli({"account", "update", "-t", tb, "olga", "--status", "active"})
+                .exit_code,
+            kExitOk);
+  const CliRun recorded = Cli(pick);
+  ASSERT_EQ(recorded.exit_code, kExitOk) << recorded;
+  EXPECT_NE(recorded.out.find("Recorded 3 exchanges as one group:"),
+            std::string::npos)
+      << recorded;
+  for (const char* line :
+       {"kathy gave council 2 h of litter", "vera gave council 2 h of litter",
+        "olga gave council 2 h of litter"}) {
+    EXPECT_NE(recorded.out.find(line), std::string::npos) << line << recorded;
+  }
+  EXPECT_EQ(Must(admin().GetTimebank(tb), "timebank").last_seq(), 3u);
+  // The same command again records nothing new.
+  const CliRun again = Cli(pick);
+  ASSERT_EQ(again.exit_code, kExitOk) << again;
+  EXPECT_NE(again.out.find("already recorded"), std::string::npos) << again;
+  EXPECT_EQ(Must(admin().GetTimebank(tb), "timebank").last_seq(), 3u);
+  const CliRun council = Cli({"balance", "-t", tb, "council"});
+  EXPECT_NE(council.out.find("received 6 h"), std::string::npos) << council;
+
+  const CliRun both =
+      Cli({"exchange", "record", "-t", tb, "--giver", "kathy", "--giver",
+           "vera", "--receiver", "council", "--receiver", "olga", "--hours",
+           "1", "--category", "x"});
+  EXPECT_EQ(both.exit_code, kExitUsage) << both;
+}
+
 // A reversed record says which entry reversed it, when, who and why, and
 // the reversal's own seq shows the record it reversed.
 TEST_F(CliE2eTest, AReversalExplainsItself) {
