@@ -373,6 +373,7 @@ struct ListFlags {
   std::string account_id;
   std::string from;
   std::string to;
+  bool oldest_first = false;
   PageFlags page;
 };
 
@@ -384,6 +385,7 @@ absl::Status RunList(Session& session, const ListFlags& flags) {
   request.set_account_id(flags.account_id);
   request.set_from_date(flags.from);
   request.set_to_date(flags.to);
+  request.set_oldest_first(flags.oldest_first);
   absl::StatusOr<const Connection*> connection = session.Connect();
   if (!connection.ok()) return connection.status();
   absl::StatusOr<std::vector<v1::ListExchangesResponse>> pages =
@@ -483,7 +485,8 @@ void AddList(CLI::App* parent, CommandRegistry& registry) {
   auto flags = std::make_shared<ListFlags>();
   CLI::App* command = parent->add_subcommand(
       "list",
-      "List exchanges: a statement for one account or the whole timebank");
+      "List exchanges by the date of the work, newest first: one account's "
+      "or the whole timebank's");
   registry.AddTimebankOption(command, &flags->timebank_id);
   command->add_option(
       "--account", flags->account_id,
@@ -491,6 +494,8 @@ void AddList(CLI::App* parent, CommandRegistry& registry) {
   command->add_option("--from", flags->from,
                       "From this date YYYY-MM-DD, inclusive");
   command->add_option("--to", flags->to, "To this date YYYY-MM-DD, inclusive");
+  command->add_flag("--oldest-first", flags->oldest_first,
+                    "Oldest first, as a statement reads");
   AddPageFlags(command, &flags->page);
   registry.Bind(command, [flags](Session& s) { return RunList(s, *flags); });
 }

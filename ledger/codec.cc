@@ -205,17 +205,6 @@ std::string FormatOneRequestKey(std::string_view tb,
 std::string FormatOneRequestPrefix(std::string_view tb) {
   return Prefixed('r', tb);
 }
-std::string StatementKey(std::string_view tb, std::string_view account,
-                         Seq seq) {
-  std::string key = StatementPrefix(tb, account);
-  PutBigEndian(&key, seq, 8);
-  return key;
-}
-std::string StatementPrefix(std::string_view tb, std::string_view account) {
-  std::string key = Prefixed('i', tb).append(account);
-  key.push_back('\0');
-  return key;
-}
 std::string TimebankMonthKey(std::string_view tb, YearMonth month) {
   std::string key = Prefixed('n', tb);
   PutBigEndian(&key, static_cast<uint32_t>(month), 4);

@@ -12,7 +12,10 @@
 //                                    changed since it was written
 //   u<tb>\0<scope>\0<kind:1><id>     RequestRecord: what a request id made,
 //                                    per caller scope and kind of write
-//   i<tb>\0<account>\0<seq:8>        statement index: records an account is in
+//   i<tb>\0<account>\0<seq:8>        statement index of earlier versions: no
+//                                    longer written and read by nothing (an
+//                                    account's exchanges in date order are
+//                                    held in memory, ExchangeDates)
 //   n<tb>\0<yyyymm:4>                MonthTotals of the timebank
 //   m<tb>\0<account>\0<yyyymm:4>     AccountMonthTotals
 //   c<tb>\0<yyyymm:4><category>      MonthTotals of one category
@@ -72,9 +75,6 @@ std::string RequestPrefix(std::string_view tb);
 std::string FormatOneRequestKey(std::string_view tb,
                                 std::string_view request_id);
 std::string FormatOneRequestPrefix(std::string_view tb);
-std::string StatementKey(std::string_view tb, std::string_view account,
-                         Seq seq);
-std::string StatementPrefix(std::string_view tb, std::string_view account);
 std::string TimebankMonthKey(std::string_view tb, YearMonth month);
 std::string TimebankMonthPrefix(std::string_view tb);
 std::string AccountMonthKey(std::string_view tb, std::string_view account,

@@ -151,11 +151,6 @@ void Draft::PutRequest(const std::string& tb, const std::string& scope,
   puts_[RequestKey(tb, scope, kind, request_id)] = EncodeRequestRecord(record);
 }
 
-void Draft::PutStatementIndex(const std::string& tb, const std::string& account,
-                              Seq seq) {
-  puts_[StatementKey(tb, account, seq)] = std::string();
-}
-
 namespace {
 
 // Reads a stored aggregate, or its zero value when absent.

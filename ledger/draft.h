@@ -66,9 +66,6 @@ class Draft {
                   RequestKind kind, const std::string& request_id,
                   const RequestRecord& record);
 
-  void PutStatementIndex(const std::string& tb, const std::string& account,
-                         Seq seq);
-
   // Read-modify-write of aggregates; absent keys read as zero.
   absl::StatusOr<MonthTotals> GetMonthTotals(const std::string& key);
   void PutMonthTotals(const std::string& key, const MonthTotals& totals);

@@ -6,7 +6,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -21,6 +20,7 @@
 #include "ledger/civil_date.h"
 #include "ledger/codec.h"
 #include "ledger/draft.h"
+#include "ledger/exchange_dates.h"
 #include "ledger/format_migration.h"
 #include "ledger/ledger_impl.h"
 #include "ledger/rules.h"
@@ -32,21 +32,6 @@
 
 namespace timebank::ledger {
 namespace {
-
-// A page of a filtered timebank statement stops after this many journal
-// entries even when it found fewer matches, so one call stays bounded.
-constexpr int kMaxScannedPerPage = 100'000;
-
-absl::StatusOr<Seq> ParseSeqToken(const std::string& token) {
-  if (token.empty()) return Seq{0};
-  Seq value = 0;
-  auto [end, error] =
-      std::from_chars(token.data(), token.data() + token.size(), value);
-  if (error != std::errc() || end != token.data() + token.size()) {
-    return FieldInvalid("page_token", "is not a token this server issued");
-  }
-  return value;
-}
 
 absl::StatusOr<std::optional<int32_t>> OptionalDate(std::string_view field,
                                                     const std::string& text) {
@@ -170,9 +155,11 @@ absl::StatusOr<Account> Ledger::OpenAccount(const std::string& timebank_id,
   // Enum ranges first, before the writer is asked, whatever else is wrong:
   // a number no value has is malformed whatever the books hold.
   RETURN_IF_ERROR(CheckAccountKind(input.kind));
-  return impl_->Run<Account>(timebank_id, [&](Draft& draft) {
+  const auto apply = [&](Draft& draft) {
     return ApplyOpenAccount(draft, timebank_id, input);
-  });
+  };
+  if (input.validate_only) return impl_->DryRun<Account>(timebank_id, apply);
+  return impl_->Run<Account>(timebank_id, apply);
 }
 
 absl::StatusOr<Account> Ledger::GetAccount(
@@ -284,12 +271,12 @@ absl::StatusOr<std::vector<absl::StatusOr<Exchange>>> Ledger::RecordExchanges(
     return false;
   };
   if (options.validate_only) {
-    // A draft of its own over what is committed, never written.
-    Draft draft = impl_->Reader();
-    RETURN_IF_ERROR(CheckWritesAllowed(draft, timebank_id));
-    Results results;
-    apply_all(draft, &results);
-    return results;
+    return impl_->DryRun<Results>(timebank_id,
+                                  [&](Draft& draft) -> absl::StatusOr<Results> {
+                                    Results results;
+                                    apply_all(draft, &results);
+                                    return results;
+                                  });
   }
   return impl_->Run<Results>(
       timebank_id,
@@ -387,63 +374,45 @@ absl::StatusOr<PageOf<Exchange>> Ledger::ListExchanges(
   const std::string& tb = timebank_id;
   if (absl::StatusOr<Timebank> t = impl_->KnownTimebank(tb); !t.ok())
     return t.status();
-  absl::StatusOr<int> page_size = CheckPageSize(page.page_size);
-  if (!page_size.ok()) return page_size.status();
-  absl::StatusOr<Seq> from_seq = ParseSeqToken(page.page_token);
-  if (!from_seq.ok()) return from_seq.status();
-  absl::StatusOr<std::optional<int32_t>> from_day =
-      OptionalDate("from_date", filter.from_date);
-  if (!from_day.ok()) return from_day.status();
-  absl::StatusOr<std::optional<int32_t>> to_day =
-      OptionalDate("to_date", filter.to_date);
-  if (!to_day.ok()) return to_day.status();
-  if (*from_day && *to_day && **from_day > **to_day) {
+  ASSIGN_OR_RETURN(const int page_size, CheckPageSize(page.page_size));
+  DatedQuery query{.account_id = filter.account_id,
+                   .oldest_first = filter.oldest_first,
+                   .limit = static_cast<size_t>(page_size)};
+  if (!page.page_token.empty()) {
+    ASSIGN_OR_RETURN(query.start, ParseDatedSeqToken(page.page_token));
+  }
+  ASSIGN_OR_RETURN(query.from_day, OptionalDate("from_date", filter.from_date));
+  ASSIGN_OR_RETURN(query.to_day, OptionalDate("to_date", filter.to_date));
+  if (query.from_day && query.to_day && *query.from_day > *query.to_day) {
     return FieldInvalid("to_date", "must not be before from_date");
   }
-  const bool by_account = !filter.account_id.empty();
-  if (by_account) {
-    if (absl::Status s = CheckAccountId("account_id", filter.account_id);
-        !s.ok()) {
-      return s;
-    }
+  if (!filter.account_id.empty()) {
+    RETURN_IF_ERROR(CheckAccountId("account_id", filter.account_id));
     if (!impl_->books_.FindAccount(tb, filter.account_id)) {
       return FieldNotFound("account_id", "no such account in this timebank");
     }
   }
-  const std::string prefix =
-      by_account ? StatementPrefix(tb, filter.account_id) : JournalPrefix(tb);
-  const std::string start = by_account
-                                ? StatementKey(tb, filter.account_id, *from_seq)
-                                : JournalKey(tb, *from_seq);
+  ASSIGN_OR_RETURN(std::shared_ptr<Impl::GuardedFigures> figures,
+                   impl_->FiguresFor(tb));
+  DatedPage places;
+  {
+    std::shared_lock lock(figures->mu);
+    places = figures->dates.Find(query);
+  }
+  // Every place is a committed record entry, so each read finds it.
   Draft reader = impl_->Reader();
   PageOf<Exchange> out;
-  absl::Status read_error;
-  int scanned = 0;
-  absl::Status s = ScanPrefix(
-      impl_->db_.get(), nullptr, prefix, start,
-      [&](std::string_view key_rest, std::string_view) {
-        const Seq seq = DecodeBigEndian64(key_rest);
-        if (static_cast<int>(out.items.size()) == *page_size ||
-            ++scanned > kMaxScannedPerPage) {
-          out.next_page_token = std::to_string(seq);
-          return false;
-        }
-        absl::StatusOr<std::optional<Exchange>> exchange =
-            reader.FindExchange(tb, seq);
-        if (!exchange.ok()) {
-          read_error = exchange.status();
-          return false;
-        }
-        if (!exchange->has_value()) return true;  // Not a record entry.
-        const int32_t day = (*exchange)->record.occurred_on;
-        if ((*from_day && day < **from_day) || (*to_day && day > **to_day)) {
-          return true;
-        }
-        out.items.push_back(**std::move(exchange));
-        return true;
-      });
-  if (!s.ok()) return s;
-  if (!read_error.ok()) return read_error;
+  out.items.reserve(places.items.size());
+  for (const DatedSeq& place : places.items) {
+    ASSIGN_OR_RETURN(std::optional<Exchange> exchange,
+                     reader.FindExchange(tb, place.seq));
+    if (!exchange) {
+      return absl::DataLossError(
+          absl::StrCat("ledger: no record entry at seq ", place.seq));
+    }
+    out.items.push_back(*std::move(exchange));
+  }
+  if (places.next) out.next_page_token = DatedSeqToken(*places.next);
   return out;
 }
 

@@ -104,6 +104,8 @@ struct ExchangeFilter {
   std::string account_id;  // Empty: the whole timebank.
   std::string from_date;   // YYYY-MM-DD inclusive; empty: open.
   std::string to_date;     // YYYY-MM-DD inclusive; empty: open.
+  // By the day the work was done, then seq: newest first unless this.
+  bool oldest_first = false;
 };
 
 struct ReflectionInput {

@@ -25,6 +25,7 @@
 #include "ledger/clock.h"
 #include "ledger/codec.h"
 #include "ledger/draft.h"
+#include "ledger/exchange_dates.h"
 #include "ledger/ledger.h"
 #include "ledger/report.h"
 #include "ledger/rocks_status.h"
@@ -164,6 +165,19 @@ class Ledger::Impl {
     return future.get();
   }
 
+  // What a write would do: `apply` on a draft of its own over what is
+  // committed, behind the same guard as Run, never written.
+  template <typename T>
+  absl::StatusOr<T> DryRun(
+      const std::string& tb,
+      const std::function<absl::StatusOr<T>(Draft&)>& apply) const {
+    Draft draft = Reader();
+    if (absl::Status allowed = CheckWritesAllowed(draft, tb); !allowed.ok()) {
+      return allowed;
+    }
+    return apply(draft);
+  }
+
   absl::Status Commit(Draft& draft, size_t commands) {
     if (draft.puts().empty()) return absl::OkStatus();
     // After a failed write RocksDB refuses every write until resumed; try
@@ -205,7 +219,7 @@ class Ledger::Impl {
           continue;
         }
         std::unique_lock figures_lock(slot->second.figures->mu);
-        slot->second.figures->figures.ApplyEntry(entry);
+        slot->second.figures->Apply(entry);
       }
     }
     if (!draft.entries().empty()) {
@@ -218,9 +232,17 @@ class Ledger::Impl {
     return absl::OkStatus();
   }
 
+  // What a timebank's journal adds up to in memory: its report figures
+  // and its exchanges in date order. One replay builds both.
   struct GuardedFigures {
-    std::shared_mutex mu;  // Shared while a report reads, unique to apply.
+    std::shared_mutex mu;  // Shared while a reader reads, unique to apply.
     ReportFigures figures;
+    ExchangeDates dates;
+
+    void Apply(const JournalEntry& entry) {
+      figures.ApplyEntry(entry);
+      dates.ApplyEntry(entry);
+    }
   };
   struct ReportSlot {
     bool ready = false;
@@ -228,8 +250,8 @@ class Ledger::Impl {
     std::vector<JournalEntry> pending;  // Committed while being built.
   };
 
-  // A timebank's report figures, built by replaying its journal on the
-  // first report and kept current by every commit after that.
+  // A timebank's figures, built by replaying its journal on first use (or
+  // by the warmer at open) and kept current by every commit after that.
   absl::StatusOr<std::shared_ptr<GuardedFigures>> FiguresFor(
       const std::string& tb) {
     std::shared_ptr<GuardedFigures> fresh;
@@ -261,7 +283,7 @@ class Ledger::Impl {
             decode_error = entry.status();
             return false;
           }
-          fresh->figures.ApplyEntry(*entry);
+          fresh->Apply(*entry);
           return true;
         },
         /*bulk=*/true);
@@ -269,8 +291,7 @@ class Ledger::Impl {
     std::lock_guard lock(reports_mu_);
     ReportSlot& slot = reports_[tb];
     if (s.ok()) {
-      for (const JournalEntry& entry : slot.pending)
-        fresh->figures.ApplyEntry(entry);
+      for (const JournalEntry& entry : slot.pending) fresh->Apply(entry);
       slot.pending.clear();
       slot.ready = true;
     } else {

@@ -611,8 +611,6 @@ absl::StatusOr<Exchange> ApplyRecord(Draft& draft,
   draft.PutRequest(timebank_id, actor.request_scope, RequestKind::kRecord,
                    input.request_id,
                    RequestRecord{.seq = entry.seq, .fingerprint = fingerprint});
-  draft.PutStatementIndex(timebank_id, entry.giver_id, entry.seq);
-  draft.PutStatementIndex(timebank_id, entry.receiver_id, entry.seq);
   return Exchange{.record = entry, .status = entry.initial_status};
 }
 

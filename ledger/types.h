@@ -196,6 +196,8 @@ struct OpenAccountInput {
   std::string joined_on;  // YYYY-MM-DD; empty means today (UTC).
   // Open it although another account of the timebank has the same name.
   bool allow_duplicate_name = false;
+  // Apply every rule and write nothing.
+  bool validate_only = false;
 };
 
 // How a bulk record treats its items. By default each item stands on its

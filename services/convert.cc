@@ -126,7 +126,8 @@ ledger::OpenAccountInput ToInput(const v1::OpenAccountRequest& request) {
           .skills = {request.skills().begin(), request.skills().end()},
           .external_ref = request.external_ref(),
           .joined_on = request.joined_on(),
-          .allow_duplicate_name = request.allow_duplicate_name()};
+          .allow_duplicate_name = request.allow_duplicate_name(),
+          .validate_only = request.validate_only()};
 }
 
 absl::StatusOr<ledger::UpdateAccountInput> ToInput(

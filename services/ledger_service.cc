@@ -329,7 +329,8 @@ grpc::Status LedgerService::ListExchanges(
         ledger_->ListExchanges(request->timebank_id(),
                                {.account_id = request->account_id(),
                                 .from_date = request->from_date(),
-                                .to_date = request->to_date()},
+                                .to_date = request->to_date(),
+                                .oldest_first = request->oldest_first()},
                                {.page_size = request->page_size(),
                                 .page_token = request->page_token()}));
     for (const ledger::Exchange& exchange : page.items) {

@@ -358,8 +358,6 @@ TEST(Codec, JournalKeysSortBySeqNumerically) {
   for (size_t i = 1; i < seqs.size(); ++i) {
     EXPECT_LT(JournalKey("tb", seqs[i - 1]), JournalKey("tb", seqs[i]))
         << seqs[i - 1] << " vs " << seqs[i];
-    EXPECT_LT(StatementKey("tb", "ann", seqs[i - 1]),
-              StatementKey("tb", "ann", seqs[i]));
   }
   for (Seq seq : seqs) {
     const std::string key = JournalKey("tb", seq);
@@ -381,8 +379,6 @@ TEST(Codec, OnePrefixNeverCoversAnotherTimebankOrAccount) {
   EXPECT_TRUE(starts_with(JournalKey("tb", 1), JournalPrefix("tb")));
   EXPECT_FALSE(starts_with(JournalKey("tb2", 1), JournalPrefix("tb")));
   EXPECT_FALSE(starts_with(AccountKey("tb2", "ann"), AccountPrefix("tb")));
-  EXPECT_FALSE(
-      starts_with(StatementKey("tb", "anna", 1), StatementPrefix("tb", "ann")));
   EXPECT_FALSE(starts_with(AccountMonthKey("tb", "anna", 202606),
                            AccountMonthPrefix("tb", "ann")));
   EXPECT_TRUE(starts_with(AccountMonthKey("tb", "ann", 202606),

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -506,6 +507,37 @@ TEST(Ledger, AccountsAreToldApartByIdIgnoringCaseAndByName) {
   EXPECT_OK(ledger->UpdateAccount(kTb, {.account_id = "vera",
                                         .display_name = "Mary O'Brien",
                                         .allow_duplicate_name = true}));
+}
+
+// An import's dry run: every rule is applied, the account comes back as it
+// would be, and nothing is opened.
+TEST(Ledger, OpeningAnAccountValidateOnlyOpensNothing) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto ledger, OpenWithPeople(dir, {"ann"}));
+  ASSERT_OK_AND_ASSIGN(BooksState before, ReadBooksState(*ledger, kTb));
+  ASSERT_OK_AND_ASSIGN(Account would,
+                       ledger->OpenAccount(kTb, {.account_id = "mary",
+                                                 .display_name = "Mary",
+                                                 .joined_on = "2025-03-01",
+                                                 .validate_only = true}));
+  EXPECT_EQ(would.id, "mary");
+  EXPECT_EQ(ledger::FormatDate(would.joined_on), "2025-03-01");
+  EXPECT_STATUS(ledger->GetAccount(kTb, "mary"), StatusCode::kNotFound,
+                "account_id:");
+  for (const OpenAccountInput& refused : {OpenAccountInput{.account_id = "ANN",
+                                         .display_name = "Someone",
+                                         .validate_only = true},
+                                          OpenAccountInput{.account_id = "ann2",
+                                          .display_name = "Name of ann",
+                                          .validate_only = true},
+                                          OpenAccountInput{.account_id = "x",
+                                          .display_name = "X",
+                                          .joined_on = "2025-02-30",
+                                          .validate_only = true}}) {
+    EXPECT_FALSE(ledger->OpenAccount(kTb, refused).ok()) << refused.account_id;
+  }
+  ASSERT_OK_AND_ASSIGN(BooksState after, ReadBooksState(*ledger, kTb));
+  ExpectSameBooks(before, after);
 }
 
 TEST(Ledger, ListAccountsFindsAccountsByIdOrName) {
@@ -1853,7 +1885,7 @@ TEST(Ledger, CommitListenerSeesEveryCommittedEntryInOrder) {
 // ---------------------------------------------------------------------------
 // Statements and the journal.
 
-TEST(Ledger, ListExchangesPagesAnAccountStatementInSeqOrder) {
+TEST(Ledger, ListExchangesPagesAStatementOfOneDayInSeqOrder) {
   TempDir dir;
   ASSERT_OK_AND_ASSIGN(auto ledger, OpenWithPeople(dir, {"ann", "bob", "cat"}));
   ASSERT_OK(ledger->RecordExchange(kTb, Coordinator(),
@@ -1872,14 +1904,22 @@ TEST(Ledger, ListExchangesPagesAnAccountStatementInSeqOrder) {
   ASSERT_OK(ledger->RecordExchange(kTb, Member("bob"),
                                    Gave("r8", "bob", "ann", 8)));  // 8
 
-  ASSERT_OK_AND_ASSIGN(auto ann_pages,
-                       StatementPages(*ledger, {.account_id = "ann"}, 2));
+  // Every exchange is dated the same day, so seq decides.
+  ASSERT_OK_AND_ASSIGN(
+      auto ann_pages,
+      StatementPages(*ledger, {.account_id = "ann", .oldest_first = true}, 2));
   EXPECT_EQ(ann_pages, (std::vector<std::vector<Seq>>{{1, 3}, {4, 6}, {8}}));
-  ASSERT_OK_AND_ASSIGN(auto bob_pages,
-                       StatementPages(*ledger, {.account_id = "bob"}, 10));
+  ASSERT_OK_AND_ASSIGN(
+      auto bob_pages,
+      StatementPages(*ledger, {.account_id = "bob", .oldest_first = true}, 10));
   EXPECT_EQ(bob_pages, (std::vector<std::vector<Seq>>{{1, 2, 5, 6, 8}}));
+  ASSERT_OK_AND_ASSIGN(auto ann_newest_first,
+                       StatementPages(*ledger, {.account_id = "ann"}, 2));
+  EXPECT_EQ(ann_newest_first,
+            (std::vector<std::vector<Seq>>{{8, 6}, {4, 3}, {1}}));
   // The whole timebank lists exchanges only, not the reversal entry.
-  ASSERT_OK_AND_ASSIGN(auto all_pages, StatementPages(*ledger, {}, 3));
+  ASSERT_OK_AND_ASSIGN(auto all_pages,
+                       StatementPages(*ledger, {.oldest_first = true}, 3));
   std::vector<Seq> all;
   for (const auto& page : all_pages)
     all.insert(all.end(), page.begin(), page.end());
@@ -1887,8 +1927,10 @@ TEST(Ledger, ListExchangesPagesAnAccountStatementInSeqOrder) {
   for (const auto& page : all_pages) EXPECT_LE(page.size(), 3u);
 
   // Items carry their current status.
-  ASSERT_OK_AND_ASSIGN(PageOf<Exchange> ann_all,
-                       ledger->ListExchanges(kTb, {.account_id = "ann"}, {}));
+  ASSERT_OK_AND_ASSIGN(
+      PageOf<Exchange> ann_all,
+      ledger->ListExchanges(kTb, {.account_id = "ann", .oldest_first = true},
+                            {}));
   ASSERT_EQ(ann_all.items.size(), 5u);
   EXPECT_EQ(ann_all.items[2].record.seq, 4u);
   EXPECT_EQ(ann_all.items[2].status, ExchangeStatus::kReversed);
@@ -1918,30 +1960,38 @@ TEST(Ledger, ListExchangesFiltersByInclusiveDateRange) {
                                Gave("r" + std::to_string(i + 1), "ann",
                                     dated[i].second, 10, dated[i].first)));
   }
-  ASSERT_OK_AND_ASSIGN(
-      auto may,
-      StatementPages(*ledger,
-                     {.from_date = "2026-05-01", .to_date = "2026-05-31"}, 2));
-  std::vector<Seq> may_seqs;
-  for (const auto& page : may)
-    may_seqs.insert(may_seqs.end(), page.begin(), page.end());
-  EXPECT_EQ(may_seqs, (std::vector<Seq>{2, 3, 4, 6}));
+  for (const bool oldest_first : {true, false}) {
+    SCOPED_TRACE(oldest_first ? "oldest first" : "newest first");
+    ASSERT_OK_AND_ASSIGN(auto may,
+                         StatementPages(*ledger,
+                                        {.from_date = "2026-05-01",
+                                         .to_date = "2026-05-31",
+                                         .oldest_first = oldest_first},
+                                        2));
+    std::vector<Seq> may_seqs;
+    for (const auto& page : may)
+      may_seqs.insert(may_seqs.end(), page.begin(), page.end());
+    // By date: seq 6 (20 May) was recorded after seq 4 (31 May).
+    std::vector<Seq> by_date = {2, 3, 6, 4};
+    if (!oldest_first) std::reverse(by_date.begin(), by_date.end());
+    EXPECT_EQ(may_seqs, by_date);
+  }
 
   ASSERT_OK_AND_ASSIGN(
       PageOf<Exchange> from_only,
       ledger->ListExchanges(kTb, {.from_date = "2026-05-31"}, {}));
-  EXPECT_EQ(SeqsOf(from_only.items), (std::vector<Seq>{4, 5}));
+  EXPECT_EQ(SeqsOf(from_only.items), (std::vector<Seq>{5, 4}));
   ASSERT_OK_AND_ASSIGN(
       PageOf<Exchange> to_only,
       ledger->ListExchanges(kTb, {.to_date = "2026-05-01"}, {}));
-  EXPECT_EQ(SeqsOf(to_only.items), (std::vector<Seq>{1, 2}));
+  EXPECT_EQ(SeqsOf(to_only.items), (std::vector<Seq>{2, 1}));
   ASSERT_OK_AND_ASSIGN(PageOf<Exchange> bob_may,
                        ledger->ListExchanges(kTb,
                                              {.account_id = "bob",
                                               .from_date = "2026-05-01",
                                               .to_date = "2026-05-31"},
                                              {}));
-  EXPECT_EQ(SeqsOf(bob_may.items), (std::vector<Seq>{2, 4}));
+  EXPECT_EQ(SeqsOf(bob_may.items), (std::vector<Seq>{4, 2}));
   ASSERT_OK_AND_ASSIGN(
       PageOf<Exchange> one_day,
       ledger->ListExchanges(
@@ -1956,6 +2006,67 @@ TEST(Ledger, ListExchangesFiltersByInclusiveDateRange) {
                 StatusCode::kInvalidArgument, "from_date:");
   EXPECT_STATUS(ledger->ListExchanges(kTb, {.to_date = "2026-02-30"}, {}),
                 StatusCode::kInvalidArgument, "to_date:");
+}
+
+// Paper forms entered late sit on the day of the work, in a statement built
+// while the ledger runs and in one rebuilt from the journal after a
+// restart; a page token keeps its place while exchanges are added.
+TEST(Ledger, ListExchangesOrdersByTheDayOfTheWorkAcrossRestartsAndPages) {
+  TempDir dir;
+  std::vector<std::string> days = {"2026-06-01", "2026-03-05", "2026-06-01",
+                                   "2025-12-31", "2026-03-05", "2026-01-20"};
+  {
+    ASSERT_OK_AND_ASSIGN(auto ledger, OpenWithPeople(dir, {"ann", "bob"}));
+    for (size_t i = 0; i < days.size(); ++i) {
+      ASSERT_OK(ledger->RecordExchange(
+          kTb, Coordinator(),
+          Gave(absl::StrCat("d", i), i % 2 ? "ann" : "bob",
+               i % 2 ? "bob" : "ann", 10, days[i])));
+    }
+  }
+  // Seqs 1..6 in the order of `days`; by day then seq:
+  const std::vector<Seq> oldest = {4, 6, 2, 5, 1, 3};
+  std::vector<Seq> newest(oldest.rbegin(), oldest.rend());
+  for (const bool warm : {false, true}) {
+    SCOPED_TRACE(warm ? "figures warmed at open" : "built on first use");
+    LedgerOptions options = TestOptions(dir.path());
+    options.warm_report_figures = warm;
+    ASSERT_OK_AND_ASSIGN(auto ledger, Ledger::Open(options));
+    for (const std::string account : {"", "ann"}) {
+      ASSERT_OK_AND_ASSIGN(
+          auto pages,
+          StatementPages(*ledger, {.account_id = account, .oldest_first = true},
+                         4));
+      EXPECT_EQ(pages, (std::vector<std::vector<Seq>>{{4, 6, 2, 5}, {1, 3}}));
+      ASSERT_OK_AND_ASSIGN(pages,
+                           StatementPages(*ledger, {.account_id = account}, 4));
+      EXPECT_EQ(pages, (std::vector<std::vector<Seq>>{{3, 1, 5, 2}, {6, 4}}));
+    }
+  }
+  ASSERT_OK_AND_ASSIGN(auto ledger, Ledger::Open(TestOptions(dir.path())));
+  ASSERT_OK_AND_ASSIGN(
+      PageOf<Exchange> first,
+      ledger->ListExchanges(kTb, {.oldest_first = true}, {.page_size = 3}));
+  EXPECT_EQ(SeqsOf(first.items), (std::vector<Seq>{4, 6, 2}));
+  // Recorded after the first page: one day before the page's end (it is
+  // behind the reader and not repeated) and one after it (it is read).
+  ASSERT_OK(ledger->RecordExchange(
+      kTb, Coordinator(), Gave("late-1", "ann", "bob", 5, "2026-01-01")));
+  ASSERT_OK(ledger->RecordExchange(
+      kTb, Coordinator(), Gave("late-2", "ann", "bob", 5, "2026-05-01")));
+  ASSERT_OK_AND_ASSIGN(
+      PageOf<Exchange> rest,
+      ledger->ListExchanges(
+          kTb, {.oldest_first = true},
+          {.page_size = 10, .page_token = first.next_page_token}));
+  EXPECT_EQ(SeqsOf(rest.items), (std::vector<Seq>{5, 8, 1, 3}));
+  EXPECT_EQ(rest.next_page_token, "");
+
+  for (const char* token : {"5", "1:", ":2", "1:2:3", "x:1", "1:-2"}) {
+    EXPECT_STATUS(ledger->ListExchanges(kTb, {}, {.page_token = token}),
+                  StatusCode::kInvalidArgument, "page_token:")
+        << token;
+  }
 }
 
 TEST(Ledger, ReadJournalReadsFromASeqWithALimit) {

@@ -522,8 +522,9 @@ TEST_F(LedgerApiTest, ListExchangesGivesAStatementByAccountAndDates) {
 
   Rpc<v1::ListExchangesResponse> kathy = admin().ListExchanges(tb, "kathy");
   ASSERT_RPC_OK(kathy);
-  EXPECT_EQ(SeqsOf(kathy.reply), (std::vector<uint64_t>{1, 3, 4}));
-  EXPECT_EQ(kathy->exchanges(2).status(), v1::EXCHANGE_STATUS_PENDING);
+  // Newest first by the day of the work.
+  EXPECT_EQ(SeqsOf(kathy.reply), (std::vector<uint64_t>{4, 3, 1}));
+  EXPECT_EQ(kathy->exchanges(0).status(), v1::EXCHANGE_STATUS_PENDING);
   EXPECT_EQ(kathy->next_page_token(), "");
 
   Rpc<v1::ListExchangesResponse> kathy_q1 =
@@ -534,12 +535,12 @@ TEST_F(LedgerApiTest, ListExchangesGivesAStatementByAccountAndDates) {
   Rpc<v1::ListExchangesResponse> inclusive =
       admin().ListExchanges(tb, "", "2024-02-10", "2024-03-10");
   ASSERT_RPC_OK(inclusive);
-  EXPECT_EQ(SeqsOf(inclusive.reply), (std::vector<uint64_t>{2, 3}));
+  EXPECT_EQ(SeqsOf(inclusive.reply), (std::vector<uint64_t>{3, 2}));
 
   Rpc<v1::ListExchangesResponse> whole =
       admin().ListExchanges(tb, "", "2024-02-01");
   ASSERT_RPC_OK(whole);
-  EXPECT_EQ(SeqsOf(whole.reply), (std::vector<uint64_t>{2, 3, 4}));
+  EXPECT_EQ(SeqsOf(whole.reply), (std::vector<uint64_t>{4, 3, 2}));
 
   EXPECT_RPC_ERROR(admin().ListExchanges(tb, "kathy", "2024-13-01"),
                    INVALID_ARGUMENT, "from_date");
@@ -550,7 +551,8 @@ TEST_F(LedgerApiTest, ListExchangesGivesAStatementByAccountAndDates) {
                    "account_id");
 }
 
-TEST_F(LedgerApiTest, ListExchangesPagesInSeqOrder) {
+// Exchanges of one day page newest first by seq.
+TEST_F(LedgerApiTest, ListExchangesPagesNewestFirst) {
   const std::string tb = NewTimebank();
   for (int i = 1; i <= 7; ++i) {
     ASSERT_RPC_OK(admin().RecordExchange(ExchangeRequest(
@@ -575,7 +577,7 @@ TEST_F(LedgerApiTest, ListExchangesPagesInSeqOrder) {
       ASSERT_LT(++pages, 10) << "paging does not end";
     } while (!page_token.empty());
     std::vector<uint64_t> expected(account.empty() ? 8 : 7);
-    std::iota(expected.begin(), expected.end(), 1);
+    std::iota(expected.rbegin(), expected.rend(), 1);
     EXPECT_EQ(seqs, expected);
   }
   EXPECT_RPC_ERROR(admin().ListExchanges(tb, "", "", "", 3, "not-a-token"),
