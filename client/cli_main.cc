@@ -122,6 +122,7 @@ int Run(int argc, char** argv) {
   AddAccountCommands(app, registry);
   AddExchangeCommands(app, registry);
   AddBalanceCommands(app, registry);
+  AddStatementCommand(app, registry);
   AddJournalCommands(app, registry);
   AddReportCommands(app, registry);
   AddPlanCommands(app, registry);

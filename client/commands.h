@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -113,6 +114,16 @@ void AddArchiveCommands(CLI::App& journal, CommandRegistry& registry);
 void AddAdminCommands(CLI::App& app, CommandRegistry& registry);
 // `report` and `assess` (commands_report.cc).
 void AddReportCommands(CLI::App& app, CommandRegistry& registry);
+// `account import` (commands_account_import.cc), added to the `account`
+// group.
+void AddAccountImportCommand(CLI::App& account, CommandRegistry& registry);
+// The account kinds people type, by name: person, organisation, pot.
+const std::map<std::string, v1::AccountKind>& AccountKindsByName();
+// The server refuses a second account of a name the timebank has; this adds
+// how to go ahead when it really is another person of that name.
+absl::Status WithDuplicateNameHint(absl::Status status);
+// `statement` (commands_statement.cc).
+void AddStatementCommand(CLI::App& app, CommandRegistry& registry);
 // `reflect`, `reflections`, `action` and `thresholds` (commands_plan.cc).
 void AddPlanCommands(CLI::App& app, CommandRegistry& registry);
 

@@ -14,17 +14,33 @@
 #include "client/hours.h"
 
 namespace timebank::client {
-namespace {
 
-const std::map<std::string, v1::AccountKind>& KindsByName() {
+const std::map<std::string, v1::AccountKind>& AccountKindsByName() {
   static const auto* const kinds = new std::map<std::string, v1::AccountKind>{
       {"person", v1::ACCOUNT_KIND_PERSON},
       {"organisation", v1::ACCOUNT_KIND_ORGANISATION},
       {"organization", v1::ACCOUNT_KIND_ORGANISATION},
       {"pot", v1::ACCOUNT_KIND_COMMUNITY_POT},
-      {"community-pot", v1::ACCOUNT_KIND_COMMUNITY_POT}};
+      {"community-pot", v1::ACCOUNT_KIND_COMMUNITY_POT},
+      {"community_pot", v1::ACCOUNT_KIND_COMMUNITY_POT}};
   return *kinds;
 }
+
+// The server refuses a second account of a name the timebank has; say how
+// to go ahead when it really is another person of that name.
+absl::Status WithDuplicateNameHint(absl::Status status) {
+  if (status.code() != absl::StatusCode::kAlreadyExists ||
+      !absl::StartsWith(status.message(), "display_name:")) {
+    return status;
+  }
+  return absl::Status(
+      status.code(),
+      absl::StrCat(status.message(),
+                   ". If this is another person of that name, repeat the "
+                   "command with --allow-duplicate-name."));
+}
+
+namespace {
 
 const std::map<std::string, v1::AccountStatus>& StatusesByName() {
   static const auto* const statuses =
@@ -112,20 +128,6 @@ struct OpenFlags {
   bool allow_duplicate_name = false;
 };
 
-// The server refuses a second account of a name the timebank has; say how
-// to go ahead when it really is another person of that name.
-absl::Status WithDuplicateNameHint(absl::Status status) {
-  if (status.code() != absl::StatusCode::kAlreadyExists ||
-      !absl::StartsWith(status.message(), "display_name:")) {
-    return status;
-  }
-  return absl::Status(
-      status.code(),
-      absl::StrCat(status.message(),
-                   ". If this is another person of that name, repeat the "
-                   "command with --allow-duplicate-name."));
-}
-
 absl::Status RunOpen(Session& session, const OpenFlags& flags) {
   if (absl::Status s = CheckDateFlag("--joined", flags.joined); !s.ok())
     return s;
@@ -133,7 +135,7 @@ absl::Status RunOpen(Session& session, const OpenFlags& flags) {
   request.set_timebank_id(flags.timebank_id);
   request.set_account_id(flags.id);
   request.set_display_name(flags.name);
-  request.set_kind(KindsByName().at(flags.kind));
+  request.set_kind(AccountKindsByName().at(flags.kind));
   for (const std::string& skill : flags.skills) request.add_skills(skill);
   request.set_external_ref(flags.external_ref);
   request.set_joined_on(flags.joined);
@@ -287,7 +289,8 @@ void AddOpen(CLI::App* parent, CommandRegistry& registry) {
   command->add_option("--name", flags->name, "Name shown to people")
       ->required();
   command->add_option("--kind", flags->kind, "person, organisation or pot")
-      ->transform(CLI::IsMember(NamesOf(KindsByName()), CLI::ignore_case))
+      ->transform(
+          CLI::IsMember(NamesOf(AccountKindsByName()), CLI::ignore_case))
       ->capture_default_str();
   command
       ->add_option("--skills", flags->skills,
@@ -364,6 +367,7 @@ void AddAccountCommands(CLI::App& app, CommandRegistry& registry) {
 
   AddUpdate(group, registry);
   AddErase(group, registry);
+  AddAccountImportCommand(*group, registry);
 }
 
 }  // namespace timebank::client

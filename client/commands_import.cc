@@ -20,55 +20,28 @@
 namespace timebank::client {
 namespace {
 
-// The columns an import understands, each with the names it may go by;
-// the second names match `exchange list --csv`, so a statement exported
-// from one timebank can be imported into another.
-enum class Field {
-  kGiver,
-  kReceiver,
-  kHours,
-  kMinutes,
-  kCategory,
-  kDate,
-  kDescription,
-  kRequestId,
-  kStatus
-};
-
-const std::map<std::string, Field>& FieldsByHeading() {
-  static const auto* const fields = new std::map<std::string, Field>{
-      {"giver", Field::kGiver},          {"giver_id", Field::kGiver},
-      {"receiver", Field::kReceiver},    {"receiver_id", Field::kReceiver},
-      {"hours", Field::kHours},          {"minutes", Field::kMinutes},
-      {"category", Field::kCategory},    {"date", Field::kDate},
-      {"occurred_on", Field::kDate},     {"description", Field::kDescription},
-      {"request_id", Field::kRequestId}, {"status", Field::kStatus}};
-  return *fields;
+// The headings an import understands and the field each fills; the
+// second names match `exchange list --csv`, so a statement exported from
+// one timebank can be imported into another.
+const std::map<std::string, std::string>& Headings() {
+  static const auto* const headings = new std::map<std::string, std::string>{
+      {"giver", "giver"},           {"giver_id", "giver"},
+      {"receiver", "receiver"},     {"receiver_id", "receiver"},
+      {"hours", "hours"},           {"minutes", "minutes"},
+      {"category", "category"},     {"date", "date"},
+      {"occurred_on", "date"},      {"description", "description"},
+      {"request_id", "request_id"}, {"status", "status"}};
+  return *headings;
 }
 
-// Which column holds each field.
-using ColumnMap = std::map<Field, size_t>;
-
-absl::StatusOr<ColumnMap> MapColumns(const CsvRecord& header,
-                                     std::ostream& err) {
-  ColumnMap columns;
-  for (size_t i = 0; i < header.fields.size(); ++i) {
-    const std::string heading =
-        absl::AsciiStrToLower(absl::StripAsciiWhitespace(header.fields[i]));
-    auto known = FieldsByHeading().find(heading);
-    if (known == FieldsByHeading().end()) {
-      err << "note: ignoring column \"" << heading << "\"\n";
-      continue;
-    }
-    if (!columns.emplace(known->second, i).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "line ", header.line, ": column \"", heading, "\" given twice"));
-    }
-  }
-  const bool has_amount =
-      columns.contains(Field::kHours) != columns.contains(Field::kMinutes);
-  if (!columns.contains(Field::kGiver) || !columns.contains(Field::kReceiver) ||
-      !columns.contains(Field::kCategory) || !has_amount) {
+absl::StatusOr<CsvColumns> MapColumns(const CsvRecord& header,
+                                      std::ostream& err) {
+  absl::StatusOr<CsvColumns> columns =
+      CsvColumns::FromHeader(header, Headings(), err);
+  if (!columns.ok()) return columns.status();
+  const bool has_amount = columns->Has("hours") != columns->Has("minutes");
+  if (!columns->Has("giver") || !columns->Has("receiver") ||
+      !columns->Has("category") || !has_amount) {
     return absl::InvalidArgumentError(absl::StrCat(
         "line ", header.line,
         ": the header needs giver, receiver, category and "
@@ -97,39 +70,31 @@ struct Row {
   v1::RecordExchangeItem item;
 };
 
-std::string FieldOf(const CsvRecord& record, const ColumnMap& columns,
-                    Field field) {
-  auto column = columns.find(field);
-  if (column == columns.end() || column->second >= record.fields.size())
-    return "";
-  return std::string(absl::StripAsciiWhitespace(record.fields[column->second]));
-}
-
 absl::StatusOr<int64_t> MinutesOf(const CsvRecord& record,
-                                  const ColumnMap& columns) {
-  if (columns.contains(Field::kHours)) {
-    return ParseDurationFlag("hours", FieldOf(record, columns, Field::kHours));
+                                  const CsvColumns& columns) {
+  if (columns.Has("hours")) {
+    return ParseDurationFlag("hours", columns.Get(record, "hours"));
   }
   // Whole minutes, as `exchange list --csv` writes them.
-  return ParseDurationFlag(
-      "minutes", absl::StrCat(FieldOf(record, columns, Field::kMinutes), "m"));
+  return ParseDurationFlag("minutes",
+                           absl::StrCat(columns.Get(record, "minutes"), "m"));
 }
 
 absl::StatusOr<v1::RecordExchangeItem> ItemOf(const CsvRecord& record,
-                                              const ColumnMap& columns,
+                                              const CsvColumns& columns,
                                               const std::string& today) {
   absl::StatusOr<int64_t> minutes = MinutesOf(record, columns);
   if (!minutes.ok()) return minutes.status();
-  const std::string date = FieldOf(record, columns, Field::kDate);
+  const std::string date = columns.Get(record, "date");
   if (absl::Status s = CheckDateFlag("date", date); !s.ok()) return s;
   v1::RecordExchangeItem item;
-  item.set_giver_id(FieldOf(record, columns, Field::kGiver));
-  item.set_receiver_id(FieldOf(record, columns, Field::kReceiver));
+  item.set_giver_id(columns.Get(record, "giver"));
+  item.set_receiver_id(columns.Get(record, "receiver"));
   item.set_minutes(*minutes);
-  item.set_category(FieldOf(record, columns, Field::kCategory));
-  item.set_description(FieldOf(record, columns, Field::kDescription));
+  item.set_category(columns.Get(record, "category"));
+  item.set_description(columns.Get(record, "description"));
   item.set_occurred_on(date.empty() ? today : date);
-  item.set_request_id(FieldOf(record, columns, Field::kRequestId));
+  item.set_request_id(columns.Get(record, "request_id"));
   return item;
 }
 
@@ -167,9 +132,9 @@ struct Parsed {
 
 // Rows of an exported statement that never counted (pending, rejected) or
 // no longer count (reversed) are not imported as if they did.
-bool CountsInImport(const CsvRecord& record, const ColumnMap& columns) {
+bool CountsInImport(const CsvRecord& record, const CsvColumns& columns) {
   const std::string status =
-      absl::AsciiStrToLower(FieldOf(record, columns, Field::kStatus));
+      absl::AsciiStrToLower(columns.Get(record, "status"));
   return status.empty() || status == "confirmed";
 }
 
@@ -178,7 +143,7 @@ absl::StatusOr<Parsed> ReadRows(const ImportFlags& flags, std::ostream& err) {
   if (!records.ok()) return records.status();
   if (records->empty())
     return absl::InvalidArgumentError(flags.file + ": is empty");
-  absl::StatusOr<ColumnMap> columns = MapColumns(records->front(), err);
+  absl::StatusOr<CsvColumns> columns = MapColumns(records->front(), err);
   if (!columns.ok()) return columns.status();
   const std::string today = FormatDate(TodayUtc());
   Parsed parsed;

@@ -231,34 +231,6 @@ absl::StatusOr<v1::ListActionsResponse> WholePlan(
   return plan;
 }
 
-// Writes beside the target and renames, so a reader never sees half a page.
-// A path that cannot be written is the user's to fix (INVALID_ARGUMENT); a
-// write that fails half-way is not (INTERNAL).
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& content) {
-  const std::string temporary = path + ".tmp";
-  std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-  if (!file.is_open()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--html ", path, ": ", std::strerror(errno)));
-  }
-  file << content;
-  file.close();
-  std::error_code error;
-  if (!file) {
-    std::filesystem::remove(temporary, error);
-    return absl::InternalError(absl::StrCat("--html ", path, ": write failed"));
-  }
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    const std::string reason = error.message();
-    std::filesystem::remove(temporary, error);
-    return absl::InvalidArgumentError(
-        absl::StrCat("--html ", path, ": ", reason));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status WriteCouncilReport(Session& session, const Connection& connection,
                                 const ReportFlags& flags,
                                 const v1::ReciprocityReport& report) {
@@ -277,7 +249,8 @@ absl::Status WriteCouncilReport(Session& session, const Connection& connection,
     session.out() << html;
     return absl::OkStatus();
   }
-  if (absl::Status s = WriteFileAtomically(flags.html_file, html); !s.ok()) {
+  if (absl::Status s = WriteFileAtomically("--html", flags.html_file, html);
+      !s.ok()) {
     return s;
   }
   if (session.printer().format() == OutputFormat::kJson) {

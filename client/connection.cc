@@ -1,6 +1,8 @@
 #include "client/connection.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -8,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "client/string_view.h"
 
 namespace timebank::client {
 namespace {
@@ -54,6 +57,35 @@ std::optional<std::string> ProcessEnv(const char* name) {
   const char* value = std::getenv(name);
   if (value == nullptr) return std::nullopt;
   return std::string(value);
+}
+
+// Writes beside the target and renames, so a reader never sees half a page.
+// A path that cannot be written is the user's to fix (INVALID_ARGUMENT); a
+// write that fails half-way is not (INTERNAL).
+absl::Status WriteFileAtomically(std::string_view flag, const std::string& path,
+                                 const std::string& content) {
+  const std::string temporary = path + ".tmp";
+  std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+  if (!file.is_open()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(flag), " ", path, ": ", std::strerror(errno)));
+  }
+  file << content;
+  file.close();
+  std::error_code error;
+  if (!file) {
+    std::filesystem::remove(temporary, error);
+    return absl::InternalError(
+        absl::StrCat(ToAbsl(flag), " ", path, ": write failed"));
+  }
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    const std::string reason = error.message();
+    std::filesystem::remove(temporary, error);
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(flag), " ", path, ": ", reason));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path,

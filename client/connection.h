@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -70,6 +71,13 @@ std::optional<std::string> ProcessEnv(const char* name);
 // larger.
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path,
                                           size_t max_bytes);
+
+// Writes `content` beside `path` and renames it into place, so a reader
+// never sees half a file. Errors name `flag` (e.g. "--html") and the path:
+// INVALID_ARGUMENT when the path cannot be written, INTERNAL when a write
+// fails half-way.
+absl::Status WriteFileAtomically(std::string_view flag, const std::string& path,
+                                 const std::string& content);
 
 // Fills what the flags left empty: the server from TIMEBANK_SERVER, else
 // kDefaultServer; the token file from TIMEBANK_TOKEN_FILE, else

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "client/string_view.h"
 
@@ -168,6 +169,35 @@ absl::StatusOr<std::vector<CsvRecord>> ReadCsvFile(const std::string& path) {
         absl::StrCat(path, ": ", records.status().message()));
   }
   return records;
+}
+
+absl::StatusOr<CsvColumns> CsvColumns::FromHeader(
+    const CsvRecord& header, const std::map<std::string, std::string>& headings,
+    std::ostream& err) {
+  CsvColumns columns;
+  for (size_t i = 0; i < header.fields.size(); ++i) {
+    const std::string heading =
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(header.fields[i]));
+    auto known = headings.find(heading);
+    if (known == headings.end()) {
+      err << "note: ignoring column \"" << heading << "\"\n";
+      continue;
+    }
+    if (!columns.columns_.emplace(known->second, i).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "line ", header.line, ": column \"", heading, "\" given twice"));
+    }
+  }
+  return columns;
+}
+
+std::string CsvColumns::Get(const CsvRecord& record,
+                            std::string_view field) const {
+  auto column = columns_.find(field);
+  if (column == columns_.end() || column->second >= record.fields.size()) {
+    return "";
+  }
+  return std::string(absl::StripAsciiWhitespace(record.fields[column->second]));
 }
 
 }  // namespace timebank::client

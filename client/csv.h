@@ -5,6 +5,9 @@
 #define TIMEBANK_CLIENT_CSV_H_
 
 #include <cstddef>
+#include <functional>
+#include <map>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +47,27 @@ absl::StatusOr<std::vector<CsvRecord>> ParseCsv(std::string_view text);
 // be read, INVALID_ARGUMENT as for ParseCsv or when it is larger than
 // kMaxCsvBytes.
 absl::StatusOr<std::vector<CsvRecord>> ReadCsvFile(const std::string& path);
+
+// Which column of an import holds each field it knows, read from the
+// header row.
+class CsvColumns {
+ public:
+  // `headings` maps each heading the import accepts (lower case) to the
+  // field it fills, e.g. {"giver_id", "giver"}. Headings match ignoring case
+  // and surrounding spaces; any other is noted on `err` and ignored. A
+  // field given twice is INVALID_ARGUMENT naming the line.
+  static absl::StatusOr<CsvColumns> FromHeader(
+      const CsvRecord& header,
+      const std::map<std::string, std::string>& headings, std::ostream& err);
+
+  bool Has(std::string_view field) const { return columns_.contains(field); }
+  // The field's value in `record` without surrounding spaces; empty when
+  // the file has no such column or the record is short.
+  std::string Get(const CsvRecord& record, std::string_view field) const;
+
+ private:
+  std::map<std::string, size_t, std::less<>> columns_;
+};
 
 }  // namespace timebank::client
 

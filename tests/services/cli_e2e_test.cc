@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -475,6 +476,200 @@ TEST_F(CliE2eTest, AGroupExchangeIsRecordedWholeOrNotAtAll) {
            "vera", "--receiver", "council", "--receiver", "olga", "--hours",
            "1", "--category", "x"});
   EXPECT_EQ(both.exit_code, kExitUsage) << both;
+}
+
+// Members move onto the system from a spreadsheet: the dry run says exactly
+// what the import would do and opens nothing, errors name their line in
+// plain words, and running the file again opens nobody twice.
+TEST_F(CliE2eTest, MembersImportWithADryRunPerLineErrorsAndSafeReruns) {
+  const std::string tb = NewTimebank();  // kathy (Kathy Brown), vera
+  ASSERT_FALSE(HasFailure());
+  const std::string file = work_dir_.path() + "/members.csv";
+  std::ofstream(file)
+      << "id,name,kind,joined,skills,external_ref\n"
+         "mary,Mary O'Brien,person,2025-03-01,gardening; lifts,P-17\n"  // 2
+         "Mary-OBrien,mary  o'brien,person,,,\n"  // 3: the same name
+         "bert,Bert Smith,,2025-04-01,,\n"        // 4
+         "KATHY,Kathy B,,,,\n"                    // 5: kathy in capitals
+         "vera,Vera Holt,person,,,\n"             // 6: already there
+         "pot1,Shared pot,pot,,,\n"               // 7
+         "sam,Sam Lee,person,2025-13-01,,\n"      // 8: no such date
+         "zed,,person,,,\n"                       // 9: no name
+         "mary,Mary again,,,,\n";                 // 10: id repeated
+  const CliRun dry = Cli({"account", "import", "-t", tb, file, "--dry-run"});
+  EXPECT_EQ(dry.exit_code, kExitConflict) << dry;
+  EXPECT_NE(dry.out.find("Dry run for " + tb +
+                         ", nothing opened: 3 would be "
+                         "new, 1 already there, 5 would fail (9 rows)."),
+            std::string::npos)
+      << dry;
+  EXPECT_EQ(Cli({"account", "show", "-t", tb, "mary"}).exit_code,
+            kExitNotFound);
+  for (const char* expected :
+       {"line 3: ALREADY_EXISTS: name: \"mary  o'brien\" is already on line 2",
+        "--allow-duplicate-names", "line 5: ALREADY_EXISTS: account_id:",
+        "line 8: INVALID_ARGUMENT: joined:", "line 9: INVALID_ARGUMENT: name:",
+        "line 10: ALREADY_EXISTS: id: \"mary\" is already on line 2"}) {
+    EXPECT_NE(dry.err.find(expected), std::string::npos) << expected << dry;
+  }
+
+  const CliRun real = Cli({"account", "import", "-t", tb, file});
+  EXPECT_EQ(real.exit_code, kExitConflict) << real;
+  EXPECT_NE(real.out.find("Opened in " + tb +
+                          ": 3 new, 1 already there, 5 "
+                          "failed (9 rows)."),
+            std::string::npos)
+      << real;
+  const v1::Account mary = Must(admin().GetAccount(tb, "mary"), "mary");
+  EXPECT_EQ(mary.display_name(), "Mary O'Brien");
+  EXPECT_EQ(mary.joined_on(), "2025-03-01");
+  ASSERT_EQ(mary.skills_size(), 2);
+  EXPECT_EQ(mary.skills(1), "lifts");
+  EXPECT_EQ(mary.external_ref(), "P-17");
+  EXPECT_EQ(Must(admin().GetAccount(tb, "pot1"), "pot").kind(),
+            v1::ACCOUNT_KIND_COMMUNITY_POT);
+
+  const CliRun again = Cli({"account", "import", "-t", tb, file, "--json"});
+  ASSERT_EQ(again.exit_code, kExitConflict) << again;
+  const nlohmann::json report = nlohmann::json::parse(again.out);
+  EXPECT_EQ(report["opened"], 0);
+  EXPECT_EQ(report["already_there"], 4);
+  EXPECT_EQ(report["failed"], 5);
+  EXPECT_EQ(report["errors"][0]["line"], 3);
+}
+
+// A statement to hand over: the member's name, the period, the opening
+// balance, each confirmed exchange by the date of the work (not the order it
+// was recorded in) with the other member's name and a running balance, and
+// the closing balance; as a table, CSV, JSON, HTML and PDF.
+TEST_F(CliE2eTest, AStatementListsTheWorkByDateWithARunningBalance) {
+  const std::string tb = NewTimebank();  // kathy (Kathy Brown), vera
+  ASSERT_FALSE(HasFailure());
+  ASSERT_EQ(Cli({"account", "open", "-t", tb, "--id", "olga", "--name",
+                 "Olga <Ward>"})
+                .exit_code,
+            kExitOk);
+  const auto record = [&](const char* giver, const char* receiver,
+                          const char* hours, const char* category,
+                          const char* on) {
+    const CliRun run =
+        Cli({"exchange", "record", "-t", tb, "--giver", giver, "--receiver",
+             receiver, "--hours", hours, "--category", category, "--on", on});
+    EXPECT_EQ(run.exit_code, kExitOk) << run;
+  };
+  record("kathy", "vera", "2", "gardening", "2026-02-10");   // #1
+  record("vera", "kathy", "1h30m", "lifts", "2026-01-05");   // #2
+  record("olga", "kathy", "45m", "shopping", "2026-03-01");  // #3
+  record("kathy", "olga", "1", "reading", "2025-12-20");     // #4, before
+  record("kathy", "vera", "5", "gardening", "2026-02-15");   // #5
+  ASSERT_EQ(Cli({"exchange", "reverse", "-t", tb, "5", "--reason", "twice"})
+                .exit_code,
+            kExitOk);
+  record("kathy", "vera", "3", "gardening", "2026-04-02");  // #7, after
+  ASSERT_FALSE(HasFailure());
+  const std::vector<std::string> statement = {
+      "statement", "-t",         tb,     "Kathy Brown",
+      "--from",    "2026-01-01", "--to", "2026-03-31"};
+
+  const CliRun text = Cli(statement);
+  ASSERT_EQ(text.exit_code, kExitOk) << text;
+  EXPECT_NE(text.out.find("Statement for Kathy Brown (kathy) in " + tb +
+                          ": 1 Jan 2026 to 31 Mar 2026"),
+            std::string::npos)
+      << text;
+  const size_t opening = text.out.find("opening balance");
+  // Each line's date opens its line; the heading names the period.
+  const size_t january = text.out.find("\n5 Jan 2026") + 1;
+  const size_t february = text.out.find("\n10 Feb 2026");
+  const size_t march = text.out.find("\n1 Mar 2026");
+  const size_t closing = text.out.find("closing balance");
+  EXPECT_TRUE(opening < january && january < february && february < march &&
+              march < closing && closing != std::string::npos)
+      << text;
+  const std::string january_line =
+      text.out.substr(january, text.out.find('\n', january) - january);
+  EXPECT_NE(january_line.find("received from"), std::string::npos) << text;
+  EXPECT_NE(january_line.find("Vera Holt"), std::string::npos) << text;
+  EXPECT_NE(january_line.find("-30 m"), std::string::npos) << text;
+  EXPECT_EQ(text.out.find("15 Feb 2026"), std::string::npos)
+      << "a reversed exchange is not in a statement\n"
+      << text;
+  EXPECT_NE(text.out.find("Gave 2 h, received 2 h 15 m in the period. "
+                          "Balance +45 m: gave 45 m more than received."),
+            std::string::npos)
+      << text;
+
+  std::vector<std::string> csv_args = statement;
+  csv_args.push_back("--csv");
+  const CliRun csv = Cli(csv_args);
+  ASSERT_EQ(csv.exit_code, kExitOk) << csv;
+  const std::vector<std::vector<std::string>> rows = ParseCsv(csv.out);
+  ASSERT_EQ(rows.size(), 6u) << csv;
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{
+                "date", "seq", "direction", "with", "with_account_id",
+                "category", "description", "hours", "minutes", "balance"}));
+  EXPECT_EQ(rows[1],
+            (std::vector<std::string>{"2026-01-01", "", "opening balance", "",
+                                      "", "", "", "", "", "+1:00"}));
+  EXPECT_EQ(rows[2], (std::vector<std::string>{
+                         "2026-01-05", "2", "received from", "Vera Holt",
+                         "vera", "lifts", "", "1", "30", "-0:30"}));
+  EXPECT_EQ(rows[3][1], "1");
+  EXPECT_EQ(rows[3][9], "+1:30");
+  EXPECT_EQ(rows[4][3], "Olga <Ward>");
+  EXPECT_EQ(rows[4][9], "+0:45");
+  EXPECT_EQ(rows[5],
+            (std::vector<std::string>{"2026-03-31", "", "closing balance", "",
+                                      "", "", "", "", "", "+0:45"}));
+
+  std::vector<std::string> json_args = statement;
+  json_args.push_back("--json");
+  const CliRun json = Cli(json_args);
+  ASSERT_EQ(json.exit_code, kExitOk) << json;
+  const nlohmann::json parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed["opening_balance_minutes"], 60);
+  EXPECT_EQ(parsed["closing_balance_minutes"], 45);
+  EXPECT_EQ(parsed["minutes_received"], 135);
+  ASSERT_EQ(parsed["lines"].size(), 3u);
+  EXPECT_EQ(parsed["lines"][2]["with"], "Olga <Ward>");
+
+  const std::string html = work_dir_.path() + "/kathy.html";
+  const std::string pdf = work_dir_.path() + "/kathy.pdf";
+  std::vector<std::string> paper = statement;
+  paper.insert(paper.end(), {"--html", html, "--pdf", pdf});
+  const CliRun printed = Cli(paper);
+  ASSERT_EQ(printed.exit_code, kExitOk) << printed;
+  std::ifstream html_file(html);
+  const std::string page((std::istreambuf_iterator<char>(html_file)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_NE(page.find("<h1>Statement for Kathy Brown</h1>"), std::string::npos)
+      << page;
+  EXPECT_NE(page.find("Olga &lt;Ward&gt;"), std::string::npos) << page;
+  EXPECT_EQ(page.find("<Ward>"), std::string::npos) << "escaped";
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+  std::ifstream pdf_file(pdf, std::ios::binary);
+  std::string magic(5, '\0');
+  pdf_file.read(magic.data(), 5);
+  EXPECT_EQ(magic, "%PDF-") << "Chromium printed the page to " << pdf;
+
+  // `exchange list` reads newest first by the day of the work, or oldest
+  // first when asked.
+  const CliRun newest = Cli({"exchange", "list", "-t", tb, "--csv"});
+  ASSERT_EQ(newest.exit_code, kExitOk) << newest;
+  std::vector<std::string> seqs;
+  for (const auto& row : ParseCsv(newest.out)) seqs.push_back(row[0]);
+  EXPECT_EQ(seqs,
+            (std::vector<std::string>{"seq", "7", "3", "5", "1", "2", "4"}))
+      << newest;
+  const CliRun oldest =
+      Cli({"exchange", "list", "-t", tb, "--csv", "--oldest-first"});
+  ASSERT_EQ(oldest.exit_code, kExitOk) << oldest;
+  seqs.clear();
+  for (const auto& row : ParseCsv(oldest.out)) seqs.push_back(row[0]);
+  EXPECT_EQ(seqs,
+            (std::vector<std::string>{"seq", "4", "2", "1", "5", "3", "7"}))
+      << oldest;
 }
 
 // A reversed record says which entry reversed it, when, who and why, and
