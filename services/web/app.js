@@ -1,5 +1,7 @@
 // The member page: a member's (or, for a coordinator, any member's) give and
-// get, chart, pending exchanges, a form to log one, and the statement. It
+// get, chart, pending exchanges, a form to log one, and the statement, also
+// on paper. People are named by their display names throughout; a member
+// finds the other person by searching their name. It
 // talks only to this server's JSON gateway (/v1/...), sending the sign-in
 // code as a bearer token. The code is kept in sessionStorage, so closing the
 // tab signs out.
@@ -11,6 +13,8 @@
     'Sep', 'Oct', 'Nov', 'Dec'];
   const STATEMENT_SHOWN = 30;
   const STATEMENT_PAGES_MAX = 5;
+  const PAPER_PAGES_MAX = 50;
+  const MATCHES_SHOWN = 8;
   const CATEGORIES = ['gardening', 'befriending', 'shopping', 'lifts',
     'cooking', 'it-help', 'repairs', 'childcare', 'admin', 'teaching'];
 
@@ -26,6 +30,9 @@
     requestId: null,     // Of the exchange being logged; kept for retries.
     refreshes: 0,        // Counts refreshes begun; only the newest draws.
     formFor: null,       // The member the giver/receiver defaults were set for.
+    partner: null,       // {id, name} a member chose in "Who with?".
+    searches: 0,         // Counts name searches begun; only the newest shows.
+    maxExchange: 1440,   // The timebank's largest exchange, in minutes.
   };
 
   const $ = (id) => document.getElementById(id);
@@ -41,6 +48,16 @@
     if (h === 0) return m + ' m';
     if (m === 0) return h + ' h';
     return h + ' h ' + m + ' m';
+  }
+
+  // 1440 -> "24 hours", 90 -> "1 hour 30 minutes": limits in words.
+  function hoursInWords(total) {
+    const h = Math.floor(total / 60);
+    const m = total % 60;
+    const part = (n, one) => n + ' ' + one + (n === 1 ? '' : 's');
+    if (m === 0) return part(h, 'hour');
+    if (h === 0) return part(m, 'minute');
+    return part(h, 'hour') + ' ' + part(m, 'minute');
   }
 
   // "2024-05-03" -> "3 May 2024".
@@ -61,6 +78,14 @@
 
   function nameOf(accountId) {
     return state.names.get(accountId) || accountId;
+  }
+
+  // Exchanges name both parties; members learn other members' names so.
+  function rememberNames(exchanges) {
+    for (const e of exchanges) {
+      if (e.giver_name) state.names.set(e.giver_id, e.giver_name);
+      if (e.receiver_name) state.names.set(e.receiver_id, e.receiver_name);
+    }
   }
 
   function isSelf() {
@@ -125,7 +150,7 @@
 
   function plainProblem(error) {
     if (error.status === 401) return 'That sign-in code does not work. Ask your coordinator for a new one.';
-    if (error.status === 403) return 'You are not allowed to do that. ' + error.message;
+    if (error.status === 403) return 'You are not allowed to do that.';
     if (error.status === 503 || error.status === undefined) {
       return 'The timebank cannot be reached just now. Try again in a moment.';
     }
@@ -271,7 +296,11 @@
     // chosen, say): its answers are the ones to show.
     if (generation !== state.refreshes) return;
     const [timebank, account, balance, exchanges] = answers;
+    rememberNames(exchanges);
     state.names.set(account.account_id, account.display_name);
+    if (timebank.settings && Number(timebank.settings.max_exchange_minutes) > 0) {
+      state.maxExchange = Number(timebank.settings.max_exchange_minutes);
+    }
     state.exchanges = exchanges;
     $('timebank-name').textContent = timebank.name;
     $('who').textContent = isSelf()
@@ -284,6 +313,7 @@
     showPending(exchanges);
     showStatement(exchanges);
     prepareForm(timebank, exchanges);
+    preparePaper();
   }
 
   async function loadStatement() {
@@ -311,8 +341,6 @@
     $('received-label').textContent = who + ' received';
     $('given').textContent = formatMinutes(given);
     $('received').textContent = formatMinutes(received);
-    $('balance-sentence').textContent =
-      who + ' gave ' + formatMinutes(given) + ' · ' + who + ' received ' + formatMinutes(received);
     let words;
     if (net > 0) {
       words = (isSelf() ? 'You have' : who + ' has') + ' given ' + formatMinutes(net) + ' more than ' +
@@ -321,9 +349,11 @@
       words = (isSelf() ? 'You have' : who + ' has') + ' received ' + formatMinutes(net) + ' more than ' +
         (isSelf() ? 'you' : 'they') + ' gave.';
     } else {
-      words = 'Give and get are even.';
+      words = isSelf() ? 'You have given as much as you received.'
+        : who + ' has given as much as they received.';
     }
-    $('balance-net').textContent = words + ' Only confirmed exchanges count.';
+    // The net first, in a sentence; the two totals follow once, below it.
+    $('balance-net').textContent = words;
   }
 
   // ------------------------------------------------------------ chart
@@ -357,7 +387,7 @@
     const width = 360;
     const height = 190;
     const top = 20;
-    const bottom = 24;
+    const bottom = 36;
     const left = 8;
     const plot = height - top - bottom;
     const slot = (width - left * 2) / months.length;
@@ -390,7 +420,10 @@
         class: 'bar-given' });
       add('rect', { x: x + slot * 0.12 + barWidth, y: top + plot - received, width: barWidth,
         height: received, class: 'bar-received' });
-      add('text', { x: x + slot / 2, y: height - 6, 'text-anchor': 'middle' }, month.label);
+      // Each month carries its year, short, on a line of its own.
+      add('text', { x: x + slot / 2, y: height - 18, 'text-anchor': 'middle' }, month.label);
+      add('text', { x: x + slot / 2, y: height - 5, 'text-anchor': 'middle', class: 'year' },
+        '’' + String(month.year).slice(2));
     });
     $('chart').replaceChildren(svg);
     const rows = months.map((month) => {
@@ -499,7 +532,8 @@
   };
 
   function showStatement(exchanges) {
-    const newest = exchanges.slice().reverse();
+    // The server lists them by the date of the work, newest first.
+    const newest = exchanges;
     const shown = state.showAll ? newest : newest.slice(0, STATEMENT_SHOWN);
     const items = shown.map((exchange) => {
       const item = document.createElement('li');
@@ -531,13 +565,10 @@
     const date = $('occurred-on');
     date.max = todayIso();
     if (!date.value) date.value = todayIso();
-    const partners = new Set();
     const categories = new Set(CATEGORIES);
     for (const e of exchanges) {
-      partners.add(e.giver_id === state.accountId ? e.receiver_id : e.giver_id);
       if (e.category) categories.add(e.category);
     }
-    $('partners').replaceChildren(...[...partners].sort().map((id) => option(id, nameOf(id))));
     $('categories').replaceChildren(...[...categories].sort().map((c) => option(c, c)));
     const membersMayLog = timebank.settings ? timebank.settings.members_may_log : true;
     $('log-title').textContent = isSelf() ? 'Log an exchange' : 'Record an exchange';
@@ -563,8 +594,8 @@
   function controlFor(field) {
     const member = isSelf();
     switch (field) {
-      case 'giver_id': return member ? 'partner' : 'giver';
-      case 'receiver_id': return member ? 'partner' : 'receiver';
+      case 'giver_id': return member ? 'partner-search' : 'giver';
+      case 'receiver_id': return member ? 'partner-search' : 'receiver';
       case 'minutes': return 'hours';
       case 'category': return 'category';
       case 'occurred_on': return 'occurred-on';
@@ -581,25 +612,43 @@
     }
   }
 
-  // "receiver_id: no such account" -> "Who with: no such account
-  // (receiver_id)": the form's own words first, the field for reference.
-  const FIELD_WORDS = {
-    giver_id: 'Who gave',
-    receiver_id: 'Who received',
-    minutes: 'How long',
-    category: 'Kind of work',
-    occurred_on: 'When',
-    description: 'What was done',
-    request_id: 'This exchange',
-  };
-
-  function inPlainWords(error) {
-    const message = plainProblem(error);
+  // What went wrong, in words for people: what to do, never a field name.
+  function forPeople(error) {
+    const message = String(error.message || '');
     const field = error.field;
-    if (!field || !FIELD_WORDS[field] || !message.startsWith(field + ':')) return message;
-    let words = FIELD_WORDS[field];
-    if (isSelf() && (field === 'giver_id' || field === 'receiver_id')) words = 'Who with';
-    return words + ':' + message.slice(field.length + 1) + ' (' + field + ')';
+    const member = isSelf();
+    const status = error.status;
+    if (status === 401 || status === 503 || status === undefined) return plainProblem(error);
+    if (field === 'receiver_id' && message.includes('must differ')) {
+      return member ? 'You can’t log time with yourself.'
+        : 'Who gave and who received must be two different people.';
+    }
+    if (field === 'minutes' && message.includes('at most')) {
+      return 'One exchange can be at most ' + hoursInWords(state.maxExchange) + '.';
+    }
+    if (field === 'occurred_on') {
+      return message.includes('future') ? 'The date can’t be later than today.'
+        : 'When: choose the day the work was done.';
+    }
+    if (field === 'giver_id' || field === 'receiver_id') {
+      if (status === 404) {
+        return member ? 'We can’t find that member. Type their name and choose them from the list.'
+          : 'We can’t find that member.';
+      }
+      if (status === 412 && message.includes('balance floor')) {
+        return 'That would take a balance below the lowest this timebank allows.';
+      }
+      if (status === 412) return 'That member’s account is not active just now, so no time can be logged with them.';
+      if (status === 403) return 'You can only log time you gave or received yourself.';
+    }
+    if (field === 'timebank_id' && status === 403) return 'In this timebank your coordinator logs exchanges.';
+    if (field === 'timebank_id' && status === 412) {
+      return 'This timebank is not taking new exchanges just now. Your coordinator knows why.';
+    }
+    if (field === 'category') return 'Kind of work: use a word or two, such as gardening.';
+    if (field === 'description') return 'What was done: please make it shorter.';
+    if (status === 403) return 'You are not allowed to do that.';
+    return 'That did not work. Check the form and try again.';
   }
 
   function formProblem(message, field) {
@@ -627,14 +676,16 @@
     let giver;
     let receiver;
     if (isSelf()) {
-      const partner = $('partner').value.trim();
+      const typed = $('partner-search').value.trim();
+      const partner = state.partner || exactMatch(typed);
       if (!partner) {
-        formProblem('Who with: enter the other member’s id.', 'giver_id');
+        formProblem(typed ? 'Who with: choose the person from the names under the box.'
+          : 'Who with: type the other person’s name and choose them.', 'giver_id');
         return;
       }
       const gave = document.querySelector('input[name="direction"]:checked').value === 'gave';
-      giver = gave ? state.accountId : partner;
-      receiver = gave ? partner : state.accountId;
+      giver = gave ? state.accountId : partner.id;
+      receiver = gave ? partner.id : state.accountId;
     } else {
       giver = $('giver').value;
       receiver = $('receiver').value;
@@ -659,7 +710,9 @@
     try {
       const exchange = await api('POST', tbPath() + '/exchanges', body);
       state.requestId = null;
-      for (const id of ['partner', 'hours', 'minutes', 'category', 'description']) $(id).value = '';
+      for (const id of ['partner-search', 'hours', 'minutes', 'category', 'description']) $(id).value = '';
+      choosePartner(null);
+      $('partner-matches').replaceChildren();
       await refresh();
       say(exchange.status === 'EXCHANGE_STATUS_PENDING'
         ? 'Logged: ' + describe(exchange) + '. It counts once the other person confirms it.'
@@ -670,10 +723,191 @@
         // The same content will fail again; a changed form gets a new id.
         state.requestId = null;
       }
-      formProblem(inPlainWords(error), error.field);
+      formProblem(forPeople(error), error.field);
     } finally {
       button.disabled = false;
     }
+  }
+
+  // ------------------------------------------------------------ who with
+
+  // A member finds the other person by name, through the server's name
+  // search over the timebank's accounts; with nothing typed, the people
+  // they have exchanged with.
+  async function searchPartners() {
+    const text = $('partner-search').value.trim();
+    const search = ++state.searches;
+    if (state.partner && text !== state.partner.name) choosePartner(null);
+    if (!text) {
+      showMatches(recentPartners(), '');
+      return;
+    }
+    const page = await api('GET', tbPath() + '/accounts?page_size=' + (MATCHES_SHOWN + 1) +
+      '&query=' + seg(text));
+    if (search !== state.searches) return;  // A newer search is on its way.
+    const found = page.accounts.filter((a) => a.account_id !== state.accountId)
+      .map((a) => ({ id: a.account_id, name: a.display_name }));
+    showMatches(found.slice(0, MATCHES_SHOWN), text);
+  }
+
+  function recentPartners() {
+    const seen = new Map();
+    for (const e of state.exchanges) {
+      const other = e.giver_id === state.accountId ? e.receiver_id : e.giver_id;
+      if (!seen.has(other)) seen.set(other, { id: other, name: nameOf(other) });
+    }
+    return [...seen.values()].slice(0, MATCHES_SHOWN);
+  }
+
+  function showMatches(people, text) {
+    state.matches = people;
+    const same = (a, b) => a.name.toLowerCase() === b.name.toLowerCase();
+    const items = people.map((person) => {
+      const item = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      // Two people of one name are told apart by their ids.
+      const twin = people.some((other) => other !== person && same(other, person));
+      button.textContent = twin ? person.name + ' (' + person.id + ')' : person.name;
+      button.addEventListener('click', () => {
+        choosePartner(person);
+        $('hours').focus();
+      });
+      item.appendChild(button);
+      return item;
+    });
+    $('partner-matches').replaceChildren(...items);
+    if (!state.partner) {
+      $('partner-chosen').textContent = text && people.length === 0
+        ? 'No member of this timebank is called “' + text + '”.' : '';
+    }
+  }
+
+  // The one person whose name is exactly what was typed, if there is one.
+  function exactMatch(text) {
+    const found = (state.matches || []).filter((p) => p.name.toLowerCase() === text.toLowerCase());
+    return found.length === 1 ? found[0] : null;
+  }
+
+  function choosePartner(person) {
+    state.partner = person;
+    $('partner-chosen').textContent = person ? 'With ' + person.name + '.' : '';
+    if (person) {
+      $('partner-search').value = person.name;
+      $('partner-matches').replaceChildren();
+    }
+  }
+
+  // ------------------------------------------------------------ on paper
+
+  function preparePaper() {
+    $('print-to').max = todayIso();
+    $('print-from').max = todayIso();
+    if (!$('print-to').value) $('print-to').value = todayIso();
+    $('print-statement').textContent = isSelf() ? 'Print my statement'
+      : 'Print ' + nameOf(state.accountId) + '’s statement';
+  }
+
+  // Every exchange of the account up to `to`, oldest first.
+  async function exchangesUpTo(to) {
+    const all = [];
+    let pageToken = '';
+    let pages = 0;
+    do {
+      const page = await api('GET', accountPath() + '/exchanges?page_size=1000&oldest_first=true' +
+        '&to_date=' + seg(to) + (pageToken ? '&page_token=' + seg(pageToken) : ''));
+      all.push(...page.exchanges);
+      pageToken = page.next_page_token;
+      pages += 1;
+    } while (pageToken && pages < PAPER_PAGES_MAX);
+    if (pageToken) throw new Error('This statement is too long for the page; ask your coordinator for it.');
+    return all;
+  }
+
+  // The statement `timebank statement` prints: confirmed exchanges only,
+  // an opening balance from everything before `from`, a running balance.
+  function buildStatement(exchanges, from) {
+    const statement = { opening: 0, closing: 0, given: 0, received: 0, lines: [],
+      pending: 0, pendingMinutes: 0 };
+    let balance = 0;
+    for (const e of exchanges) {
+      const minutes = Number(e.minutes);
+      const inPeriod = !from || e.occurred_on >= from;
+      if (e.status === 'EXCHANGE_STATUS_PENDING') {
+        if (inPeriod) {
+          statement.pending += 1;
+          statement.pendingMinutes += minutes;
+        }
+        continue;
+      }
+      if (e.status !== 'EXCHANGE_STATUS_CONFIRMED') continue;
+      const gave = e.giver_id === state.accountId;
+      balance += gave ? minutes : -minutes;
+      if (!inPeriod) {
+        statement.opening = balance;
+        continue;
+      }
+      if (gave) statement.given += minutes; else statement.received += minutes;
+      statement.lines.push({ exchange: e, gave, minutes, balance });
+    }
+    statement.closing = balance;
+    return statement;
+  }
+
+  function signed(minutes) {
+    return (minutes > 0 ? '+' : minutes < 0 ? '-' : '') + formatMinutes(minutes);
+  }
+
+  function drawPaper(statement, from, to) {
+    const name = nameOf(state.accountId);
+    $('paper-title').textContent = 'Statement for ' + name;
+    $('paper-period').textContent = (from ? formatDate(from) + ' to ' + formatDate(to)
+      : 'every exchange up to ' + formatDate(to)) + ' · account ' + state.accountId + ' of ' +
+      $('timebank-name').textContent;
+    const net = statement.closing;
+    $('paper-net').textContent = net === 0 ? 'Given and received are level.'
+      : 'Balance ' + signed(net) + ': ' + (net > 0 ? 'gave ' : 'received ') + formatMinutes(net) +
+        ' more than ' + (net > 0 ? 'received.' : 'gave.');
+    const row = (cells) => {
+      const tr = document.createElement('tr');
+      cells.forEach((text, i) => {
+        const td = document.createElement('td');
+        td.textContent = text;
+        if (i >= 4) td.className = 'amount';
+        tr.appendChild(td);
+      });
+      return tr;
+    };
+    const rows = [row([from ? formatDate(from) : '', 'Opening balance', '', '', '', '',
+      signed(statement.opening)])];
+    for (const line of statement.lines) {
+      const e = line.exchange;
+      const amount = formatMinutes(line.minutes);
+      rows.push(row([formatDate(e.occurred_on), nameOf(line.gave ? e.receiver_id : e.giver_id),
+        e.category || '', e.description || '', line.gave ? amount : '', line.gave ? '' : amount,
+        signed(line.balance)]));
+    }
+    rows.push(row([formatDate(to), 'Closing balance', '', '', formatMinutes(statement.given),
+      formatMinutes(statement.received), signed(statement.closing)]));
+    $('paper-table').tBodies[0].replaceChildren(...rows);
+    $('paper-pending').textContent = statement.pending === 0 ? ''
+      : statement.pending + (statement.pending === 1 ? ' exchange' : ' exchanges') + ' (' +
+        formatMinutes(statement.pendingMinutes) + ') waiting for confirmation, not counted yet.';
+    $('paper-made').textContent = 'Made on ' + formatDate(todayIso()) + '.';
+  }
+
+  async function printStatement() {
+    const from = $('print-from').value;
+    const to = $('print-to').value || todayIso();
+    if (from && from > to) {
+      complain({ message: 'The first day of the statement must not be after its last day.' });
+      return;
+    }
+    const exchanges = await exchangesUpTo(to);
+    rememberNames(exchanges);
+    drawPaper(buildStatement(exchanges, from), from, to);
+    document.body.classList.add('printing-statement');
+    window.print();
   }
 
   // ------------------------------------------------------------ start
@@ -693,6 +927,12 @@
     $('sign-out').addEventListener('click', signOut);
     $('log-form').addEventListener('submit', (event) => { submitLog(event).catch(complain); });
     $('log-form').addEventListener('input', () => { state.requestId = null; });
+    $('partner-search').addEventListener('input', () => { searchPartners().catch(complain); });
+    $('partner-search').addEventListener('focus', () => {
+      if (!$('partner-search').value.trim()) searchPartners().catch(complain);
+    });
+    $('print-statement').addEventListener('click', () => { printStatement().catch(complain); });
+    window.addEventListener('afterprint', () => document.body.classList.remove('printing-statement'));
     $('statement-more').addEventListener('click', () => {
       state.showAll = true;
       showStatement(state.exchanges);

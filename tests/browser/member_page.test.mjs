@@ -1,9 +1,11 @@
 // The member page end to end, in Debian's chromium driven by playwright-core:
 // a real timebankd with --http-listen, seeded by `timebank demo`. Kathy signs
-// in with her code and sees her balance; she logs an exchange with Vera; Vera
-// opens her sign-in link, confirms it, and both balances change; a
-// coordinator looks at Kathy and records a confirmed exchange. Screenshots go
-// to $TIMEBANK_ARTIFACT_DIR.
+// in with her code and sees her balance; she finds Vera by name and logs an
+// exchange with her; mistakes get plain words; Vera opens her sign-in link,
+// confirms it, and both balances change; a coordinator looks at Kathy and
+// records a back-dated exchange; Kathy's statement is by date, readable at
+// 375 px and 1280 px, and prints. Screenshots (and the printed statement as
+// a PDF) go to $TIMEBANK_ARTIFACT_DIR.
 //
 // Run by CTest (tests/browser/CMakeLists.txt), which sets TIMEBANKD,
 // TIMEBANK_CLI and TIMEBANK_ARTIFACT_DIR. Needs no network and no stdin.
@@ -126,14 +128,14 @@ async function main() {
     executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'],
   });
   const problems = [];
-  const phone = async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const open = async (width, height) => {
+    const context = await browser.newContext({ viewport: { width, height } });
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     page.on('console', (message) => {
       // Error answers of the API are checked on the page itself (the failed
-      // log below is a 404 on purpose); anything else, such as a
+      // logs below are refused on purpose); anything else, such as a
       // Content-Security-Policy refusal, is a problem.
       const text = message.text();
       if (message.type() === 'error' && !text.startsWith('Failed to load resource: the server responded')) {
@@ -142,8 +144,41 @@ async function main() {
     });
     return page;
   };
-  const sentence = (who, b) =>
-    `${who} gave ${hoursAndMinutes(b.given)} · ${who} received ${hoursAndMinutes(b.received)}`;
+  const phone = () => open(375, 812);
+  const desktop = () => open(1280, 900);
+  // The net balance in a sentence, as the page must put it first.
+  const net = (who, b) => {
+    const diff = b.given - b.received;
+    const has = who === 'You' ? 'You have' : `${who} has`;
+    const other = who === 'You' ? 'you' : 'they';
+    if (diff > 0) return `${has} given ${hoursAndMinutes(diff)} more than ${other} received.`;
+    if (diff < 0) return `${has} received ${hoursAndMinutes(diff)} more than ${other} gave.`;
+    return `${has} given as much as ${other} received.`;
+  };
+  const signed = (minutes) => (minutes > 0 ? '+' : minutes < 0 ? '-' : '') + hoursAndMinutes(minutes);
+  const showsBalance = async (page, who, b) => {
+    await page.locator('#balance-net').filter({ hasText: net(who, b) }).waitFor();
+    assert.equal(await page.locator('#given').textContent(), hoursAndMinutes(b.given));
+    assert.equal(await page.locator('#received').textContent(), hoursAndMinutes(b.received));
+    // The net comes first, right under the heading; the two totals are said
+    // once, in the figures, not again in a sentence.
+    assert.equal(await page.locator('#balance-title + p').getAttribute('id'), 'balance-net');
+    assert.equal(await page.locator('#balance-title ~ p').count(), 2, 'the net and one note');
+  };
+  const fitsTheWidth = async (page, what) => {
+    const [scroll, width] = await page.evaluate(() =>
+      [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scroll <= width, `${what}: the page is ${scroll} px wide in a ${width} px window`);
+  };
+  const noFieldNames = (text) => assert.doesNotMatch(text, /_id\b|occurred_on|minutes:|\(\w+_\w+\)/,
+    `words for people name no fields: ${text}`);
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const datePattern = /^(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4})/;
+  // "3 Dec 2026 · ..." -> "2026-12-03", so dates compare as text.
+  const isoOf = (text) => {
+    const [, d, m, y] = datePattern.exec(text);
+    return `${y}-${String(MONTHS.indexOf(m) + 1).padStart(2, '0')}-${d.padStart(2, '0')}`;
+  };
 
   // ---- Kathy signs in with her code, using the keyboard only.
   const kathyBefore = await balanceOf('kathy');
@@ -153,63 +188,98 @@ async function main() {
   await kathy.getByLabel('Your sign-in code').focus();
   await kathy.keyboard.type(kathyToken);
   await kathy.keyboard.press('Enter');
-  await kathy.locator('#balance-sentence').filter({ hasText: sentence('You', kathyBefore) }).waitFor();
+  await showsBalance(kathy, 'You', kathyBefore);
   assert.equal(await kathy.locator('#timebank-name').textContent(), 'Riverside Timebank');
-  assert.match(await kathy.locator('#who').textContent(), /Kathy B\./);
+  assert.match(await kathy.locator('#who').textContent(), /Signed in as Kathy B\./);
   assert.equal(await kathy.locator('#chart svg rect.bar-given').count(), 12);
   assert.ok(await kathy.locator('#statement li').count() > 0, 'the statement lists exchanges');
 
-  // ---- She logs an hour and a half of gardening she gave Vera.
+  // The chart's months carry their year and stay readable on a phone: no
+  // two labels overlap and none is smaller than 10 px.
+  const years = await kathy.locator('#chart svg text.year').allTextContents();
+  assert.equal(years.length, 12);
+  for (const year of years) assert.match(year, /^’\d\d$/);
+  assert.match((await kathy.locator('#chart-table tbody tr td').first().textContent()), /^[A-Z][a-z]{2} \d{4}$/);
+  const labels = await kathy.locator('#chart svg text:not(.year)').evaluateAll((texts) =>
+    texts.slice(1).map((t) => { const r = t.getBoundingClientRect(); return [r.left, r.right, r.height]; }));
+  assert.equal(labels.length, 12);
+  labels.forEach(([left, , height], i) => {
+    assert.ok(height >= 10, `month label ${i} is ${height} px high`);
+    if (i > 0) assert.ok(left >= labels[i - 1][1], `month labels ${i - 1} and ${i} overlap`);
+  });
+
+  // ---- She logs an hour and a half of gardening she gave Vera, finding
+  // Vera by name: no ids to type.
   await kathy.getByLabel('I gave time').check();
-  await kathy.getByLabel('Who with? (their member id)').fill('vera');
+  await kathy.getByLabel('Who with? Type their name').fill('vera');
+  await kathy.locator('#partner-matches').getByRole('button', { name: 'Vera O.' }).click();
+  await kathy.locator('#partner-chosen').filter({ hasText: 'With Vera O.' }).waitFor();
   await kathy.getByLabel('Hours', { exact: true }).fill('1');
   await kathy.getByLabel('Minutes', { exact: true }).fill('30');
   await kathy.getByLabel('Kind of work').fill('gardening');
   await kathy.getByLabel('What was done (optional)').fill('Planted spring bulbs');
   await kathy.getByRole('button', { name: 'Log it' }).click();
-  await kathy.locator('#status').filter({ hasText: 'Logged: You gave Vera' }).waitFor();
-  await kathy.locator('#logged li').filter({ hasText: 'Planted spring bulbs' }).waitFor();
+  await kathy.locator('#status').filter({ hasText: 'Logged: You gave Vera O. 1 h 30 m of gardening' }).waitFor();
+  await kathy.locator('#logged li').filter({ hasText: 'Planted spring bulbs' })
+    .filter({ hasText: 'Waiting for Vera O. to confirm.' }).waitFor();
   assert.deepEqual(await balanceOf('kathy'), kathyBefore, 'a pending exchange does not count');
 
-  // A mistake gets a message that names what is wrong, and changes nothing.
-  await kathy.getByLabel('Who with? (their member id)').fill('nobody-here');
+  // Mistakes get plain words that say what to do, and change nothing.
+  const journalBefore = (await api(adminToken, 'GET', `/v1/timebanks/${tb}`)).last_seq;
+  const refused = async (expected) => {
+    await kathy.getByRole('button', { name: 'Log it' }).click();
+    const box = kathy.locator('#log-problem').filter({ hasText: expected });
+    await box.waitFor();
+    noFieldNames(await box.textContent());
+  };
+  await kathy.getByLabel('Who with? Type their name').fill('nobody-here');
+  await kathy.locator('#partner-chosen').filter({ hasText: 'No member of this timebank is called “nobody-here”.' }).waitFor();
   await kathy.getByLabel('Hours', { exact: true }).fill('1');
   await kathy.getByLabel('Kind of work').fill('gardening');
-  await kathy.getByRole('button', { name: 'Log it' }).click();
-  await kathy.locator('#log-problem').filter({ hasText: 'Who with: ' }).filter({ hasText: 'receiver_id' }).waitFor();
-  assert.equal(await kathy.getByLabel('Who with? (their member id)').getAttribute('aria-invalid'), 'true');
+  await refused('Who with: choose the person from the names under the box.');
+  assert.equal(await kathy.getByLabel('Who with? Type their name').getAttribute('aria-invalid'), 'true');
+  await kathy.getByLabel('Who with? Type their name').fill('Vera O.');
+  await kathy.locator('#partner-matches').getByRole('button', { name: 'Vera O.' }).waitFor();
+  await kathy.getByLabel('Hours', { exact: true }).fill('25');
+  await refused('One exchange can be at most 24 hours.');
+  await kathy.getByLabel('Hours', { exact: true }).fill('1');
+  const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+  await kathy.getByLabel('When').fill(tomorrow);
+  await refused('The date can’t be later than today.');
+  assert.equal((await api(adminToken, 'GET', `/v1/timebanks/${tb}`)).last_seq, journalBefore,
+    'refused logs record nothing');
+  await kathy.getByLabel('When').fill(new Date().toISOString().slice(0, 10));
 
-  // ---- Vera opens her sign-in link and confirms it. Members see each other
-  // by account id: only coordinators read other members' names.
+  // ---- Vera opens her sign-in link and confirms it; she sees Kathy by name.
   const vera = await phone();
   await vera.goto(`${origin}/#token=${encodeURIComponent(veraToken)}`);
-  await vera.locator('#balance-sentence').filter({ hasText: sentence('You', veraBefore) }).waitFor();
+  await showsBalance(vera, 'You', veraBefore);
   assert.equal(new URL(vera.url()).hash, '', 'the sign-in code leaves the address bar');
   const waiting = vera.locator('#waiting li').filter({ hasText: 'Planted spring bulbs' });
-  await waiting.filter({ hasText: 'kathy gave you 1 h 30 m of gardening' }).waitFor();
+  await waiting.filter({ hasText: 'Kathy B. gave you 1 h 30 m of gardening' }).waitFor();
   await waiting.getByRole('button', { name: 'Yes, confirm' }).click();
-  await vera.locator('#status').filter({ hasText: 'Confirmed:' }).waitFor();
+  await vera.locator('#status').filter({ hasText: 'Confirmed: Kathy B. gave you' }).waitFor();
   const veraAfter = { given: veraBefore.given, received: veraBefore.received + 90 };
-  await vera.locator('#balance-sentence').filter({ hasText: sentence('You', veraAfter) }).waitFor();
+  await showsBalance(vera, 'You', veraAfter);
   assert.deepEqual(await balanceOf('vera'), veraAfter);
 
-  // ---- Kathy comes back to the page and sees her new balance.
+  // ---- A coordinator looks at Kathy and records a confirmed exchange,
+  // dated three weeks back: it takes its place in her statement by date.
   const kathyAfter = { given: kathyBefore.given + 90, received: kathyBefore.received };
-  await kathy.reload();
-  await kathy.locator('#balance-sentence').filter({ hasText: sentence('You', kathyAfter) }).waitFor();
-  await kathy.locator('#statement li').first().filter({ hasText: 'Gave 1 h 30 m' }).waitFor();
-  assert.equal(await kathy.locator('#logged li').filter({ hasText: 'Planted spring bulbs' }).count(), 0);
-  // The top of the page as a phone shows it while scrolling, and all of it.
-  await kathy.screenshot({ path: join(ARTIFACTS, 'member-page.png'), fullPage: true,
-    clip: { x: 0, y: 0, width: 390, height: 1500 } });
-  await kathy.screenshot({ path: join(ARTIFACTS, 'member-page-full.png'), fullPage: true });
-
-  // ---- A coordinator looks at Kathy and records a confirmed exchange.
   const coordinator = await phone();
   await coordinator.goto(`${origin}/#token=${encodeURIComponent(coordinatorToken)}`);
   await coordinator.getByLabel('Member', { exact: true }).selectOption('kathy');
-  await coordinator.locator('#balance-sentence')
-    .filter({ hasText: sentence('Kathy B.', kathyAfter) }).waitFor();
+  await showsBalance(coordinator, 'Kathy B.', kathyAfter);
+  // The same person on both sides gets plain words too.
+  await coordinator.getByLabel('Who gave').selectOption('kathy');
+  await coordinator.getByLabel('Who received').selectOption('kathy');
+  await coordinator.getByLabel('Minutes', { exact: true }).fill('45');
+  await coordinator.getByLabel('Kind of work').fill('it-help');
+  await coordinator.getByRole('button', { name: 'Log it' }).click();
+  const twice = coordinator.locator('#log-problem')
+    .filter({ hasText: 'Who gave and who received must be two different people.' });
+  await twice.waitFor();
+  noFieldNames(await twice.textContent());
   await coordinator.getByLabel('Who gave').selectOption('vera');
   await coordinator.getByLabel('Who received').selectOption('kathy');
   // The page refreshes (here: Kathy chosen again) while the form is being
@@ -220,16 +290,80 @@ async function main() {
   await coordinator.locator('#main[aria-busy="false"]').waitFor();
   assert.equal(await coordinator.getByLabel('Who gave').inputValue(), 'vera');
   assert.equal(await coordinator.getByLabel('Who received').inputValue(), 'kathy');
-  await coordinator.getByLabel('Minutes', { exact: true }).fill('45');
-  await coordinator.getByLabel('Kind of work').fill('it-help');
+  const threeWeeksAgo = new Date(Date.now() - 21 * 86_400_000).toISOString().slice(0, 10);
+  await coordinator.getByLabel('When').fill(threeWeeksAgo);
   await coordinator.getByRole('button', { name: 'Log it' }).click();
   await coordinator.locator('#status').filter({ hasText: 'It counts now.' }).waitFor();
   const kathyLast = { given: kathyAfter.given, received: kathyAfter.received + 45 };
-  await coordinator.locator('#balance-sentence')
-    .filter({ hasText: sentence('Kathy B.', kathyLast) }).waitFor();
+  await showsBalance(coordinator, 'Kathy B.', kathyLast);
   assert.deepEqual(await balanceOf('kathy'), kathyLast);
-  await coordinator.screenshot({ path: join(ARTIFACTS, 'coordinator-page.png'), fullPage: true,
-    clip: { x: 0, y: 0, width: 390, height: 1500 } });
+  await coordinator.screenshot({ path: join(ARTIFACTS, 'coordinator-page-375.png'), fullPage: true });
+
+  // ---- Kathy comes back: her new balance, and the statement by date with
+  // names, "Gave 1 h 30 m to Vera O." first, the back-dated one in its place.
+  await kathy.reload();
+  await showsBalance(kathy, 'You', kathyLast);
+  await kathy.locator('#statement li').first().filter({ hasText: 'Gave 1 h 30 m to Vera O.' }).waitFor();
+  if (await kathy.locator('#statement-more').isVisible()) await kathy.locator('#statement-more').click();
+  const metas = await kathy.locator('#statement li .meta').allTextContents();
+  const days = metas.map((meta) => {
+    assert.match(meta, datePattern);
+    return isoOf(meta);
+  });
+  for (let i = 1; i < days.length; i++) {
+    assert.ok(days[i] <= days[i - 1], `the statement is newest first by date: ${metas[i - 1]} / ${metas[i]}`);
+  }
+  const backDated = days.indexOf(threeWeeksAgo);
+  assert.ok(backDated > 0, 'the exchange recorded last sits three weeks back, not first');
+  assert.equal(await kathy.locator('#logged li').filter({ hasText: 'Planted spring bulbs' }).count(), 0);
+  await fitsTheWidth(kathy, 'phone');
+
+  // After sign-in the header stays in view while she scrolls.
+  await kathy.locator('#statement-title').scrollIntoViewIfNeeded();
+  await kathy.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  const header = await kathy.getByRole('button', { name: 'Sign out' }).boundingBox();
+  assert.ok(header && header.y >= 0 && header.y < 120, `Sign out stays in view: ${JSON.stringify(header)}`);
+  assert.ok(await kathy.locator('#who').isVisible());
+  await kathy.evaluate(() => window.scrollTo(0, 0));
+  await kathy.screenshot({ path: join(ARTIFACTS, 'member-page-375.png'), fullPage: true });
+
+  // ---- The same page at desktop width.
+  const kathyWide = await desktop();
+  await kathyWide.goto(`${origin}/#token=${encodeURIComponent(kathyToken)}`);
+  await showsBalance(kathyWide, 'You', kathyLast);
+  await fitsTheWidth(kathyWide, 'desktop');
+  await kathyWide.screenshot({ path: join(ARTIFACTS, 'member-page-1280.png'), fullPage: true });
+
+  // ---- "Print my statement": the statement `timebank statement` gives,
+  // and nothing else, on paper.
+  await kathyWide.evaluate(() => { window.print = () => { window.printed = (window.printed || 0) + 1; }; });
+  await kathyWide.getByRole('button', { name: 'Print my statement' }).click();
+  await kathyWide.waitForFunction(() => window.printed === 1);
+  await kathyWide.emulateMedia({ media: 'print' });
+  assert.ok(await kathyWide.locator('#paper').isVisible());
+  assert.ok(!(await kathyWide.locator('#main').isVisible()), 'only the statement is printed');
+  assert.equal(await kathyWide.locator('#paper-title').textContent(), 'Statement for Kathy B.');
+  const paperRows = await kathyWide.locator('#paper-table tbody tr').evaluateAll((rows) =>
+    rows.map((row) => [...row.cells].map((cell) => cell.textContent)));
+  assert.equal(paperRows[0][1], 'Opening balance');
+  assert.equal(paperRows[0][6], signed(0));
+  const closing = paperRows[paperRows.length - 1];
+  assert.equal(closing[1], 'Closing balance');
+  assert.equal(closing[6], signed(kathyLast.given - kathyLast.received));
+  assert.equal(closing[4], hoursAndMinutes(kathyLast.given));
+  const lines = paperRows.slice(1, -1);
+  assert.ok(lines.some((row) => row[1] === 'Vera O.' && row[4] === '1 h 30 m'), JSON.stringify(lines));
+  let running = 0;
+  for (const row of lines) {
+    assert.match(row[0], datePattern);
+    const parse = (text) => (text ? Number((/(\d+) h/.exec(text) || [0, 0])[1]) * 60 +
+      Number((/(\d+) m/.exec(text) || [0, 0])[1]) : 0);
+    running += parse(row[4]) - parse(row[5]);
+    assert.equal(row[6], signed(running), `running balance on ${row.join(' | ')}`);
+  }
+  await kathyWide.pdf({ path: join(ARTIFACTS, 'member-statement.pdf'), format: 'A4' });
+  await kathyWide.screenshot({ path: join(ARTIFACTS, 'member-statement-print.png'), fullPage: true });
+  await kathyWide.emulateMedia({ media: 'screen' });
 
   // ---- Signing out forgets the code.
   await kathy.getByRole('button', { name: 'Sign out' }).click();
