@@ -361,8 +361,9 @@ async function main() {
     running += parse(row[4]) - parse(row[5]);
     assert.equal(row[6], signed(running), `running balance on ${row.join(' | ')}`);
   }
-  await kathyWide.pdf({ path: join(ARTIFACTS, 'member-statement.pdf'), format: 'A4' });
+  // The screenshot first: making the PDF ends the print (afterprint).
   await kathyWide.screenshot({ path: join(ARTIFACTS, 'member-statement-print.png'), fullPage: true });
+  await kathyWide.pdf({ path: join(ARTIFACTS, 'member-statement.pdf'), format: 'A4' });
   await kathyWide.emulateMedia({ media: 'screen' });
 
   // ---- Signing out forgets the code.
