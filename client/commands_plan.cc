@@ -23,6 +23,10 @@
 namespace timebank::client {
 namespace {
 
+// The one threshold that is no metric's: the fewest active members for
+// which a figure sets a stage (Threshold.stage 0 in the proto).
+constexpr char kMinActiveMembers[] = "min_active_members";
+
 // ---- reflections ----------------------------------------------------------
 
 struct ReflectFlags {
@@ -515,7 +519,12 @@ absl::Status PrintThresholds(Session& session, const v1::Thresholds& thresholds,
   }
   std::vector<std::string> order;
   std::map<std::string, MetricThresholds> metrics;
+  const v1::Threshold* minimum = nullptr;
   for (const v1::Threshold* t : rows) {
+    if (t->metric() == kMinActiveMembers) {
+      minimum = t;
+      continue;
+    }
     if (!metrics.contains(t->metric())) order.push_back(t->metric());
     if (t->stage() >= 2 && t->stage() <= 4)
       metrics[t->metric()].stage[t->stage() - 2] = t;
@@ -539,14 +548,22 @@ absl::Status PrintThresholds(Session& session, const v1::Thresholds& thresholds,
          ThresholdCellText(m.stage[0]), ThresholdCellText(m.stage[1]),
          ThresholdCellText(m.stage[2])});
   }
-  if (table.size() == 0) {
+  if (table.size() == 0 && minimum == nullptr) {
     session.out() << "No thresholds.\n";
     return absl::OkStatus();
   }
-  session.printer().PrintTable(table);
-  session.out() << "Shares are 0 to 1 (shown as %). `--json` or `--csv` "
-                   "adds what each metric means and why its defaults sit "
-                   "where they do.\n";
+  if (table.size() > 0) {
+    session.printer().PrintTable(table);
+    session.out() << "Shares are 0 to 1 (shown as %). `--json` or `--csv` "
+                     "adds what each metric means and why its defaults sit "
+                     "where they do.\n";
+  }
+  if (minimum != nullptr) {
+    session.out() << "With fewer than " << ThresholdCellText(minimum)
+                  << " active members in the range, no figure sets a stage "
+                     "(\"too few to judge\"; "
+                  << kMinActiveMembers << ").\n";
+  }
   return absl::OkStatus();
 }
 
@@ -621,8 +638,9 @@ void AddThresholdCommands(CLI::App& app, CommandRegistry& registry) {
   registry.AddTimebankOption(set, &flags->timebank_id);
   AddArgumentOrFlag(set, "metric", &flags->metric,
                     "Metric, e.g. reciprocity.gave_and_received_share");
-  set->add_option("--stage", flags->stage, "Which threshold: stage 2, 3 or 4")
-      ->required()
+  set->add_option("--stage", flags->stage,
+                  "Which threshold: stage 2, 3 or 4 (none for " +
+                      std::string(kMinActiveMembers) + ")")
       ->check(CLI::Range(2, 4));
   CLI::Option* value = set->add_option(
       "--value", flags->value, "New threshold, e.g. 0.45 or 45% for a share");
@@ -633,6 +651,13 @@ void AddThresholdCommands(CLI::App& app, CommandRegistry& registry) {
   registry.Bind(set, [flags](Session& s) {
     if (flags->value.empty() && !flags->restore_default) {
       return absl::InvalidArgumentError("give --value V or --default");
+    }
+    const bool minimum = flags->metric == kMinActiveMembers;
+    if (minimum != (flags->stage == 0)) {
+      return absl::InvalidArgumentError(
+          minimum ? absl::StrCat("--stage: ", kMinActiveMembers,
+                                 " has no stages; leave --stage out")
+                  : std::string("--stage: give 2, 3 or 4"));
     }
     return RunThresholdsSet(s, *flags);
   });

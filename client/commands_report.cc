@@ -320,10 +320,14 @@ void PrintPrinciple(std::ostream& out, const v1::PrincipleAssessment& p) {
         << PrintableText(p.stage_label().empty() ? StageLabelOf(p.stage())
                                                  : p.stage_label());
   } else {
-    out << "not assessed";
+    out << "not yet assessed";
   }
   out << " \u00b7 " << RagWord(p.rag())
-      << " \u00b7 basis: " << BasisName(p.basis()) << "\n";
+      << " \u00b7 basis: " << BasisName(p.basis());
+  if (p.ledger_stage() > 0) {
+    out << " \u00b7 the ledger suggests stage " << p.ledger_stage();
+  }
+  out << "\n";
   if (!p.summary().empty()) out << "  " << PrintableText(p.summary()) << "\n";
   if (!p.evidence().empty()) out << "  Evidence:\n";
   for (const v1::Evidence& e : p.evidence()) {

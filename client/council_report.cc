@@ -121,7 +121,7 @@ std::string RagSwatch(v1::Rag rag) {
 }
 
 std::string StageText(const v1::PrincipleAssessment& p) {
-  if (p.stage() < 1 || p.stage() > 4) return "Not assessed";
+  if (p.stage() < 1 || p.stage() > 4) return "Not yet assessed";
   const std::string label = p.stage_label().empty()
                                 ? std::string(StageLabelOf(p.stage()))
                                 : p.stage_label();
@@ -133,9 +133,11 @@ std::string BasisText(v1::Basis basis) {
     case v1::BASIS_LEDGER:
       return "the ledger (figures compared with this timebank's thresholds)";
     case v1::BASIS_REFLECTIONS:
-      return "people's reflections (the ledger cannot show this principle)";
+      return "what people say: each perspective's median stage, then the "
+             "median of the perspectives";
     default:
-      return "nothing yet: not assessed";
+      return "nothing yet: a stage needs reflections from at least two "
+             "perspectives";
   }
 }
 
@@ -664,8 +666,8 @@ void AppendPrinciple(std::string* out, const v1::PrincipleAssessment& p) {
       "<p class=\"verdict\">", RagSwatch(p.rag()), " <strong>", E(StageText(p)),
       "</strong></p>\n<p>Based on ", E(BasisText(p.basis())), ".",
       p.ledger_stage() > 0
-          ? absl::StrCat(" The ledger figures alone reach stage ",
-                         p.ledger_stage(), ".")
+          ? absl::StrCat(" The ledger's figures suggest stage ",
+                         p.ledger_stage(), ", shown below as evidence.")
           : std::string(),
       "</p>\n");
   if (!p.summary().empty()) {

@@ -131,56 +131,62 @@ const std::vector<MetricSpec>& Specs() {
        "no member was active in the range"},
       {{"reciprocity.balance_within_5h_share", Principle::kReciprocity,
         Comparison::kAtLeast, "share", 0.3, 0.5, 0.7,
-        "Members whose balance is within 5 hours of zero: over time they give "
-        "about as much as they get, the \"give and get\" the seed asks for."},
+        "Members who have exchanged whose balance is within 5 hours of zero: "
+        "over time they give about as much as they get, the \"give and get\" "
+        "the seed asks for. Members who never exchanged are left out: a "
+        "balance of zero from doing nothing is not reciprocity."},
        [](const PeriodFigures& p) -> std::optional<double> {
          if (p.balances.members <= 0) return std::nullopt;
          return p.balances.share_within_5h;
        },
        [](double v) {
          return Percent(v) +
-                " of members have a balance within 5 hours of zero";
+                " of members who have exchanged have a balance within 5 hours "
+                "of zero";
        },
-       "the timebank has no members"},
+       "no member has exchanged yet"},
       {{"networks.partners_per_active_member", Principle::kSocialNetworks,
         Comparison::kAtLeast, "partners", 1.5, 2.5, 4.0,
-        "Different people each active member exchanged with. Basics: people "
-        "meet at occasional events; doing really well: people are \"active "
-        "ordinary members of the local community\" with several connections, "
-        "like Vera with \"more friends now than I ever did\"."},
+        "The median number of different members each active member "
+        "exchanged with (organisations and the community pot are not "
+        "partners). Basics: people meet at occasional events; doing really "
+        "well: people are \"active ordinary members of the local community\" "
+        "with several connections, like Vera with \"more friends now than I "
+        "ever did\"."},
        [](const PeriodFigures& p) -> std::optional<double> {
          if (p.active_members <= 0) return std::nullopt;
-         return 2.0 * static_cast<double>(p.distinct_pairs) /
-                static_cast<double>(p.active_members);
+         return static_cast<double>(p.median_partners);
        },
        [](double v) {
-         return Decimal(v) + " different exchange partners per active member";
+         return "The typical active member exchanged with " + Decimal(v) +
+                " different members";
        },
        "no member was active in the range"},
       {{"networks.three_plus_partners_share", Principle::kSocialNetworks,
         Comparison::kAtLeast, "share", 0.15, 0.3, 0.5,
-        "Active members connected to three or more others: a network rather "
-        "than a line between a helper and a helped."},
+        "Active members who exchanged with three or more other members: a "
+        "network rather than a line between a helper and a helped."},
        [](const PeriodFigures& p) {
          return Share(p.members_with_three_plus_partners, p.active_members);
        },
        [](double v) {
          return Percent(v) +
-                " of active members exchanged with three or more people";
+                " of active members exchanged with three or more other members";
        },
        "no member was active in the range"},
       {{"networks.reciprocal_pair_share", Principle::kSocialNetworks,
         Comparison::kAtLeast, "share", 0.05, 0.15, 0.3,
-        "Pairs who helped each other both ways: relationships, not only "
-        "services, as Vera and Mia's family became."},
+        "Pairs of members who helped each other both ways: relationships, "
+        "not only services, as Vera and Mia's family became."},
        [](const PeriodFigures& p) {
          return Share(p.reciprocal_pairs, p.distinct_pairs);
        },
        [](double v) {
          return Percent(v) +
-                " of pairs who exchanged helped each other both ways";
+                " of pairs of members who exchanged helped each other both "
+                "ways";
        },
-       "no exchanges in the range"},
+       "no two members exchanged in the range"},
   };
   return *specs;
 }
@@ -223,12 +229,51 @@ Evidence Judge(const MetricSpec& spec, const MetricDefinition& limits,
   return evidence;
 }
 
-double Median(std::vector<int> stages) {
-  if (stages.empty()) return 0;
-  std::sort(stages.begin(), stages.end());
-  const size_t mid = stages.size() / 2;
-  return stages.size() % 2 == 1 ? stages[mid]
-                                : (stages[mid - 1] + stages[mid]) / 2.0;
+template <typename Number>
+double Median(std::vector<Number> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t mid = values.size() / 2;
+  return values.size() % 2 == 1 ? values[mid]
+                                : (values[mid - 1] + values[mid]) / 2.0;
+}
+
+// Each perspective's median, then the median of those, so that the largest
+// group does not outvote the others; rounded down, to the more cautious of
+// two stages. 0 until at least two perspectives have a say.
+int MedianOfPerspectives(const std::map<Perspective, std::vector<int>>& by) {
+  if (by.size() < 2) return 0;
+  std::vector<double> medians;
+  medians.reserve(by.size());
+  for (const auto& [perspective, values] : by) {
+    medians.push_back(Median(values));
+  }
+  return static_cast<int>(std::floor(Median(medians)));
+}
+
+// The stage and colour people give a principle (PrincipleAssessment).
+struct PeopleSay {
+  int stage = 0;
+  Rag rag = Rag::kNone;
+};
+
+PeopleSay WhatPeopleSay(const std::vector<Reflection>& reflections,
+                        Principle principle) {
+  std::map<Perspective, std::vector<int>> stages, colours;
+  for (const Reflection& r : reflections) {
+    if (r.principle != principle) continue;
+    stages[r.perspective].push_back(r.stage);
+    if (r.rag != Rag::kNone) {
+      colours[r.perspective].push_back(static_cast<int>(r.rag));
+    }
+  }
+  PeopleSay say{.stage = MedianOfPerspectives(stages)};
+  if (say.stage > 0) {
+    const int colour = MedianOfPerspectives(colours);
+    // Where fewer than two perspectives gave a colour, the stage's own.
+    say.rag = colour > 0 ? static_cast<Rag>(colour) : RagOfStage(say.stage);
+  }
+  return say;
 }
 
 std::string_view PerspectiveName(Perspective perspective) {
@@ -269,14 +314,15 @@ void SummariseReflections(const std::vector<Reflection>& reflections,
 std::string Disagreement(const PrincipleAssessment& a) {
   std::vector<std::string> notes;
   if (a.ledger_stage > 0 && a.reflections > 0) {
-    const double gap = a.reflections_median_stage - a.ledger_stage;
+    // The stage people give once assessed; before, what they said so far.
+    const double people = a.stage > 0 ? a.stage : a.reflections_median_stage;
+    const double gap = people - a.ledger_stage;
     if (std::abs(gap) >= 1) {
-      notes.push_back(
-          absl::StrCat("People's reflections put this at stage ",
-                       Decimal(a.reflections_median_stage),
-                       " but the ledger shows stage ", a.ledger_stage,
-                       gap > 0 ? ": people see more than the ledger records"
-                               : ": the ledger shows more than people feel"));
+      notes.push_back(absl::StrCat(
+          "People's reflections put this at stage ", Decimal(people),
+          " but the ledger suggests stage ", a.ledger_stage,
+          gap > 0 ? ": people see more than the ledger records"
+                  : ": the ledger shows more than people feel"));
     }
   }
   if (a.perspectives.size() >= 2) {
@@ -386,7 +432,14 @@ const std::vector<MetricDefinition>& DefaultThresholds() {
   return *definitions;
 }
 
+int MinActiveMembers(const ThresholdOverrides& overrides) {
+  auto it = overrides.find(kMinActiveMembers);
+  return it == overrides.end() ? kMinActiveMembersDefault
+                               : static_cast<int>(it->second);
+}
+
 bool IsThresholdName(const std::string& name) {
+  if (name == kMinActiveMembers) return true;
   for (const MetricDefinition& d : DefaultThresholds()) {
     for (const char* stage : {".stage2", ".stage3", ".stage4"}) {
       if (name == d.metric + stage) return true;
@@ -397,6 +450,14 @@ bool IsThresholdName(const std::string& name) {
 
 absl::Status CheckOverrides(const ThresholdOverrides& overrides) {
   for (const auto& [name, value] : overrides) {
+    if (name == kMinActiveMembers) {
+      if (!std::isfinite(value) || value < 1 || value > 1000 ||
+          value != std::floor(value)) {
+        return FieldInvalid("thresholds.value",
+                            name + " must be a whole number from 1 to 1000");
+      }
+      continue;
+    }
     const MetricDefinition* metric = nullptr;
     for (const MetricDefinition& d : DefaultThresholds()) {
       for (const char* stage : {".stage2", ".stage3", ".stage4"}) {
@@ -445,6 +506,8 @@ std::vector<PrincipleAssessment> AssessPrinciples(
     const ReciprocityReport& report, const std::vector<Reflection>& reflections,
     const ThresholdOverrides& overrides) {
   const std::vector<MetricDefinition> limits = EffectiveThresholds(overrides);
+  const int64_t active = report.total.active_members;
+  const int minimum = MinActiveMembers(overrides);
   std::vector<PrincipleAssessment> out;
   for (Principle principle : kPrinciples) {
     PrincipleAssessment a{.principle = principle};
@@ -464,6 +527,18 @@ std::vector<PrincipleAssessment> AssessPrinciples(
         continue;
       }
       Evidence evidence = Judge(spec, limits[i], *value);
+      if (active < minimum) {
+        // A figure over a handful of people says more about those people
+        // than about the timebank: shown, but it decides nothing.
+        evidence.stage = 0;
+        evidence.met = false;
+        evidence.sentence = absl::StrCat(
+            spec.describe(*value), ": too few to judge, with ", active,
+            active == 1 ? " active member" : " active members",
+            " in the range; a figure sets a stage from ", minimum, ".");
+        a.evidence.push_back(std::move(evidence));
+        continue;
+      }
       // People as assets is about how a service is run; its figures inform
       // but never set the stage.
       if (principle != Principle::kPeopleAsAssets) {
@@ -473,29 +548,33 @@ std::vector<PrincipleAssessment> AssessPrinciples(
     }
     a.ledger_stage = ledger_stage == 5 ? 0 : ledger_stage;
     SummariseReflections(reflections, a);
-    if (a.ledger_stage > 0) {
-      a.basis = Basis::kLedger;
-      a.stage = a.ledger_stage;
-    } else if (a.reflections > 0) {
-      a.basis = Basis::kReflections;
-      // The lower middle when even: a self-assessment should not round up.
-      a.stage = static_cast<int>(std::floor(a.reflections_median_stage));
-    } else {
-      a.basis = Basis::kNone;
-      a.stage = 0;
-    }
-    a.rag = RagOfStage(a.stage);
+    // People lead: the stage is the one people give; the ledger's figures
+    // are evidence beside it.
+    const PeopleSay people = WhatPeopleSay(reflections, principle);
+    a.stage = people.stage;
+    a.rag = people.rag;
+    a.basis = a.stage > 0 ? Basis::kReflections : Basis::kNone;
     a.disagreement = Disagreement(a);
-    if (a.basis == Basis::kNone) {
-      a.summary = absl::StrCat("Not assessed: the ledger cannot show ",
-                               std::string(PrincipleName(principle)),
-                               " and nobody has reflected on it yet.");
+    const std::string ledger_says =
+        a.ledger_stage > 0
+            ? absl::StrCat("the ledger suggests stage ", a.ledger_stage, ", ",
+                           std::string(StageLabel(a.ledger_stage)))
+            : std::string("the ledger sets no stage for it");
+    if (a.stage > 0) {
+      a.summary = absl::StrCat(
+          "Stage ", a.stage, ", ", std::string(StageLabel(a.stage)),
+          ", as people see it: the median of ", a.perspectives.size(),
+          " perspectives (", a.reflections,
+          a.reflections == 1 ? " reflection" : " reflections", "); ",
+          ledger_says, ".");
     } else {
       a.summary = absl::StrCat(
-          "Stage ", a.stage, ", ", std::string(StageLabel(a.stage)), ", from ",
-          a.basis == Basis::kLedger ? "the ledger" : "people's reflections",
-          "; ", a.reflections,
-          a.reflections == 1 ? " reflection." : " reflections.");
+          "Not yet assessed: ",
+          a.reflections == 0
+              ? std::string("nobody has reflected on it yet")
+              : std::string("a stage needs reflections from at least two "
+                            "perspectives"),
+          "; ", ledger_says, ".");
     }
     out.push_back(std::move(a));
   }

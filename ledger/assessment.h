@@ -7,13 +7,23 @@
 // reflections from several perspectives.
 //
 // Each metric has three thresholds: the values that reach stage 2, 3 and 4.
-// A metric's stage is the highest whose threshold it meets; a principle's
-// ledger stage is the lowest stage of its metrics (a place is only as far
-// along as its weakest sign). Thresholds have defaults, explained in
-// DefaultThresholds(), and can be set per timebank.
+// A metric's stage is the highest whose threshold it meets, and none while
+// the range has fewer active members than the timebank's minimum (10 by
+// default): "too few to judge". A principle's ledger stage is the lowest
+// stage of its metrics (a place is only as far along as its weakest sign).
+// Thresholds have defaults, explained in DefaultThresholds(), and can be
+// set per timebank.
 //
-// People as assets is about how a service is run: the ledger cannot show it,
-// so its stage rests on reflections, and where there are none it has none.
+// People lead; the ledger is evidence. A principle's stage is the one
+// people give: each perspective's median stage, then the median of those
+// perspectives (so the largest group does not outvote the others), rounded
+// down, once at least two perspectives have reflected in the range; before
+// that it is 0, "not yet assessed". Its colour follows the same rule over
+// the colours people gave (RED < AMBER < GREEN), or the stage's own where
+// fewer than two perspectives gave one. The ledger stage is what the
+// figures suggest, shown beside it, with a note where the two are a whole
+// stage or more apart. People as assets is about how a service is run: its
+// figures never set even a ledger stage.
 //
 // Pure functions; thread-safe.
 
@@ -77,9 +87,18 @@ struct MetricDefinition {
 // Every metric with its default thresholds.
 const std::vector<MetricDefinition>& DefaultThresholds();
 
-// Per-timebank overrides: "<metric>.stage2" (or 3, 4) to value.
+// Per-timebank overrides: "<metric>.stage2" (or 3, 4) to value, and
+// kMinActiveMembers to the fewest active members a figure needs.
 using ThresholdOverrides = std::map<std::string, double>;
-// Whether `name` is "<metric>.stage2" (or 3, 4) of a known metric.
+
+// Below this many active members in the range no ledger figure sets a
+// stage: each says "too few to judge". Settable per timebank like a
+// threshold, under this name.
+inline constexpr char kMinActiveMembers[] = "min_active_members";
+inline constexpr int kMinActiveMembersDefault = 10;
+int MinActiveMembers(const ThresholdOverrides& overrides);
+// Whether `name` is "<metric>.stage2" (or 3, 4) of a known metric, or
+// kMinActiveMembers.
 bool IsThresholdName(const std::string& name);
 
 // Checks names and values, and that with the overrides applied every
@@ -166,7 +185,7 @@ struct PerspectiveSummary {
 
 struct PrincipleAssessment {
   Principle principle;
-  int stage = 0;  // 0 when basis is kNone.
+  int stage = 0;  // People's; 0 when basis is kNone (not yet assessed).
   Rag rag = Rag::kRed;
   Basis basis = Basis::kNone;
   int ledger_stage = 0;  // 0 where the ledger cannot show the principle.

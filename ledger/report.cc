@@ -132,17 +132,35 @@ void FillCategories(const std::map<std::string, MonthTotals>& totals,
   }
 }
 
-// Counts one member in one period: `balance` as at the period's end,
-// `activity` inside it.
-void CountMember(const ReportMember& member,
-                 const std::vector<int32_t>* gift_days, int64_t balance,
-                 const MemberActivity& activity, PeriodFigures& period,
-                 std::vector<int64_t>& balances) {
-  if (member.joined_on > period.to_day) return;
+// Adds `day` to ascending `days` (sign > 0) or takes one copy of it out.
+void CountDay(std::vector<int32_t>& days, int32_t day, int sign) {
+  if (sign > 0) {
+    days.insert(std::upper_bound(days.begin(), days.end(), day), day);
+  } else if (auto it = std::lower_bound(days.begin(), days.end(), day);
+             it != days.end() && *it == day) {
+    days.erase(it);
+  }
+}
+
+// What one member brings to the count of one period.
+struct MemberInPeriod {
+  int32_t since = 0;  // The earlier of joining and the first exchange.
+  const std::vector<int32_t>* gift_days = nullptr;
+  int64_t balance = 0;         // As at the period's end.
+  bool has_exchanged = false;  // By the period's end.
+  MemberActivity activity;     // Inside the period.
+};
+
+// Counts one account in one period. True when it counts as an active
+// member there.
+bool CountMember(const ReportMember& member, const MemberInPeriod& in,
+                 PeriodFigures& period, std::vector<int64_t>& balances) {
+  if (in.since > period.to_day) return false;
   if (member.kind == AccountKind::kOrganisation) ++period.organisations;
-  if (member.kind != AccountKind::kPerson) return;
+  if (member.kind != AccountKind::kPerson) return false;
   ++period.members;
-  balances.push_back(balance);
+  if (in.has_exchanged) balances.push_back(in.balance);
+  const MemberActivity& activity = in.activity;
   if (activity.given > 0 && activity.received > 0) {
     ++period.members_gave_and_received;
   } else if (activity.given > 0) {
@@ -150,17 +168,18 @@ void CountMember(const ReportMember& member,
   } else if (activity.received > 0) {
     ++period.members_only_received;
   }
-  if (member.joined_on >= period.from_day) {
+  if (in.since >= period.from_day) {
     ++period.new_members;
-    if (gift_days != nullptr) {
-      auto gift = std::lower_bound(gift_days->begin(), gift_days->end(),
-                                   member.joined_on);
-      if (gift != gift_days->end() &&
-          *gift <= member.joined_on + kNewMemberGiveWindowDays) {
+    if (in.gift_days != nullptr) {
+      auto gift = std::lower_bound(in.gift_days->begin(), in.gift_days->end(),
+                                   in.since);
+      if (gift != in.gift_days->end() &&
+          *gift <= in.since + kNewMemberGiveWindowDays) {
         ++period.new_members_gave_within_90_days;
       }
     }
   }
+  return activity.given > 0 || activity.received > 0;
 }
 
 }  // namespace
@@ -203,15 +222,8 @@ void ReportFigures::ApplyEntry(const JournalEntry& entry) {
   received.minutes_received += minutes;
   received.exchanges_received += sign;
 
-  std::vector<int32_t>& days = accounts_[giver].gift_days;
-  if (sign > 0) {
-    days.insert(std::upper_bound(days.begin(), days.end(), entry.occurred_on),
-                entry.occurred_on);
-  } else if (auto it =
-                 std::lower_bound(days.begin(), days.end(), entry.occurred_on);
-             it != days.end() && *it == entry.occurred_on) {
-    days.erase(it);
-  }
+  CountDay(accounts_[giver].gift_days, entry.occurred_on, sign);
+  CountDay(accounts_[receiver].receipt_days, entry.occurred_on, sign);
 
   MonthTotals& timebank_month = months_[month];
   timebank_month.minutes += minutes;
@@ -320,6 +332,8 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     last_months[i] = MonthOf(report.periods[i].to_day);
   std::vector<AccountKind> kinds(accounts_.size(), AccountKind::kPerson);
   std::vector<std::vector<int64_t>> balances(n + 1);
+  // Per period, the figure indexes of its active members.
+  std::vector<std::vector<uint32_t>> active(n + 1);
   for (const ReportMember& member : members) {
     const AccountFigures* figures = nullptr;
     if (member.index != kNoFigures) {
@@ -329,14 +343,21 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     static const std::vector<AccountMonth> kNoMonths;
     const std::vector<AccountMonth>& months =
         figures ? figures->months : kNoMonths;
-    const std::vector<int32_t>* gift_days =
-        figures ? &figures->gift_days : nullptr;
+    MemberInPeriod in{.since = member.joined_on};
+    if (figures != nullptr) {
+      in.gift_days = &figures->gift_days;
+      for (const std::vector<int32_t>* days :
+           {&figures->gift_days, &figures->receipt_days}) {
+        if (!days->empty()) in.since = std::min(in.since, days->front());
+      }
+    }
     // Balances need all history; activity only the period's months.
-    int64_t balance = 0;
+    int64_t exchanged = 0;
     size_t next = 0;
     const auto take = [&](MemberActivity* activity) {
       const AccountMonthTotals& totals = months[next++].totals;
-      balance += totals.minutes_given - totals.minutes_received;
+      in.balance += totals.minutes_given - totals.minutes_received;
+      exchanged += totals.exchanges_given + totals.exchanges_received;
       if (activity != nullptr) {
         activity->given += totals.exchanges_given;
         activity->received += totals.exchanges_received;
@@ -345,17 +366,23 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     while (next < months.size() && months[next].month < first_month)
       take(nullptr);
     MemberActivity whole;
-    for (size_t i = 0; i < n; ++i) {
-      MemberActivity activity;
-      while (next < months.size() && months[next].month <= last_months[i]) {
-        take(&activity);
+    const auto count = [&](size_t i) {
+      in.has_exchanged = exchanged > 0;
+      if (CountMember(member, in, period(i), balances[i])) {
+        active[i].push_back(member.index);
       }
-      whole.given += activity.given;
-      whole.received += activity.received;
-      CountMember(member, gift_days, balance, activity, report.periods[i],
-                  balances[i]);
+    };
+    for (size_t i = 0; i < n; ++i) {
+      in.activity = MemberActivity{};
+      while (next < months.size() && months[next].month <= last_months[i]) {
+        take(&in.activity);
+      }
+      whole.given += in.activity.given;
+      whole.received += in.activity.received;
+      count(i);
     }
-    CountMember(member, gift_days, balance, whole, report.total, balances[n]);
+    in.activity = whole;
+    count(n);
   }
 
   std::vector<std::vector<int32_t>> partners(
@@ -364,19 +391,39 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
                               const PairTotals& totals) {
     if (totals.empty()) return;
     PeriodFigures& figures = period(i);
-    ++partners[i][pair.low];
-    ++partners[i][pair.high];
-    ++figures.distinct_pairs;
-    if (totals.reciprocal()) ++figures.reciprocal_pairs;
     const AccountKind low = kinds[pair.low];
     const AccountKind high = kinds[pair.high];
-    if (low == AccountKind::kOrganisation && high == AccountKind::kPerson) {
-      figures.organisation_to_member_minutes += totals.low_to_high_minutes;
-      figures.member_to_organisation_minutes += totals.high_to_low_minutes;
-    } else if (low == AccountKind::kPerson &&
-               high == AccountKind::kOrganisation) {
-      figures.organisation_to_member_minutes += totals.high_to_low_minutes;
-      figures.member_to_organisation_minutes += totals.low_to_high_minutes;
+    if (low == AccountKind::kPerson && high == AccountKind::kPerson) {
+      ++partners[i][pair.low];
+      ++partners[i][pair.high];
+      ++figures.distinct_pairs;
+      if (totals.reciprocal()) ++figures.reciprocal_pairs;
+      figures.minutes_among_members +=
+          totals.low_to_high_minutes + totals.high_to_low_minutes;
+      figures.exchanges_among_members +=
+          totals.low_to_high_exchanges + totals.high_to_low_exchanges;
+      return;
+    }
+    // The member's side of a pair with an organisation or the pot: what
+    // the other side gave them, and what they gave it.
+    int64_t to_member = 0, from_member = 0;
+    AccountKind other = low;
+    if (high == AccountKind::kPerson) {
+      to_member = totals.low_to_high_minutes;
+      from_member = totals.high_to_low_minutes;
+    } else if (low == AccountKind::kPerson) {
+      other = high;
+      to_member = totals.high_to_low_minutes;
+      from_member = totals.low_to_high_minutes;
+    } else {
+      return;  // Neither side is a member.
+    }
+    if (other == AccountKind::kOrganisation) {
+      figures.organisation_to_member_minutes += to_member;
+      figures.member_to_organisation_minutes += from_member;
+    } else {
+      figures.pot_to_member_minutes += to_member;
+      figures.member_to_pot_minutes += from_member;
     }
   };
   for (const Pair& pair : pairs_) {
@@ -408,11 +455,13 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
                              figures.members_only_received;
     figures.members_inactive = figures.members - figures.active_members;
     FillBalances(balances[i], figures.balances);
-    for (size_t account = 0; account < accounts_.size(); ++account) {
-      if (partners[i][account] >= 3 && kinds[account] == AccountKind::kPerson) {
-        ++figures.members_with_three_plus_partners;
-      }
+    std::vector<int64_t> partner_counts;
+    partner_counts.reserve(active[i].size());
+    for (uint32_t account : active[i]) {
+      partner_counts.push_back(partners[i][account]);
+      if (partners[i][account] >= 3) ++figures.members_with_three_plus_partners;
     }
+    figures.median_partners = SelectNearestRank(partner_counts, 50);
     FillCategories(categories[i], top_categories, figures);
   }
   return report;

@@ -8,12 +8,20 @@
 //   last day of its month, because the aggregates are monthly.
 // - Only CONFIRMED exchanges count; pending, rejected and reversed never do.
 //   An exchange counts in the month of the day the work was done.
-// - Members are PERSON accounts that had joined by the end of the period.
-//   Organisations and the community pot count in hours and pairs, not as
-//   members.
-// - Balances are as at the end of each period; percentiles by nearest rank.
-// - A new member joined in the period; they "gave within 90 days" when a
-//   confirmed exchange they gave is dated no more than 90 days after joining.
+// - Members are PERSON accounts. A member belongs to the timebank from the
+//   earlier of their joined date and the day of their first counted
+//   exchange, so history entered with its real dates counts its people:
+//   whoever gave or received in a period was a member in it.
+// - Organisations and the community pot are not members. Their hours count
+//   in `minutes_exchanged` and in hours of their own (organisation and pot
+//   to and from members); every social-network figure (pairs, partners) is
+//   among members only.
+// - Balances are as at the end of each period, over the members who had
+//   exchanged by then (a member who never exchanged is not "balanced");
+//   percentiles and medians by nearest rank.
+// - A new member's first day (as above) falls in the period; they "gave
+//   within 90 days" when a confirmed exchange they gave is dated no more
+//   than 90 days after it.
 
 #ifndef TIMEBANK_LEDGER_REPORT_H_
 #define TIMEBANK_LEDGER_REPORT_H_
@@ -48,7 +56,7 @@ struct CategoryFigures {
 };
 
 struct BalanceDistribution {
-  int64_t members = 0;
+  int64_t members = 0;  // Members who had exchanged by the period's end.
   int64_t p25_minutes = 0;
   int64_t median_minutes = 0;
   int64_t p75_minutes = 0;
@@ -69,14 +77,22 @@ struct PeriodFigures {
   int64_t members_only_received = 0;
   int64_t members_inactive = 0;
   BalanceDistribution balances;
+  // Pairs of members who exchanged, and those who gave each other.
   int64_t distinct_pairs = 0;
   int64_t reciprocal_pairs = 0;
+  // Active members by the number of different members they exchanged with.
   int64_t members_with_three_plus_partners = 0;
+  int64_t median_partners = 0;
+  // Exchanges between two members.
+  int64_t minutes_among_members = 0;
+  int64_t exchanges_among_members = 0;
   int64_t new_members = 0;
   int64_t new_members_gave_within_90_days = 0;
   std::vector<CategoryFigures> top_categories;
   int64_t organisation_to_member_minutes = 0;
   int64_t member_to_organisation_minutes = 0;
+  int64_t pot_to_member_minutes = 0;
+  int64_t member_to_pot_minutes = 0;
 };
 
 struct ReciprocityReport {
@@ -126,8 +142,9 @@ class ReportFigures {
     AccountMonthTotals totals;
   };
   struct AccountFigures {
-    std::vector<AccountMonth> months;  // Ascending, one per month.
-    std::vector<int32_t> gift_days;    // Ascending; confirmed gifts' days.
+    std::vector<AccountMonth> months;   // Ascending, one per month.
+    std::vector<int32_t> gift_days;     // Ascending; confirmed gifts' days.
+    std::vector<int32_t> receipt_days;  // Ascending; what it received.
   };
   struct PairMonth {
     YearMonth month = 0;

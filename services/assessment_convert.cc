@@ -42,6 +42,11 @@ void ToProto(const ledger::PeriodFigures& p, v1::PeriodFigures* out) {
   }
   out->set_organisation_to_member_minutes(p.organisation_to_member_minutes);
   out->set_member_to_organisation_minutes(p.member_to_organisation_minutes);
+  out->set_median_partners(p.median_partners);
+  out->set_minutes_among_members(p.minutes_among_members);
+  out->set_exchanges_among_members(p.exchanges_among_members);
+  out->set_pot_to_member_minutes(p.pot_to_member_minutes);
+  out->set_member_to_pot_minutes(p.member_to_pot_minutes);
 }
 
 }  // namespace
@@ -169,6 +174,17 @@ void ToProto(const std::string& timebank_id,
       t->set_description(d.reasoning);
     }
   }
+  v1::Threshold* minimum = out->add_thresholds();
+  minimum->set_metric(ledger::kMinActiveMembers);
+  minimum->set_value(ledger::MinActiveMembers(overrides));
+  minimum->set_default_value(ledger::kMinActiveMembersDefault);
+  minimum->set_comparison(v1::COMPARISON_AT_LEAST);
+  minimum->set_unit("members");
+  minimum->set_description(
+      "The fewest active members in the range for which a ledger figure "
+      "sets a stage. Below it every figure is shown but says \"too few to "
+      "judge\": a share of two or three people describes those people, not "
+      "the timebank.");
 }
 
 ledger::ReflectionInput ToInput(const v1::SubmitReflectionRequest& request) {
@@ -231,6 +247,15 @@ absl::StatusOr<std::map<std::string, std::optional<double>>> ToInput(
     return FieldInvalid("thresholds", "at most 100 changes per call");
   }
   for (const v1::ThresholdSetting& setting : request.thresholds()) {
+    if (setting.metric() == ledger::kMinActiveMembers) {
+      if (setting.stage() != 0) {
+        return FieldInvalid("thresholds.stage",
+                            "must be unset for min_active_members");
+      }
+      changes[setting.metric()] =
+          setting.has_value() ? std::optional(setting.value()) : std::nullopt;
+      continue;
+    }
     if (setting.stage() < 2 || setting.stage() > 4) {
       return FieldInvalid("thresholds.stage", "must be 2, 3 or 4");
     }

@@ -245,7 +245,7 @@ v1::PrinciplesAssessment Assessment() {
   v1::PrincipleAssessment* assets = a.add_principles();
   assets->set_principle(v1::PRINCIPLE_PEOPLE_AS_ASSETS);
   assets->set_stage(0);
-  assets->set_stage_label("Not assessed");
+  assets->set_stage_label("");  // As the server sends stage 0.
   assets->set_rag(v1::RAG_UNSPECIFIED);
   assets->set_basis(v1::BASIS_NONE);
   *assets->add_evidence() =
@@ -256,7 +256,7 @@ v1::PrinciplesAssessment Assessment() {
   work->set_stage(4);
   work->set_stage_label("You're doing REALLY well");
   work->set_rag(v1::RAG_GREEN);
-  work->set_basis(v1::BASIS_LEDGER);
+  work->set_basis(v1::BASIS_REFLECTIONS);
   work->set_ledger_stage(4);
   *work->add_evidence() =
       Evidence("work.hours_per_active_member_per_month", 4.26, "hours", 4, 4,
@@ -266,7 +266,7 @@ v1::PrinciplesAssessment Assessment() {
   reciprocity->set_stage(3);
   reciprocity->set_stage_label("You're getting there");
   reciprocity->set_rag(v1::RAG_AMBER);
-  reciprocity->set_basis(v1::BASIS_LEDGER);
+  reciprocity->set_basis(v1::BASIS_REFLECTIONS);
   reciprocity->set_ledger_stage(3);
   *reciprocity->add_evidence() = Evidence(
       "reciprocity.gave_and_received_share", 0.583, "share", 0.6, 3,
@@ -291,7 +291,7 @@ v1::PrinciplesAssessment Assessment() {
   networks->set_stage(1);
   networks->set_stage_label("You really haven't got this");
   networks->set_rag(v1::RAG_RED);
-  networks->set_basis(v1::BASIS_LEDGER);
+  networks->set_basis(v1::BASIS_REFLECTIONS);
   networks->set_ledger_stage(1);
   *networks->add_evidence() =
       Evidence("networks.partners_per_active_member", 1.25, "partners", 1.5, 1,
@@ -472,7 +472,7 @@ TEST(CouncilReport, ShowsReflectionsDisagreementAndThePlan) {
   EXPECT_NE(reciprocity.find("members see stage 4.0, the council stage 2.0"),
             std::string::npos);
   EXPECT_NE(
-      ArticleOf(html, v1::PRINCIPLE_PEOPLE_AS_ASSETS).find("not assessed"),
+      ArticleOf(html, v1::PRINCIPLE_PEOPLE_AS_ASSETS).find("Not yet assessed"),
       std::string::npos);
   // The plan, by due date with undated actions last.
   const size_t plan = html.find("id=\"plan\"");

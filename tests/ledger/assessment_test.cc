@@ -42,6 +42,7 @@ ReciprocityReport StrongReport() {
   t.balances.members = 10;
   t.balances.share_within_5h = 0.8;        // >= 70%
   t.distinct_pairs = 20;                   // 4 partners each
+  t.median_partners = 4;                   // >= 4
   t.reciprocal_pairs = 8;                  // 40% >= 30%
   t.members_with_three_plus_partners = 6;  // 60% >= 50%
   t.minutes_exchanged = 10 * 5 * 60;       // 5 h per active member
@@ -73,17 +74,49 @@ Reflection Reflected(Principle principle, Perspective perspective, int stage) {
       .principle = principle, .perspective = perspective, .stage = stage};
 }
 
-TEST(Assessment, StrongLedgerIsStageFourGreenOnLedgerPrinciples) {
+// The ledger alone never awards a stage: a strong ledger suggests stage 4,
+// and the principle waits for people.
+TEST(Assessment, StrongLedgerSuggestsStageFourButPeopleSetTheStage) {
   const auto all = AssessPrinciples(StrongReport(), {}, {});
   ASSERT_EQ(all.size(), 4u);
   for (Principle p : {Principle::kReciprocity, Principle::kSocialNetworks,
                       Principle::kValuingWorkDifferently}) {
     const PrincipleAssessment a = Find(all, p);
-    EXPECT_EQ(a.stage, 4) << ledger::PrincipleName(p);
-    EXPECT_EQ(a.rag, Rag::kGreen);
-    EXPECT_EQ(a.basis, Basis::kLedger);
+    EXPECT_EQ(a.ledger_stage, 4) << ledger::PrincipleName(p);
+    EXPECT_EQ(a.stage, 0);
+    EXPECT_EQ(a.rag, Rag::kNone);
+    EXPECT_EQ(a.basis, Basis::kNone);
+    EXPECT_NE(a.summary.find("Not yet assessed"), std::string::npos)
+        << a.summary;
     for (const Evidence& e : a.evidence) EXPECT_TRUE(e.met) << e.metric;
   }
+}
+
+// Each perspective's median, then the median of perspectives, rounded down;
+// the colour by the same rule over the colours people gave.
+TEST(Assessment, PeopleGiveTheStageAndTheColour) {
+  std::vector<Reflection> reflections = {
+      Reflected(Principle::kSocialNetworks, Perspective::kMember, 4),
+      Reflected(Principle::kSocialNetworks, Perspective::kMember, 4),
+      Reflected(Principle::kSocialNetworks, Perspective::kMember, 3),
+      Reflected(Principle::kSocialNetworks, Perspective::kFamily, 3),
+      Reflected(Principle::kSocialNetworks, Perspective::kCouncil, 2)};
+  reflections[0].rag = Rag::kGreen;
+  reflections[3].rag = Rag::kRed;
+  reflections[4].rag = Rag::kRed;
+  const PrincipleAssessment a =
+      Find(AssessPrinciples(StrongReport(), reflections, {}),
+           Principle::kSocialNetworks);
+  // Medians: members 4, families 3, council 2; their median is 3.
+  EXPECT_EQ(a.basis, Basis::kReflections);
+  EXPECT_EQ(a.stage, 3);
+  // Colours: members GREEN, families RED, council RED: RED, though stage 3
+  // alone would be AMBER.
+  EXPECT_EQ(a.rag, Rag::kRed);
+  EXPECT_EQ(a.ledger_stage, 4);
+  EXPECT_NE(a.disagreement.find("the ledger shows more than people feel"),
+            std::string::npos)
+      << a.disagreement;
 }
 
 TEST(Assessment, StageBoundariesAreInclusive) {
@@ -99,7 +132,7 @@ TEST(Assessment, StageBoundariesAreInclusive) {
         Find(AssessPrinciples(report, {}, {}), Principle::kReciprocity);
     const Evidence e = EvidenceFor(a, "reciprocity.gave_and_received_share");
     EXPECT_EQ(e.stage, c.stage) << c.gave_and_received << " of 10";
-    EXPECT_EQ(a.stage, c.stage);
+    EXPECT_EQ(a.ledger_stage, c.stage);
   }
 }
 
@@ -122,15 +155,17 @@ TEST(Assessment, PrincipleIsAsFarAlongAsItsWeakestMetric) {
   report.total.reciprocal_pairs = 1;  // 5%: stage 2 on one network metric.
   const PrincipleAssessment a =
       Find(AssessPrinciples(report, {}, {}), Principle::kSocialNetworks);
-  EXPECT_EQ(a.stage, 2);
-  EXPECT_EQ(a.rag, Rag::kAmber);
+  EXPECT_EQ(a.ledger_stage, 2);
 }
 
-TEST(Assessment, StageOneIsRed) {
-  ReciprocityReport report = StrongReport();
-  report.total.members_gave_and_received = 0;
+TEST(Assessment, StageOneIsRedWhenPeopleGiveNoColour) {
   const PrincipleAssessment a =
-      Find(AssessPrinciples(report, {}, {}), Principle::kReciprocity);
+      Find(AssessPrinciples(
+               StrongReport(),
+               {Reflected(Principle::kReciprocity, Perspective::kMember, 1),
+                Reflected(Principle::kReciprocity, Perspective::kStaff, 1)},
+               {}),
+           Principle::kReciprocity);
   EXPECT_EQ(a.stage, 1);
   EXPECT_EQ(a.rag, Rag::kRed);
 }
@@ -174,7 +209,9 @@ TEST(Assessment, DisagreementBetweenLedgerAndReflectionsIsSaid) {
        Reflected(Principle::kReciprocity, Perspective::kStaff, 4)},
       {});
   const PrincipleAssessment a = Find(all, Principle::kReciprocity);
-  EXPECT_EQ(a.stage, 2);  // The ledger decides where it can.
+  EXPECT_EQ(a.stage, 0);  // One perspective does not yet set a stage ...
+  EXPECT_EQ(a.ledger_stage, 2);
+  // ... but what people said so far is set beside the ledger.
   EXPECT_NE(a.disagreement.find("people see more than the ledger records"),
             std::string::npos)
       << a.disagreement;
@@ -183,6 +220,78 @@ TEST(Assessment, DisagreementBetweenLedgerAndReflectionsIsSaid) {
       report, {Reflected(Principle::kReciprocity, Perspective::kMember, 2)},
       {});
   EXPECT_EQ(Find(agreeing, Principle::kReciprocity).disagreement, "");
+}
+
+// The proto's rule: a whole stage or more apart is a disagreement, half a
+// stage is not.
+TEST(Assessment, DisagreementIsAWholeStageOrMore) {
+  ReciprocityReport report = StrongReport();
+  report.total.members_gave_and_received = 4;  // Ledger: stage 3.
+  const auto half = AssessPrinciples(
+      report,
+      {Reflected(Principle::kReciprocity, Perspective::kMember, 3),
+       Reflected(Principle::kReciprocity, Perspective::kMember, 4)},
+      {});
+  EXPECT_EQ(Find(half, Principle::kReciprocity).disagreement, "");
+  const auto whole = AssessPrinciples(
+      report, {Reflected(Principle::kReciprocity, Perspective::kMember, 4)},
+      {});
+  EXPECT_NE(Find(whole, Principle::kReciprocity).disagreement, "");
+}
+
+// Two members both giving and receiving would be "100% reciprocity": below
+// the minimum of active members every figure is shown and decides nothing.
+TEST(Assessment, FewerActiveMembersThanTheMinimumSetNoStage) {
+  ReciprocityReport report = StrongReport();
+  report.total.members = 9;
+  report.total.active_members = 9;
+  report.total.members_only_gave = 1;
+  for (const PrincipleAssessment& a : AssessPrinciples(report, {}, {})) {
+    SCOPED_TRACE(ledger::PrincipleName(a.principle));
+    EXPECT_EQ(a.ledger_stage, 0);
+    EXPECT_EQ(a.stage, 0);
+    EXPECT_EQ(a.basis, Basis::kNone);
+    for (const Evidence& e : a.evidence) {
+      EXPECT_EQ(e.stage, 0) << e.metric;
+      EXPECT_FALSE(e.met) << e.metric;
+      if (e.metric == "reciprocity.gave_and_received_share") {
+        EXPECT_NE(e.sentence.find("78% of active members both gave and "
+                                  "received: too few to judge, with 9 active "
+                                  "members in the range; a figure sets a "
+                                  "stage from 10."),
+                  std::string::npos)
+            << e.sentence;
+      }
+    }
+  }
+  // Reflections still give the principle a stage.
+  const PrincipleAssessment reflected =
+      Find(AssessPrinciples(
+               report,
+               {Reflected(Principle::kReciprocity, Perspective::kMember, 3),
+                Reflected(Principle::kReciprocity, Perspective::kStaff, 3)},
+               {}),
+           Principle::kReciprocity);
+  EXPECT_EQ(reflected.basis, Basis::kReflections);
+  EXPECT_EQ(reflected.stage, 3);
+
+  // A timebank may set its own minimum.
+  const ledger::ThresholdOverrides five{{ledger::kMinActiveMembers, 5}};
+  ASSERT_OK(ledger::CheckOverrides(five));
+  EXPECT_EQ(Find(AssessPrinciples(report, {}, five), Principle::kReciprocity)
+                .ledger_stage,
+            4);
+}
+
+TEST(Assessment, TheMinimumOfActiveMembersIsAWholeNumberFromOne) {
+  for (double bad : {0.0, -3.0, 2.5, 1001.0}) {
+    EXPECT_STATUS(ledger::CheckOverrides({{ledger::kMinActiveMembers, bad}}),
+                  absl::StatusCode::kInvalidArgument, "thresholds.value:")
+        << bad;
+  }
+  EXPECT_OK(ledger::CheckOverrides({{ledger::kMinActiveMembers, 1}}));
+  EXPECT_TRUE(ledger::IsThresholdName(ledger::kMinActiveMembers));
+  EXPECT_EQ(ledger::MinActiveMembers({}), ledger::kMinActiveMembersDefault);
 }
 
 TEST(Assessment, DisagreementBetweenPerspectivesIsSaid) {
@@ -219,20 +328,21 @@ TEST(Assessment, OrganisationMetricIsLeftOutWithoutOrganisations) {
   const PrincipleAssessment a = Find(AssessPrinciples(report, {}, {}),
                                      Principle::kValuingWorkDifferently);
   EXPECT_EQ(EvidenceFor(a, "work.organisation_recognition_share").stage, 0);
-  EXPECT_EQ(a.stage, 4);  // The other work metrics decide.
+  EXPECT_EQ(a.ledger_stage, 4);  // The other work metrics decide.
 }
 
 TEST(Assessment, OverridesMoveTheBoundary) {
   ReciprocityReport report = StrongReport();
   report.total.members_gave_and_received = 5;  // 50%: stage 3 by default.
-  EXPECT_EQ(
-      Find(AssessPrinciples(report, {}, {}), Principle::kReciprocity).stage, 3);
+  EXPECT_EQ(Find(AssessPrinciples(report, {}, {}), Principle::kReciprocity)
+                .ledger_stage,
+            3);
   const ledger::ThresholdOverrides lower{
       {"reciprocity.gave_and_received_share.stage4", 0.5}};
   EXPECT_OK(ledger::CheckOverrides(lower));
-  EXPECT_EQ(
-      Find(AssessPrinciples(report, {}, lower), Principle::kReciprocity).stage,
-      4);
+  EXPECT_EQ(Find(AssessPrinciples(report, {}, lower), Principle::kReciprocity)
+                .ledger_stage,
+            4);
 }
 
 TEST(Assessment, BadOverridesAreRefusedWithTheField) {
@@ -311,8 +421,8 @@ TEST_F(PlanTest, AssessmentCountsReflectionsInTheRangeOnly) {
   const PrincipleAssessment a =
       Find(result.principles, Principle::kPeopleAsAssets);
   EXPECT_EQ(a.reflections, 1);
-  EXPECT_EQ(a.stage, 3);
-  EXPECT_EQ(a.basis, Basis::kReflections);
+  EXPECT_EQ(a.reflections_median_stage, 3);
+  EXPECT_EQ(a.stage, 0);  // One perspective: not yet assessed.
 }
 
 TEST_F(PlanTest, ActionsKeepEveryVersionAndListTheLatest) {

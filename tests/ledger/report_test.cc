@@ -126,21 +126,28 @@ TEST_F(ReportTest, MonthFiguresMatchTheWorkedExample) {
   EXPECT_EQ(may.members_only_received, 1);      // m5
   EXPECT_EQ(may.active_members, 6);
   EXPECT_EQ(may.members_inactive, 5);  // m6..m10
-  // Pairs: m0-m1, m2-m3 (both reciprocal), m4-m5, council-m5.
-  EXPECT_EQ(may.distinct_pairs, 4);
+  // Pairs of members: m0-m1, m2-m3 (both reciprocal), m4-m5; council-m5
+  // is an organisation's, not a pair of members.
+  EXPECT_EQ(may.distinct_pairs, 3);
   EXPECT_EQ(may.reciprocal_pairs, 2);
   EXPECT_EQ(may.members_with_three_plus_partners, 0);
+  EXPECT_EQ(may.median_partners, 1);          // Each of m0..m5 has one.
+  EXPECT_EQ(may.minutes_among_members, 670);  // 730 less the council's 60.
+  EXPECT_EQ(may.exchanges_among_members, 5);
   EXPECT_EQ(may.organisation_to_member_minutes, 60);
   EXPECT_EQ(may.member_to_organisation_minutes, 0);
+  EXPECT_EQ(may.pot_to_member_minutes, 0);
   EXPECT_EQ(may.new_members, 1);                      // m10 joined 05-20 ...
   EXPECT_EQ(may.new_members_gave_within_90_days, 1);  // ... and gave on 06-02.
-  // Balances at 31 May: -460 (m5), -60, -30, 0 x5, 30, 60, 400 (m4).
-  // Nearest rank of 11: p25 is the 3rd, median the 6th, p75 the 9th.
-  EXPECT_EQ(may.balances.members, 11);
-  EXPECT_EQ(may.balances.p25_minutes, -30);
-  EXPECT_EQ(may.balances.median_minutes, 0);
-  EXPECT_EQ(may.balances.p75_minutes, 30);
-  EXPECT_DOUBLE_EQ(may.balances.share_within_5h, 9.0 / 11.0);
+  // Balances at 31 May of the six members who had exchanged (m6 and m7's
+  // only exchange was reversed, m8 and m9's never counted, m10 first gave
+  // in June): -460 (m5), -60 (m3), -30 (m1), 30 (m0), 60 (m2), 400 (m4).
+  // Nearest rank of 6: p25 is the 2nd, median the 3rd, p75 the 5th.
+  EXPECT_EQ(may.balances.members, 6);
+  EXPECT_EQ(may.balances.p25_minutes, -60);
+  EXPECT_EQ(may.balances.median_minutes, -30);
+  EXPECT_EQ(may.balances.p75_minutes, 60);
+  EXPECT_DOUBLE_EQ(may.balances.share_within_5h, 4.0 / 6.0);
   ASSERT_EQ(may.top_categories.size(), 5u);
   EXPECT_EQ(may.top_categories[0].category, "it help");
   EXPECT_EQ(may.top_categories[0].minutes, 400);
@@ -175,15 +182,23 @@ TEST_F(ReportTest, TotalCoversTheWholeRange) {
   EXPECT_EQ(total.members_only_gave, 2);      // m4, m10
   EXPECT_EQ(total.members_only_received, 1);  // m5
   EXPECT_EQ(total.members_inactive, 4);       // m6..m9
-  EXPECT_EQ(total.distinct_pairs, 6);
+  // Pairs of members: m0-m1, m2-m3, m4-m5, m0-m5, m10-m0.
+  EXPECT_EQ(total.distinct_pairs, 5);
   EXPECT_EQ(total.reciprocal_pairs, 2);
-  // m0 (m1, m5, m10) and m5 (m4, council, m0).
-  EXPECT_EQ(total.members_with_three_plus_partners, 2);
-  // Balances at 30 June: -490, -60, -30, 0 x4, 15, 45, 60, 400.
-  EXPECT_EQ(total.balances.p25_minutes, -30);
-  EXPECT_EQ(total.balances.median_minutes, 0);
-  EXPECT_EQ(total.balances.p75_minutes, 45);
-  EXPECT_DOUBLE_EQ(total.balances.share_within_5h, 9.0 / 11.0);
+  // m0 (m1, m5, m10); m5 has m4 and m0, the council is no partner.
+  EXPECT_EQ(total.members_with_three_plus_partners, 1);
+  // Partners of the 7 active members: 1 x5 (m1..m4, m10), 2 (m5), 3 (m0);
+  // the 4th of 7 is 1.
+  EXPECT_EQ(total.median_partners, 1);
+  EXPECT_EQ(total.minutes_among_members, 715);  // 775 less the council's.
+  // Balances at 30 June of the 7 who had exchanged: -490 (m5), -60, -30,
+  // 15 (m10), 45 (m0), 60, 400. Of 7: p25 the 2nd, median the 4th, p75 the
+  // 6th.
+  EXPECT_EQ(total.balances.members, 7);
+  EXPECT_EQ(total.balances.p25_minutes, -60);
+  EXPECT_EQ(total.balances.median_minutes, 15);
+  EXPECT_EQ(total.balances.p75_minutes, 60);
+  EXPECT_DOUBLE_EQ(total.balances.share_within_5h, 5.0 / 7.0);
 }
 
 TEST_F(ReportTest, QuarterAndYearAddUpTheSameMonths) {
@@ -262,6 +277,91 @@ TEST_F(ReportTest, DateIsTheDayTheWorkWasDoneNotTheServerInstant) {
   EXPECT_EQ(report.total.minutes_exchanged, 60);
 }
 
+// A timebank moving its paper history in opens its accounts today and
+// records last year's exchanges with their real dates: whoever gave or
+// received in a month was a member in it, from their first exchange on.
+TEST_F(ReportTest, MembersCountFromTheirFirstExchangeWhenHistoryIsOlder) {
+  // The test clock's today is 2026-06-15.
+  for (const char* id : {"ann", "bob", "cat", "dan"}) Open(id, "2026-06-01");
+  Record("ann", "bob", 60, "2025-03-05", "gardening");
+  Record("bob", "cat", 30, "2025-03-20", "lifts");
+  Record("cat", "ann", 45, "2025-05-02", "shopping");
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2025-03-01", "2025-05-31", Granularity::kMonth));
+  ASSERT_EQ(report.periods.size(), 3u);
+  const PeriodFigures& march = report.periods[0];
+  EXPECT_EQ(march.members, 3);  // ann, bob, cat; dan has not yet joined.
+  EXPECT_EQ(march.active_members, 3);
+  EXPECT_EQ(march.members_gave_and_received, 1);  // bob
+  EXPECT_EQ(march.members_only_gave, 1);          // ann
+  EXPECT_EQ(march.members_only_received, 1);      // cat
+  EXPECT_EQ(march.members_inactive, 0);
+  // All three are new in March; ann gave on her first day, bob 15 days
+  // after his, cat 43 days after hers (05-02, within 90 of 03-20).
+  EXPECT_EQ(march.new_members, 3);
+  EXPECT_EQ(march.new_members_gave_within_90_days, 3);
+  EXPECT_EQ(march.balances.members, 3);
+  const PeriodFigures& april = report.periods[1];
+  EXPECT_EQ(april.members, 3);  // Still members, though nobody exchanged.
+  EXPECT_EQ(april.active_members, 0);
+  EXPECT_EQ(april.members_inactive, 3);
+  EXPECT_EQ(april.new_members, 0);
+  EXPECT_EQ(report.periods[2].active_members, 2);  // cat, ann
+  EXPECT_EQ(report.total.members, 3);
+  EXPECT_EQ(report.total.active_members, 3);
+}
+
+// Members who never exchanged have a balance of zero from doing nothing:
+// they are not "within 5 hours of zero", and an 80%-dormant timebank does
+// not look balanced.
+TEST_F(ReportTest, BalancesAreOverMembersWhoHaveExchanged) {
+  for (int i = 0; i < 10; ++i) Open("d" + std::to_string(i), "2026-01-01");
+  Record("d0", "d1", 600, "2026-03-10", "it help");
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-03-01", "2026-03-31", Granularity::kMonth));
+  EXPECT_EQ(report.total.members, 10);
+  EXPECT_EQ(report.total.balances.members, 2);  // d0 +600, d1 -600.
+  EXPECT_DOUBLE_EQ(report.total.balances.share_within_5h, 0.0);
+  EXPECT_EQ(report.total.balances.median_minutes, -600);  // 1st of 2.
+}
+
+// A hub around the community pot and an organisation is no social network:
+// pairs and partners are among members; the pot's and organisations' hours
+// are figures of their own.
+TEST_F(ReportTest, OrganisationsAndThePotAreNotPartners) {
+  for (const char* id : {"ann", "bob", "cat", "dan"}) Open(id, "2026-01-01");
+  Open("pot", "2026-01-01", AccountKind::kCommunityPot);
+  Open("council", "2026-01-01", AccountKind::kOrganisation);
+  Record("pot", "ann", 60, "2026-03-02", "lifts");
+  Record("bob", "pot", 30, "2026-03-03", "lifts");
+  Record("pot", "cat", 60, "2026-03-04", "lifts");
+  Record("dan", "pot", 30, "2026-03-05", "lifts");
+  Record("council", "ann", 30, "2026-03-06", "training");
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-03-01", "2026-03-31", Granularity::kMonth));
+  const PeriodFigures& march = report.total;
+  EXPECT_EQ(march.minutes_exchanged, 210);  // Every confirmed minute.
+  EXPECT_EQ(march.minutes_among_members, 0);
+  EXPECT_EQ(march.exchanges_among_members, 0);
+  EXPECT_EQ(march.active_members, 4);
+  EXPECT_EQ(march.distinct_pairs, 0);
+  EXPECT_EQ(march.reciprocal_pairs, 0);
+  EXPECT_EQ(march.median_partners, 0);
+  EXPECT_EQ(march.members_with_three_plus_partners, 0);
+  EXPECT_EQ(march.pot_to_member_minutes, 120);
+  EXPECT_EQ(march.member_to_pot_minutes, 60);
+  EXPECT_EQ(march.organisation_to_member_minutes, 30);
+  EXPECT_EQ(march.member_to_organisation_minutes, 0);
+
+  Record("ann", "bob", 15, "2026-03-07", "reading");
+  ASSERT_OK_AND_ASSIGN(report,
+                       Report("2026-03-01", "2026-03-31", Granularity::kMonth));
+  EXPECT_EQ(report.total.distinct_pairs, 1);
+  EXPECT_EQ(report.total.minutes_among_members, 15);
+  // Partners of the four active members: 0, 0, 1, 1; the 2nd of 4 is 0.
+  EXPECT_EQ(report.total.median_partners, 0);
+}
+
 TEST_F(ReportTest, TimebankWithNoActivityReportsZeros) {
   Open("solo", "2026-01-01");
   ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
@@ -271,8 +371,9 @@ TEST_F(ReportTest, TimebankWithNoActivityReportsZeros) {
   EXPECT_EQ(report.total.members, 1);
   EXPECT_EQ(report.total.active_members, 0);
   EXPECT_EQ(report.total.members_inactive, 1);
+  EXPECT_EQ(report.total.balances.members, 0);  // Nobody has exchanged.
   EXPECT_EQ(report.total.balances.median_minutes, 0);
-  EXPECT_DOUBLE_EQ(report.total.balances.share_within_5h, 1.0);
+  EXPECT_DOUBLE_EQ(report.total.balances.share_within_5h, 0.0);
   EXPECT_TRUE(report.total.top_categories.empty());
 }
 
@@ -422,6 +523,12 @@ void ExpectSameFigures(const PeriodFigures& a, const PeriodFigures& b) {
             b.new_members_gave_within_90_days);
   EXPECT_EQ(a.organisation_to_member_minutes, b.organisation_to_member_minutes);
   EXPECT_EQ(a.member_to_organisation_minutes, b.member_to_organisation_minutes);
+  EXPECT_EQ(a.median_partners, b.median_partners);
+  EXPECT_EQ(a.minutes_among_members, b.minutes_among_members);
+  EXPECT_EQ(a.exchanges_among_members, b.exchanges_among_members);
+  EXPECT_EQ(a.pot_to_member_minutes, b.pot_to_member_minutes);
+  EXPECT_EQ(a.member_to_pot_minutes, b.member_to_pot_minutes);
+  EXPECT_EQ(a.balances.members, b.balances.members);
   ASSERT_EQ(a.top_categories.size(), b.top_categories.size());
   for (size_t i = 0; i < a.top_categories.size(); ++i) {
     EXPECT_EQ(a.top_categories[i].category, b.top_categories[i].category);

@@ -19,29 +19,37 @@
 // Only the confirmed, unreversed exchanges count:
 //   2024-02: 180 m in 2 exchanges; members 4 (nightjar not yet joined);
 //            kestrel and wren both gave and received; osprey and bittern
-//            inactive; pairs {kestrel,wren}, reciprocal; balances at the
-//            month's end -60, 0, 0, +60.
+//            inactive; pairs of members {kestrel,wren}, reciprocal;
+//            balances at the month's end of the two who had exchanged
+//            (osprey's only exchange was reversed): wren -60, kestrel +60.
 //   2024-03: 135 m in 3; members 5; wren and nightjar only gave, kestrel and
-//            osprey only received; pairs {wren,osprey}, {nightjar,kestrel},
-//            {parish,kestrel}, none reciprocal; organisations gave members
-//            60 m; nightjar is new and gave within 90 days; balances at the
-//            month's end kestrel -45, wren -30, osprey -30, bittern 0,
-//            nightjar +45.
+//            osprey only received; pairs of members {wren,osprey},
+//            {nightjar,kestrel}, none reciprocal ({parish,kestrel} is an
+//            organisation's); organisations gave members 60 m; nightjar is
+//            new and gave within 90 days; balances at the month's end of the
+//            four who had exchanged: kestrel -45, wren -30, osprey -30,
+//            nightjar +45 (bittern never exchanged).
 //   total:   315 m in 5; active 4: kestrel and wren both ways, nightjar only
-//            gave, osprey only received; 4 distinct pairs, 1 reciprocal
+//            gave, osprey only received; 3 pairs of members, 1 reciprocal
 //            ({osprey,wren} is one-way because the reversal undid the other
-//            way); kestrel has three partners.
+//            way); partners among members: kestrel 2, wren 2, osprey 1,
+//            nightjar 1 (median 1), nobody has three.
 //
-// With the default thresholds, over February and March:
+// Four active members are fewer than the ten a figure needs by default, so
+// NewSmallTimebank sets min_active_members to 1 for the tests of the
+// figures. With the default thresholds, over February and March, the
+// ledger suggests:
 //   valuing work: participation 4/5 = 0.8 (stage 4), hours per active member
 //     per month 5.25 h / 4 / 2 = 0.656 (stage 1, stage 2 needs 1.0),
-//     organisation share 60/315 = 0.19 (stage 4)          -> stage 1, RED
+//     organisation share 60/315 = 0.19 (stage 4)          -> stage 1
 //   reciprocity: both ways 2/4 = 0.5 (stage 3), only received 1/4 = 0.25
-//     (stage 3), balances within 5 h 5/5 (stage 4)        -> stage 3, AMBER
-//   social networks: partners per active member 2*4/4 = 2.0 (stage 2),
-//     three or more partners 1/4 (stage 2), reciprocal pairs 1/4 (stage 3)
-//                                                         -> stage 2, AMBER
+//     (stage 3), balances within 5 h 4/4 (stage 4)        -> stage 3
+//   social networks: median partners 1 (stage 1, stage 2 needs 1.5), three
+//     or more partners 0/4 (stage 1), reciprocal pairs 1/3 (stage 4)
+//                                                         -> stage 1
 //   people as assets: the ledger cannot show it           -> no stage
+// The stage of every principle is people's: none until two perspectives
+// have reflected.
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
@@ -297,7 +305,15 @@ std::vector<uint64_t> ReflectionIdsOf(const v1::ListReflectionsResponse& page) {
 
 class AssessmentApiTest : public SharedServerTest<AssessmentApiTest> {
  protected:
+  // The small timebank, judged from one active member (see the file
+  // comment); NewSmallTimebankAsIs keeps the default minimum of ten.
   SmallTimebank NewSmallTimebank() {
+    SmallTimebank tb = NewSmallTimebankAsIs();
+    Must(SetThresholds(tb.id, {Setting("min_active_members", 0, 1)}),
+         "judge from one active member");
+    return tb;
+  }
+  SmallTimebank NewSmallTimebankAsIs() {
     return BuildSmallTimebank(admin(), UniqueId("hollow"));
   }
   // A timebank with no accounts at all.
@@ -364,10 +380,10 @@ TEST_F(AssessmentApiTest, ReportCountsOnlyConfirmedExchangesPerMonth) {
   EXPECT_EQ(feb.distinct_pairs(), 1);
   EXPECT_EQ(feb.reciprocal_pairs(), 1);
   EXPECT_EQ(feb.new_members(), 0);
-  EXPECT_EQ(feb.balances().members(), 4);
+  EXPECT_EQ(feb.balances().members(), 2);
   EXPECT_EQ(feb.balances().p25_minutes(), -60);
-  EXPECT_EQ(feb.balances().median_minutes(), 0);
-  EXPECT_EQ(feb.balances().p75_minutes(), 0);
+  EXPECT_EQ(feb.balances().median_minutes(), -60);  // The 1st of 2.
+  EXPECT_EQ(feb.balances().p75_minutes(), 60);
   EXPECT_DOUBLE_EQ(feb.balances().share_within_5h(), 1.0);
   ASSERT_EQ(feb.top_categories_size(), 2) << "it-help was reversed";
   EXPECT_EQ(feb.top_categories(0).category(), "gardening");
@@ -383,15 +399,18 @@ TEST_F(AssessmentApiTest, ReportCountsOnlyConfirmedExchangesPerMonth) {
   EXPECT_EQ(mar.members_only_gave(), 2);
   EXPECT_EQ(mar.members_only_received(), 2);
   EXPECT_EQ(mar.members_inactive(), 1);
-  EXPECT_EQ(mar.distinct_pairs(), 3);
+  EXPECT_EQ(mar.distinct_pairs(), 2);
   EXPECT_EQ(mar.reciprocal_pairs(), 0);
+  EXPECT_EQ(mar.minutes_among_members(), 75);
+  EXPECT_EQ(mar.exchanges_among_members(), 2);
   EXPECT_EQ(mar.new_members(), 1);
   EXPECT_EQ(mar.new_members_gave_within_90_days(), 1);
   EXPECT_EQ(mar.organisation_to_member_minutes(), 60);
   EXPECT_EQ(mar.member_to_organisation_minutes(), 0);
-  EXPECT_EQ(mar.balances().p25_minutes(), -30);
+  EXPECT_EQ(mar.balances().members(), 4);
+  EXPECT_EQ(mar.balances().p25_minutes(), -45);  // -45, -30, -30, 45.
   EXPECT_EQ(mar.balances().median_minutes(), -30);
-  EXPECT_EQ(mar.balances().p75_minutes(), 0);
+  EXPECT_EQ(mar.balances().p75_minutes(), -30);
   ASSERT_EQ(mar.top_categories_size(), 3);
   EXPECT_EQ(mar.top_categories(0).category(), "training");
   EXPECT_EQ(mar.top_categories(1).category(), "cooking");
@@ -406,10 +425,11 @@ TEST_F(AssessmentApiTest, ReportCountsOnlyConfirmedExchangesPerMonth) {
   EXPECT_EQ(total.members_gave_and_received(), 2);
   EXPECT_EQ(total.members_only_gave(), 1);
   EXPECT_EQ(total.members_only_received(), 1);
-  EXPECT_EQ(total.distinct_pairs(), 4) << "distinct over the range, not a sum";
+  EXPECT_EQ(total.distinct_pairs(), 3) << "distinct over the range, not a sum";
   EXPECT_EQ(total.reciprocal_pairs(), 1)
       << "osprey->wren was reversed, so {osprey,wren} is one-way";
-  EXPECT_EQ(total.members_with_three_plus_partners(), 1);
+  EXPECT_EQ(total.members_with_three_plus_partners(), 0);
+  EXPECT_EQ(total.median_partners(), 1);
   EXPECT_EQ(total.new_members(), 1);
   EXPECT_EQ(total.organisation_to_member_minutes(), 60);
 }
@@ -458,7 +478,7 @@ TEST_F(AssessmentApiTest, ReportHasOnePeriodPerMonthQuarterOrYear) {
     }
     EXPECT_EQ(minutes, 315);
     EXPECT_EQ(report->total().minutes_exchanged(), 315);
-    EXPECT_EQ(report->total().distinct_pairs(), 4);
+    EXPECT_EQ(report->total().distinct_pairs(), 3);
   }
   Rpc<v1::ReciprocityReport> quarters = Report(ReportRequest(
       tb.id, "2023-11-15", "2024-03-20", v1::GRANULARITY_QUARTER));
@@ -535,27 +555,29 @@ TEST_F(AssessmentApiTest, AssessPrinciplesGivesFourPrinciplesWithEvidence) {
     }
   }
 
+  // The ledger suggests; without reflections nothing is assessed.
   const struct {
     v1::Principle principle;
-    int stage;
-    const char* label;
-    v1::Rag rag;
+    int ledger_stage;
   } expected[] = {
-      {v1::PRINCIPLE_VALUING_WORK_DIFFERENTLY, 1, "You really haven't got this",
-       v1::RAG_RED},
-      {v1::PRINCIPLE_RECIPROCITY, 3, "You're getting there", v1::RAG_AMBER},
-      {v1::PRINCIPLE_SOCIAL_NETWORKS, 2, "You've got the basics",
-       v1::RAG_AMBER},
+      {v1::PRINCIPLE_VALUING_WORK_DIFFERENTLY, 1},
+      {v1::PRINCIPLE_RECIPROCITY, 3},
+      {v1::PRINCIPLE_SOCIAL_NETWORKS, 1},
   };
   for (const auto& e : expected) {
     const v1::PrincipleAssessment& p = PrincipleOf(*assessment, e.principle);
     SCOPED_TRACE(v1::Principle_Name(e.principle));
-    EXPECT_EQ(p.basis(), v1::BASIS_LEDGER);
-    EXPECT_EQ(p.stage(), e.stage);
-    EXPECT_EQ(p.ledger_stage(), e.stage);
-    EXPECT_EQ(p.stage_label(), e.label);
-    EXPECT_EQ(p.rag(), e.rag);
+    EXPECT_EQ(p.basis(), v1::BASIS_NONE);
+    EXPECT_EQ(p.stage(), 0);
+    EXPECT_EQ(p.ledger_stage(), e.ledger_stage);
+    EXPECT_EQ(p.stage_label(), "");
+    EXPECT_EQ(p.rag(), v1::RAG_UNSPECIFIED);
     EXPECT_EQ(p.reflections().reflections(), 0);
+    EXPECT_NE(p.summary().find("Not yet assessed: nobody has reflected on it "
+                               "yet; the ledger suggests stage " +
+                               std::to_string(e.ledger_stage)),
+              std::string::npos)
+        << p.summary();
   }
 
   const v1::PrincipleAssessment& work =
@@ -599,8 +621,48 @@ TEST_F(AssessmentApiTest, AssessPrinciplesGivesFourPrinciplesWithEvidence) {
   const v1::Evidence* partners =
       EvidenceFor(networks, "networks.partners_per_active_member");
   ASSERT_NE(partners, nullptr);
-  EXPECT_NEAR(partners->value(), 2.0, 1e-9);
-  EXPECT_EQ(partners->stage(), 2);
+  EXPECT_NEAR(partners->value(), 1.0, 1e-9);  // The median of 1, 1, 2, 2.
+  EXPECT_EQ(partners->stage(), 1);
+}
+
+// Four active members: with the default minimum of ten, every figure is
+// shown and says it is too few to judge.
+TEST_F(AssessmentApiTest, TooFewActiveMembersSetNoLedgerStage) {
+  const SmallTimebank tb = NewSmallTimebankAsIs();
+  const v1::PrinciplesAssessment assessment = Must(Assess(tb.id), "assess");
+  for (const v1::PrincipleAssessment& p : assessment.principles()) {
+    SCOPED_TRACE(v1::Principle_Name(p.principle()));
+    EXPECT_EQ(p.ledger_stage(), 0);
+    for (const v1::Evidence& e : p.evidence()) {
+      EXPECT_EQ(e.stage(), 0) << e.metric();
+      EXPECT_NE(e.sentence().find("too few to judge, with 4 active members"),
+                std::string::npos)
+          << e.sentence();
+    }
+  }
+  const v1::Evidence* both =
+      EvidenceFor(PrincipleOf(assessment, v1::PRINCIPLE_RECIPROCITY),
+                  "reciprocity.gave_and_received_share");
+  ASSERT_NE(both, nullptr);
+  EXPECT_NEAR(both->value(), 0.5, 1e-9) << "the figure is still shown";
+  // The minimum is listed and settable like a threshold, and only as one.
+  Rpc<v1::Thresholds> thresholds =
+      SetThresholds(tb.id, {Setting("min_active_members", 0, 4)});
+  ASSERT_RPC_OK(thresholds);
+  const v1::Threshold* minimum =
+      ThresholdFor(*thresholds, "min_active_members", 0);
+  ASSERT_NE(minimum, nullptr);
+  EXPECT_DOUBLE_EQ(minimum->value(), 4);
+  EXPECT_DOUBLE_EQ(minimum->default_value(), 10);
+  EXPECT_EQ(
+      PrincipleOf(Must(Assess(tb.id), "assess"), v1::PRINCIPLE_RECIPROCITY)
+          .ledger_stage(),
+      3);
+  EXPECT_RPC_ERROR(SetThresholds(tb.id, {Setting("min_active_members", 2, 4)}),
+                   INVALID_ARGUMENT, "thresholds.stage");
+  EXPECT_RPC_ERROR(
+      SetThresholds(tb.id, {Setting("min_active_members", 0, 2.5)}),
+      INVALID_ARGUMENT, "thresholds.value");
 }
 
 TEST_F(AssessmentApiTest, PeopleAsAssetsRestsOnReflectionsOnceThereAreSome) {
@@ -619,32 +681,87 @@ TEST_F(AssessmentApiTest, PeopleAsAssetsRestsOnReflectionsOnceThereAreSome) {
   ASSERT_NE(newcomers, nullptr);
   EXPECT_DOUBLE_EQ(newcomers->value(), 1.0);
 
-  ASSERT_RPC_OK(Submit(ReflectionRequest(
+  v1::SubmitReflectionRequest member = ReflectionRequest(
       tb.id, "r-member", v1::PRINCIPLE_PEOPLE_AS_ASSETS, v1::PERSPECTIVE_MEMBER,
-      3, "Members chose the new lunch club menu", "2024-03-10")));
+      3, "Members chose the new lunch club menu", "2024-03-10");
+  member.set_rag(v1::RAG_GREEN);
+  ASSERT_RPC_OK(Submit(member));
   // Outside the assessed range: does not count.
   ASSERT_RPC_OK(Submit(ReflectionRequest(
       tb.id, "r-old", v1::PRINCIPLE_PEOPLE_AS_ASSETS, v1::PERSPECTIVE_STAFF, 1,
       "Nobody asked the members", "2023-06-01")));
 
+  // One perspective is not yet an assessment.
+  const v1::PrincipleAssessment one = PrincipleOf(
+      Must(Assess(tb.id), "assess"), v1::PRINCIPLE_PEOPLE_AS_ASSETS);
+  EXPECT_EQ(one.basis(), v1::BASIS_NONE);
+  EXPECT_EQ(one.stage(), 0);
+  EXPECT_EQ(one.reflections().reflections(), 1);
+  EXPECT_NE(one.summary().find("at least two perspectives"), std::string::npos)
+      << one.summary();
+
+  v1::SubmitReflectionRequest staff = ReflectionRequest(
+      tb.id, "r-staff", v1::PRINCIPLE_PEOPLE_AS_ASSETS, v1::PERSPECTIVE_STAFF,
+      2, "Two members sit on the planning group", "2024-03-12");
+  staff.set_rag(v1::RAG_AMBER);
+  ASSERT_RPC_OK(Submit(staff));
   Rpc<v1::PrinciplesAssessment> after = Assess(tb.id);
   ASSERT_RPC_OK(after);
   const v1::PrincipleAssessment& assets =
       PrincipleOf(*after, v1::PRINCIPLE_PEOPLE_AS_ASSETS);
   EXPECT_EQ(assets.basis(), v1::BASIS_REFLECTIONS);
-  EXPECT_EQ(assets.stage(), 3);
-  EXPECT_EQ(assets.stage_label(), "You're getting there");
+  // Members 3, staff 2: the median of the two is 2.5, rounded down.
+  EXPECT_EQ(assets.stage(), 2);
+  EXPECT_EQ(assets.stage_label(), "You've got the basics");
+  // GREEN and AMBER: between the two, the more cautious.
   EXPECT_EQ(assets.rag(), v1::RAG_AMBER);
   EXPECT_EQ(assets.ledger_stage(), 0);
-  EXPECT_EQ(assets.reflections().reflections(), 1);
-  EXPECT_DOUBLE_EQ(assets.reflections().median_stage(), 3);
-  ASSERT_EQ(assets.reflections().perspectives_size(), 1);
+  EXPECT_EQ(assets.reflections().reflections(), 2);
+  ASSERT_EQ(assets.reflections().perspectives_size(), 2);
   EXPECT_EQ(assets.reflections().perspectives(0).perspective(),
             v1::PERSPECTIVE_MEMBER);
-  // The ledger-based principles keep their ledger stage.
-  EXPECT_EQ(PrincipleOf(*after, v1::PRINCIPLE_RECIPROCITY).basis(),
-            v1::BASIS_LEDGER);
-  EXPECT_EQ(PrincipleOf(*after, v1::PRINCIPLE_RECIPROCITY).stage(), 3);
+}
+
+// People lead: the stage of a principle is the median of each perspective's
+// median, so three members agreeing do not outvote the staff; the ledger's
+// suggestion is shown beside it, with a note where they are a stage apart.
+TEST_F(AssessmentApiTest, PeopleLeadAndTheLargestGroupDoesNotOutvoteTheRest) {
+  const SmallTimebank tb = NewSmallTimebank();
+  int n = 0;
+  for (const auto& [perspective, stage] :
+       std::vector<std::pair<v1::Perspective, int>>{
+           {v1::PERSPECTIVE_MEMBER, 4},
+           {v1::PERSPECTIVE_MEMBER, 4},
+           {v1::PERSPECTIVE_MEMBER, 4},
+           {v1::PERSPECTIVE_STAFF, 1}}) {
+    ASSERT_RPC_OK(Submit(ReflectionRequest(
+        tb.id, "lead-" + std::to_string(++n), v1::PRINCIPLE_RECIPROCITY,
+        perspective, stage, "what we see", "2024-03-01")));
+  }
+  const v1::PrincipleAssessment reciprocity =
+      PrincipleOf(Must(Assess(tb.id), "assess"), v1::PRINCIPLE_RECIPROCITY);
+  // Members 4, staff 1: the median of the two medians is 2.5, so 2; the
+  // median of all four reflections would have been 4.
+  EXPECT_EQ(reciprocity.basis(), v1::BASIS_REFLECTIONS);
+  EXPECT_EQ(reciprocity.stage(), 2);
+  EXPECT_EQ(reciprocity.rag(), v1::RAG_AMBER);  // No colours given: stage 2's.
+  EXPECT_EQ(reciprocity.ledger_stage(), 3);
+  EXPECT_DOUBLE_EQ(reciprocity.reflections().median_stage(), 4);
+  EXPECT_NE(reciprocity.disagreement().find(
+                "People's reflections put this at stage 2.0 but the ledger "
+                "suggests stage 3: the ledger shows more than people feel"),
+            std::string::npos)
+      << reciprocity.disagreement();
+  EXPECT_NE(reciprocity.disagreement().find("members see stage 4.0, staff "
+                                            "stage 1.0"),
+            std::string::npos)
+      << reciprocity.disagreement();
+  EXPECT_NE(reciprocity.summary().find(
+                "Stage 2, You've got the basics, as people see it: the median "
+                "of 2 perspectives (4 reflections); the ledger suggests stage "
+                "3"),
+            std::string::npos)
+      << reciprocity.summary();
 }
 
 TEST_F(AssessmentApiTest, EmptyTimebankIsNotAssessedAndSaysWhy) {
@@ -1065,9 +1182,17 @@ TEST_F(AssessmentApiTest, GetThresholdsDescribesEveryMetricWithItsDefault) {
   ASSERT_RPC_OK(thresholds);
   EXPECT_EQ(thresholds->timebank_id(), tb);
   ASSERT_FALSE(thresholds->thresholds().empty());
-  EXPECT_EQ(thresholds->thresholds_size() % 3, 0) << "three stages a metric";
+  // Three stages a metric, then the minimum of active members.
+  EXPECT_EQ(thresholds->thresholds_size() % 3, 1);
+  const v1::Threshold& minimum =
+      thresholds->thresholds(thresholds->thresholds_size() - 1);
+  EXPECT_EQ(minimum.metric(), "min_active_members");
+  EXPECT_EQ(minimum.stage(), 0);
+  EXPECT_DOUBLE_EQ(minimum.value(), 10);
+  EXPECT_EQ(minimum.unit(), "members");
   v1::Principle last = v1::PRINCIPLE_UNSPECIFIED;
   for (const v1::Threshold& t : thresholds->thresholds()) {
+    if (&t == &minimum) continue;
     SCOPED_TRACE(t.metric() + " stage " + std::to_string(t.stage()));
     EXPECT_GE(t.principle(), last) << "grouped by principle in enum order";
     last = t.principle();
@@ -1096,7 +1221,7 @@ TEST_F(AssessmentApiTest, SetThresholdsMovesTheStageAndUnsetRestoresIt) {
   const std::string hours = "work.hours_per_active_member_per_month";
   ASSERT_EQ(PrincipleOf(Must(Assess(tb.id), "assess"),
                         v1::PRINCIPLE_VALUING_WORK_DIFFERENTLY)
-                .stage(),
+                .ledger_stage(),
             1);
 
   // 0.66 hours per active member per month now reaches stage 2.
@@ -1113,8 +1238,7 @@ TEST_F(AssessmentApiTest, SetThresholdsMovesTheStageAndUnsetRestoresIt) {
   const v1::PrinciplesAssessment raised = Must(Assess(tb.id), "assess");
   const v1::PrincipleAssessment& work =
       PrincipleOf(raised, v1::PRINCIPLE_VALUING_WORK_DIFFERENTLY);
-  EXPECT_EQ(work.stage(), 2);
-  EXPECT_EQ(work.rag(), v1::RAG_AMBER);
+  EXPECT_EQ(work.ledger_stage(), 2);
   const v1::Evidence* evidence = EvidenceFor(work, hours);
   ASSERT_NE(evidence, nullptr);
   EXPECT_EQ(evidence->stage(), 2);
@@ -1124,7 +1248,7 @@ TEST_F(AssessmentApiTest, SetThresholdsMovesTheStageAndUnsetRestoresIt) {
   const std::string other = NewSmallTimebank().id;
   EXPECT_EQ(PrincipleOf(Must(Assess(other), "assess other"),
                         v1::PRINCIPLE_VALUING_WORK_DIFFERENTLY)
-                .stage(),
+                .ledger_stage(),
             1);
 
   Rpc<v1::Thresholds> restored =
@@ -1133,7 +1257,7 @@ TEST_F(AssessmentApiTest, SetThresholdsMovesTheStageAndUnsetRestoresIt) {
   EXPECT_DOUBLE_EQ(ThresholdFor(*restored, hours, 2)->value(), 1.0);
   EXPECT_EQ(PrincipleOf(Must(Assess(tb.id), "assess"),
                         v1::PRINCIPLE_VALUING_WORK_DIFFERENTLY)
-                .stage(),
+                .ledger_stage(),
             1);
 }
 
@@ -1279,8 +1403,8 @@ TEST_F(AssessmentAuditorTest, AuditorGetsTheReportAndTheAssessment) {
   // The reflections count, without saying whose they are.
   const v1::PrincipleAssessment& assets =
       PrincipleOf(*assessment, v1::PRINCIPLE_PEOPLE_AS_ASSETS);
-  EXPECT_EQ(assets.basis(), v1::BASIS_REFLECTIONS);
-  EXPECT_EQ(assets.stage(), 3);
+  EXPECT_EQ(assets.reflections().reflections(), 1);
+  EXPECT_EQ(assets.stage(), 0) << "one perspective: not yet assessed";
   EXPECT_RPC_OK(Auditor().Call(&AssessmentStub::GetThresholds, [] {
     v1::GetThresholdsRequest r;
     r.set_timebank_id(kTimebank);
