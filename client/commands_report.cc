@@ -2,6 +2,7 @@
 // council report as one self-contained page) and `timebank assess` (the
 // four co-production principles with their evidence).
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -69,7 +70,8 @@ Table PeriodTable() {
 }
 
 std::vector<Cell> PeriodCells(const v1::PeriodFigures& p) {
-  return {p.label(),
+  // A partial period is marked where people read it first.
+  return {p.partial() ? p.label() + " *" : p.label(),
           MinutesCell(p.minutes_exchanged()),
           NumberCell(p.exchanges()),
           NumberCell(p.members()),
@@ -95,7 +97,10 @@ Table PeriodCsvTable() {
   for (const char* name : {"label",
                            "from_date",
                            "to_date",
+                           "partial",
+                           "days_covered",
                            "minutes_exchanged",
+                           "minutes_among_members",
                            "exchanges",
                            "members",
                            "organisations",
@@ -113,9 +118,14 @@ Table PeriodCsvTable() {
                            "reciprocal_pairs",
                            "members_with_three_plus_partners",
                            "new_members",
+                           "median_partners",
+                           "new_members",
+                           "new_members_90_days_over",
                            "new_members_gave_within_90_days",
                            "organisation_to_member_minutes",
                            "member_to_organisation_minutes",
+                           "pot_to_member_minutes",
+                           "member_to_pot_minutes",
                            "top_categories"}) {
     columns.push_back({.heading = name, .csv_name = name});
   }
@@ -132,7 +142,10 @@ std::vector<Cell> PeriodCsvCells(const v1::PeriodFigures& p) {
   return {p.label(),
           p.from_date(),
           p.to_date(),
+          Cell(p.partial() ? "true" : "false"),
+          NumberCell(int64_t{p.days_covered()}),
           NumberCell(p.minutes_exchanged()),
+          NumberCell(p.minutes_among_members()),
           NumberCell(p.exchanges()),
           NumberCell(p.members()),
           NumberCell(p.organisations()),
@@ -149,10 +162,14 @@ std::vector<Cell> PeriodCsvCells(const v1::PeriodFigures& p) {
           NumberCell(p.distinct_pairs()),
           NumberCell(p.reciprocal_pairs()),
           NumberCell(p.members_with_three_plus_partners()),
+          NumberCell(p.median_partners()),
           NumberCell(p.new_members()),
+          NumberCell(p.new_members_90_days_over()),
           NumberCell(p.new_members_gave_within_90_days()),
           NumberCell(p.organisation_to_member_minutes()),
           NumberCell(p.member_to_organisation_minutes()),
+          NumberCell(p.pot_to_member_minutes()),
+          NumberCell(p.member_to_pot_minutes()),
           Cell(absl::StrJoin(categories, ";"))};
 }
 
@@ -210,6 +227,15 @@ absl::Status PrintReport(Session& session,
     table.AddRow(PeriodCells(p));
   table.AddRow(PeriodCells(report.total()));
   session.printer().PrintTable(table);
+  const auto& periods = report.periods();
+  if (report.total().partial() ||
+      std::any_of(periods.begin(), periods.end(),
+                  [](const v1::PeriodFigures& p) { return p.partial(); })) {
+    session.out() << "* partial: the period had not ended on "
+                  << report.computed_on()
+                  << ", or began before the first exchange; its figures "
+                     "cover only part of it.\n";
+  }
   PrintCategories(session, report.total());
   return absl::OkStatus();
 }

@@ -128,6 +128,13 @@ std::string StageText(const v1::PrincipleAssessment& p) {
   return absl::StrCat("Stage ", p.stage(), " of 4: ", label);
 }
 
+// A period's label, saying so when its figures cover only part of it.
+std::string PeriodName(const v1::PeriodFigures& p) {
+  return p.partial() ? absl::StrCat(p.label(), " (partial: ", p.days_covered(),
+                                    " days)")
+                     : p.label();
+}
+
 std::string BasisText(v1::Basis basis) {
   switch (basis) {
     case v1::BASIS_LEDGER:
@@ -298,7 +305,7 @@ void AppendHoursChart(std::string* out, const v1::ReciprocityReport& report) {
     const double y = kTop + plot_h - h;
     absl::StrAppend(out, "<rect x=\"", Px(x), "\" y=\"", Px(y), "\" width=\"",
                     Px(bar), "\" height=\"", Px(h),
-                    "\" fill=\"#1f4e79\"><title>", E(p.label()), ": ",
+                    "\" fill=\"#1f4e79\"><title>", E(PeriodName(p)), ": ",
                     E(HoursText(p.minutes_exchanged())), "</title></rect>\n");
     if (slot >= 34) {
       absl::StrAppend(out, "<text x=\"", Px(x + bar / 2), "\" y=\"", Px(y - 4),
@@ -345,7 +352,7 @@ void AppendActivityTable(std::string* out,
   const auto row = [out](const v1::PeriodFigures& p, bool total) {
     absl::StrAppend(
         out, total ? "<tr class=\"total\">" : "<tr>", "<th scope=\"row\">",
-        E(total ? "Whole range" : p.label()), "</th><td class=\"num\">",
+        E(total ? "Whole range" : PeriodName(p)), "</th><td class=\"num\">",
         E(HoursText(p.minutes_exchanged())), "</td><td class=\"num\">",
         p.exchanges(), "</td><td class=\"num\">", p.members(),
         "</td><td class=\"num\">", p.active_members(),
@@ -525,7 +532,7 @@ void AppendConnectionsTable(std::string* out,
     const v1::BalanceDistribution& b = p.balances();
     absl::StrAppend(
         out, total ? "<tr class=\"total\">" : "<tr>", "<th scope=\"row\">",
-        E(total ? "Whole range" : p.label()), "</th><td class=\"num\">",
+        E(total ? "Whole range" : PeriodName(p)), "</th><td class=\"num\">",
         E(FormatSignedMinutes(b.p25_minutes())), "</td><td class=\"num\">",
         E(FormatSignedMinutes(b.median_minutes())), "</td><td class=\"num\">",
         E(FormatSignedMinutes(b.p75_minutes())), "</td><td class=\"num\">",

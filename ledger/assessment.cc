@@ -21,9 +21,11 @@ std::optional<double> Share(int64_t part, int64_t whole) {
   return static_cast<double>(part) / static_cast<double>(whole);
 }
 
-int MonthsIn(const PeriodFigures& p) {
-  return (MonthOf(p.to_day) / 100 - MonthOf(p.from_day) / 100) * 12 +
-         MonthOf(p.to_day) % 100 - MonthOf(p.from_day) % 100 + 1;
+// The months a period's figures speak for: its days from the timebank's
+// first exchange to today, in average months.
+double MonthsCovered(const PeriodFigures& p) {
+  constexpr double kDaysPerMonth = 365.2425 / 12;
+  return p.days_covered / kDaysPerMonth;
 }
 
 struct MetricSpec {
@@ -58,12 +60,13 @@ const std::vector<MetricSpec>& Specs() {
         "how a service is run (who designs, recruits, evaluates), which no "
         "ledger shows, so this never sets the stage."},
        [](const PeriodFigures& p) {
-         return Share(p.new_members_gave_within_90_days, p.new_members);
+         return Share(p.new_members_gave_within_90_days,
+                      p.new_members_90_days_over);
        },
        [](double v) {
          return Percent(v) + " of new members gave within 90 days of joining";
        },
-       "no new members joined in the range"},
+       "no member who joined in the range has had 90 days yet"},
       {{"work.participation_share", Principle::kValuingWorkDifferently,
         Comparison::kAtLeast, "share", 0.2, 0.4, 0.6,
         "Share of members whose work was recorded at all. Basics: some "
@@ -80,13 +83,14 @@ const std::vector<MetricSpec>& Specs() {
       {{"work.hours_per_active_member_per_month",
         Principle::kValuingWorkDifferently, Comparison::kAtLeast, "hours", 1.0,
         2.0, 4.0,
-        "Hours recorded per active member per month. An hour a month is an "
-        "occasional volunteer; four is work done \"on a regular basis\" and "
-        "recognised \"for what it is\"."},
+        "Hours recorded per active member per month, over the days the "
+        "ledger covers (from the first exchange to today). An hour a month "
+        "is an occasional volunteer; four is work done \"on a regular "
+        "basis\" and recognised \"for what it is\"."},
        [](const PeriodFigures& p) -> std::optional<double> {
-         if (p.active_members <= 0) return std::nullopt;
+         if (p.active_members <= 0 || p.days_covered <= 0) return std::nullopt;
          return static_cast<double>(p.minutes_exchanged) / 60.0 /
-                static_cast<double>(p.active_members) / MonthsIn(p);
+                static_cast<double>(p.active_members) / MonthsCovered(p);
        },
        [](double v) {
          return Decimal(v) + " hours recorded per active member per month";
@@ -158,8 +162,8 @@ const std::vector<MetricSpec>& Specs() {
          return static_cast<double>(p.median_partners);
        },
        [](double v) {
-         return "The typical active member exchanged with " + Decimal(v) +
-                " different members";
+         return absl::StrCat("The typical active member exchanged with ",
+                             static_cast<int64_t>(v), " different members");
        },
        "no member was active in the range"},
       {{"networks.three_plus_partners_share", Principle::kSocialNetworks,

@@ -512,7 +512,8 @@ absl::StatusOr<ReciprocityReport> Ledger::GetReciprocityReport(
                      .joined_on = account.joined_on});
   });
   return figures->figures.Compute(timebank_id, members, *from_day, *to_day,
-                                  granularity, top_categories);
+                                  granularity, top_categories,
+                                  DayOfInstantUs(impl_->options_.clock_us()));
 }
 
 absl::Status Ledger::Compact() {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "ledger/civil_date.h"
@@ -154,7 +155,8 @@ struct MemberInPeriod {
 // Counts one account in one period. True when it counts as an active
 // member there.
 bool CountMember(const ReportMember& member, const MemberInPeriod& in,
-                 PeriodFigures& period, std::vector<int64_t>& balances) {
+                 int32_t today, PeriodFigures& period,
+                 std::vector<int64_t>& balances) {
   if (in.since > period.to_day) return false;
   if (member.kind == AccountKind::kOrganisation) ++period.organisations;
   if (member.kind != AccountKind::kPerson) return false;
@@ -170,6 +172,10 @@ bool CountMember(const ReportMember& member, const MemberInPeriod& in,
   }
   if (in.since >= period.from_day) {
     ++period.new_members;
+    if (in.since + kNewMemberGiveWindowDays > today) {
+      return activity.given > 0 || activity.received > 0;  // Still to come.
+    }
+    ++period.new_members_90_days_over;
     if (in.gift_days != nullptr) {
       auto gift = std::lower_bound(in.gift_days->begin(), in.gift_days->end(),
                                    in.since);
@@ -180,6 +186,16 @@ bool CountMember(const ReportMember& member, const MemberInPeriod& in,
     }
   }
   return activity.given > 0 || activity.received > 0;
+}
+
+// Which of the period's days the ledger can speak for: from the first
+// exchange to today.
+void MarkCoverage(int32_t first_exchange, int32_t today,
+                  PeriodFigures& period) {
+  const int32_t from = std::max(period.from_day, first_exchange);
+  const int32_t to = std::min(period.to_day, today);
+  period.days_covered = to >= from ? to - from + 1 : 0;
+  period.partial = period.days_covered != period.to_day - period.from_day + 1;
 }
 
 }  // namespace
@@ -265,7 +281,7 @@ absl::Status CheckGranularity(Granularity granularity) {
 absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     const std::string& timebank_id, const std::vector<ReportMember>& members,
     int32_t from_day, int32_t to_day, Granularity granularity,
-    int top_categories) const {
+    int top_categories, int32_t today) const {
   if (from_day > to_day) return FieldInvalid("to", "must not be before from");
   if (top_categories < 1 || top_categories > kTopCategoriesMax) {
     return FieldInvalid("top_categories", absl::StrCat("must be between 1 and ",
@@ -275,6 +291,7 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
   ReciprocityReport report{.timebank_id = timebank_id,
                            .from_day = first_day,
                            .to_day = last_day,
+                           .today = today,
                            .granularity = granularity};
   report.periods = Periods(first_day, last_day, granularity);
   if (static_cast<int>(report.periods.size()) > kMaxReportPeriods) {
@@ -308,6 +325,13 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
                                                first_number)];
   };
 
+  // The day of the timebank's first counted exchange, or none yet.
+  int32_t first_exchange = std::numeric_limits<int32_t>::max();
+  for (const AccountFigures& account : accounts_) {
+    if (!account.gift_days.empty()) {
+      first_exchange = std::min(first_exchange, account.gift_days.front());
+    }
+  }
   std::vector<std::map<std::string, MonthTotals>> categories(n + 1);
   for (auto it = months_.lower_bound(first_month);
        it != months_.end() && it->first <= last_month; ++it) {
@@ -368,7 +392,7 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     MemberActivity whole;
     const auto count = [&](size_t i) {
       in.has_exchanged = exchanged > 0;
-      if (CountMember(member, in, period(i), balances[i])) {
+      if (CountMember(member, in, today, period(i), balances[i])) {
         active[i].push_back(member.index);
       }
     };
@@ -463,6 +487,7 @@ absl::StatusOr<ReciprocityReport> ReportFigures::Compute(
     }
     figures.median_partners = SelectNearestRank(partner_counts, 50);
     FillCategories(categories[i], top_categories, figures);
+    MarkCoverage(first_exchange, today, figures);
   }
   return report;
 }

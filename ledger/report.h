@@ -21,7 +21,12 @@
 //   percentiles and medians by nearest rank.
 // - A new member's first day (as above) falls in the period; they "gave
 //   within 90 days" when a confirmed exchange they gave is dated no more
-//   than 90 days after it.
+//   than 90 days after it. Only new members whose 90 days are over by today
+//   are judged (`new_members_90_days_over`); the others may still give.
+// - A period is partial when it has not ended by today, or starts before
+//   the timebank's first exchange: `days_covered` counts its days from the
+//   first exchange to today, and rates per month use those days, so an
+//   unfinished month does not look like a drop.
 
 #ifndef TIMEBANK_LEDGER_REPORT_H_
 #define TIMEBANK_LEDGER_REPORT_H_
@@ -67,6 +72,8 @@ struct PeriodFigures {
   std::string label;  // "2026-11", "2026-Q4", "2026", or "total".
   int32_t from_day = 0;
   int32_t to_day = 0;
+  bool partial = false;      // Not over by today, or before the first exchange.
+  int32_t days_covered = 0;  // Days from the first exchange to today, within.
   int64_t minutes_exchanged = 0;
   int64_t exchanges = 0;
   int64_t members = 0;
@@ -87,7 +94,9 @@ struct PeriodFigures {
   int64_t minutes_among_members = 0;
   int64_t exchanges_among_members = 0;
   int64_t new_members = 0;
-  int64_t new_members_gave_within_90_days = 0;
+  int64_t new_members_gave_within_90_days =
+      0;  // Of those whose 90 days are over.
+  int64_t new_members_90_days_over = 0;
   std::vector<CategoryFigures> top_categories;
   int64_t organisation_to_member_minutes = 0;
   int64_t member_to_organisation_minutes = 0;
@@ -99,6 +108,7 @@ struct ReciprocityReport {
   std::string timebank_id;
   int32_t from_day = 0;
   int32_t to_day = 0;
+  int32_t today = 0;  // The day the report was computed on, UTC.
   Granularity granularity = Granularity::kMonth;
   std::vector<PeriodFigures> periods;
   PeriodFigures total;
@@ -129,12 +139,12 @@ class ReportFigures {
   // The dense index of an account that has figures, or kNoFigures.
   uint32_t IndexOf(const std::string& account_id) const;
 
-  // The report over [from_day, to_day]; `members` are the timebank's
-  // accounts as they are now.
+  // The report over [from_day, to_day] as seen on `today`; `members` are
+  // the timebank's accounts as they are now.
   absl::StatusOr<ReciprocityReport> Compute(
       const std::string& timebank_id, const std::vector<ReportMember>& members,
       int32_t from_day, int32_t to_day, Granularity granularity,
-      int top_categories) const;
+      int top_categories, int32_t today) const;
 
  private:
   struct AccountMonth {

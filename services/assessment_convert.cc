@@ -47,6 +47,9 @@ void ToProto(const ledger::PeriodFigures& p, v1::PeriodFigures* out) {
   out->set_exchanges_among_members(p.exchanges_among_members);
   out->set_pot_to_member_minutes(p.pot_to_member_minutes);
   out->set_member_to_pot_minutes(p.member_to_pot_minutes);
+  out->set_partial(p.partial);
+  out->set_days_covered(p.days_covered);
+  out->set_new_members_90_days_over(p.new_members_90_days_over);
 }
 
 }  // namespace
@@ -63,6 +66,7 @@ void ToProto(const ledger::ReciprocityReport& report,
   out->set_from_date(ledger::FormatDate(report.from_day));
   out->set_to_date(ledger::FormatDate(report.to_day));
   out->set_granularity(static_cast<v1::Granularity>(report.granularity));
+  out->set_computed_on(ledger::FormatDate(report.today));
   for (const ledger::PeriodFigures& period : report.periods) {
     ToProto(period, out->add_periods());
   }

@@ -34,6 +34,7 @@ ReciprocityReport StrongReport() {
   PeriodFigures& t = report.total;
   t.from_day = *ledger::ParseDate("2026-05-01");
   t.to_day = *ledger::ParseDate("2026-05-31");
+  t.days_covered = 31;
   t.members = 10;
   t.active_members = 10;
   t.members_gave_and_received = 7;  // 70% >= 60%
@@ -292,6 +293,23 @@ TEST(Assessment, TheMinimumOfActiveMembersIsAWholeNumberFromOne) {
   EXPECT_OK(ledger::CheckOverrides({{ledger::kMinActiveMembers, 1}}));
   EXPECT_TRUE(ledger::IsThresholdName(ledger::kMinActiveMembers));
   EXPECT_EQ(ledger::MinActiveMembers({}), ledger::kMinActiveMembersDefault);
+}
+
+// An unfinished month is not a drop: hours per member per month are over
+// the days the figures cover.
+TEST(Assessment, HoursPerMonthAreOverTheDaysCovered) {
+  ReciprocityReport report = StrongReport();  // 5 h each over 31 days.
+  report.total.days_covered = 15;
+  const Evidence hours = EvidenceFor(Find(AssessPrinciples(report, {}, {}),
+                                          Principle::kValuingWorkDifferently),
+                                     "work.hours_per_active_member_per_month");
+  EXPECT_NEAR(hours.value, 5.0 / (15 / (365.2425 / 12)), 1e-9);
+  report.total.days_covered = 0;
+  EXPECT_EQ(EvidenceFor(Find(AssessPrinciples(report, {}, {}),
+                             Principle::kValuingWorkDifferently),
+                        "work.hours_per_active_member_per_month")
+                .stage,
+            0);
 }
 
 TEST(Assessment, DisagreementBetweenPerspectivesIsSaid) {

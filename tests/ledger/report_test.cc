@@ -137,8 +137,11 @@ TEST_F(ReportTest, MonthFiguresMatchTheWorkedExample) {
   EXPECT_EQ(may.organisation_to_member_minutes, 60);
   EXPECT_EQ(may.member_to_organisation_minutes, 0);
   EXPECT_EQ(may.pot_to_member_minutes, 0);
-  EXPECT_EQ(may.new_members, 1);                      // m10 joined 05-20 ...
-  EXPECT_EQ(may.new_members_gave_within_90_days, 1);  // ... and gave on 06-02.
+  // m10 joined 05-20 and gave on 06-02, but on the clock's 06-15 their 90
+  // days are not over: not yet judged.
+  EXPECT_EQ(may.new_members, 1);
+  EXPECT_EQ(may.new_members_90_days_over, 0);
+  EXPECT_EQ(may.new_members_gave_within_90_days, 0);
   // Balances at 31 May of the six members who had exchanged (m6 and m7's
   // only exchange was reversed, m8 and m9's never counted, m10 first gave
   // in June): -460 (m5), -60 (m3), -30 (m1), 30 (m0), 60 (m2), 400 (m4).
@@ -360,6 +363,42 @@ TEST_F(ReportTest, OrganisationsAndThePotAreNotPartners) {
   EXPECT_EQ(report.total.minutes_among_members, 15);
   // Partners of the four active members: 0, 0, 1, 1; the 2nd of 4 is 0.
   EXPECT_EQ(report.total.median_partners, 0);
+}
+
+// The test clock's today is 2026-06-15. Months before the first exchange
+// and months not over are partial, and say how many days they cover.
+TEST_F(ReportTest, UnfinishedPeriodsArePartialAndSayWhatTheyCover) {
+  Open("ann", "2026-03-10");
+  Open("bob", "2026-03-10");
+  Open("cat", "2026-05-01");
+  Record("ann", "bob", 60, "2026-03-10", "gardening");
+  Record("cat", "ann", 30, "2026-05-05", "lifts");
+  Record("bob", "ann", 60, "2026-06-10", "lifts");
+  ASSERT_OK_AND_ASSIGN(ReciprocityReport report,
+                       Report("2026-02-01", "2026-07-31", Granularity::kMonth));
+  EXPECT_EQ(ledger::FormatDate(report.today), "2026-06-15");
+  const struct {
+    const char* label;
+    bool partial;
+    int32_t days;
+  } expected[] = {{"2026-02", true, 0},   {"2026-03", true, 22},
+                  {"2026-04", false, 30}, {"2026-05", false, 31},
+                  {"2026-06", true, 15},  {"2026-07", true, 0}};
+  ASSERT_EQ(report.periods.size(), std::size(expected));
+  for (size_t i = 0; i < report.periods.size(); ++i) {
+    SCOPED_TRACE(expected[i].label);
+    EXPECT_EQ(report.periods[i].label, expected[i].label);
+    EXPECT_EQ(report.periods[i].partial, expected[i].partial);
+    EXPECT_EQ(report.periods[i].days_covered, expected[i].days);
+  }
+  EXPECT_TRUE(report.total.partial);
+  EXPECT_EQ(report.total.days_covered, 22 + 30 + 31 + 15);
+  // ann and bob joined on 03-10; their 90 days ended 06-08. ann gave that
+  // day, bob not until 06-10 (day 92). cat's 90 days from 05-01 are not
+  // over: not judged yet.
+  EXPECT_EQ(report.total.new_members, 3);
+  EXPECT_EQ(report.total.new_members_90_days_over, 2);
+  EXPECT_EQ(report.total.new_members_gave_within_90_days, 1);
 }
 
 TEST_F(ReportTest, TimebankWithNoActivityReportsZeros) {

@@ -106,8 +106,8 @@ void Report(benchmark::State& state, int32_t from_day,
   const std::vector<ReportMember> members = Members(figures);
   int64_t exchanges = 0;
   for (auto _ : state) {
-    absl::StatusOr<ReciprocityReport> report =
-        figures.Compute("bench", members, from_day, kLastDay, granularity, 5);
+    absl::StatusOr<ReciprocityReport> report = figures.Compute(
+        "bench", members, from_day, kLastDay, granularity, 5, kLastDay);
     if (!report.ok()) {
       state.SkipWithError(report.status().ToString().c_str());
       break;

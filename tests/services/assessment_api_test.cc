@@ -40,7 +40,8 @@
 // figures. With the default thresholds, over February and March, the
 // ledger suggests:
 //   valuing work: participation 4/5 = 0.8 (stage 4), hours per active member
-//     per month 5.25 h / 4 / 2 = 0.656 (stage 1, stage 2 needs 1.0),
+//     per month 5.25 h / 4 over the 51 days from the first exchange
+//     (2024-02-10) = 0.78 (stage 1, stage 2 needs 1.0),
 //     organisation share 60/315 = 0.19 (stage 4)          -> stage 1
 //   reciprocity: both ways 2/4 = 0.5 (stage 3), only received 1/4 = 0.25
 //     (stage 3), balances within 5 h 4/4 (stage 4)        -> stage 3
@@ -585,7 +586,9 @@ TEST_F(AssessmentApiTest, AssessPrinciplesGivesFourPrinciplesWithEvidence) {
   const v1::Evidence* hours =
       EvidenceFor(work, "work.hours_per_active_member_per_month");
   ASSERT_NE(hours, nullptr);
-  EXPECT_NEAR(hours->value(), 315.0 / 60 / 4 / 2, 1e-9);
+  // Over the days the ledger covers: 2024-02-10 (the first exchange) to
+  // 2024-03-31, 51 days.
+  EXPECT_NEAR(hours->value(), 315.0 / 60 / 4 / (51 / (365.2425 / 12)), 1e-9);
   EXPECT_EQ(hours->unit(), "hours");
   EXPECT_DOUBLE_EQ(hours->threshold(), 1.0);
   EXPECT_EQ(hours->comparison(), v1::COMPARISON_AT_LEAST);
@@ -1224,7 +1227,7 @@ TEST_F(AssessmentApiTest, SetThresholdsMovesTheStageAndUnsetRestoresIt) {
                 .ledger_stage(),
             1);
 
-  // 0.66 hours per active member per month now reaches stage 2.
+  // 0.78 hours per active member per month now reaches stage 2.
   Rpc<v1::Thresholds> set = SetThresholds(tb.id, {Setting(hours, 2, 0.5)});
   ASSERT_RPC_OK(set);
   const v1::Threshold* changed = ThresholdFor(*set, hours, 2);
