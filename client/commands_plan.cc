@@ -559,9 +559,16 @@ absl::Status PrintThresholds(Session& session, const v1::Thresholds& thresholds,
                      "where they do.\n";
   }
   if (minimum != nullptr) {
-    session.out() << "With fewer than " << ThresholdCellText(minimum)
-                  << " active members in the range, no figure sets a stage "
-                     "(\"too few to judge\"; "
+    // A count of people, so a whole number.
+    const auto members = [](double value) {
+      return static_cast<int64_t>(std::llround(value));
+    };
+    session.out() << "With fewer than " << members(minimum->value())
+                  << " active members in the range";
+    if (minimum->value() != minimum->default_value()) {
+      session.out() << " (default " << members(minimum->default_value()) << ")";
+    }
+    session.out() << ", no figure sets a stage: \"too few to judge\" ("
                   << kMinActiveMembers << ").\n";
   }
   return absl::OkStatus();

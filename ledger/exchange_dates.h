@@ -6,7 +6,8 @@
 // ExchangeDates holds every record entry's (day, seq) for the whole
 // timebank and for each of its two parties, in memory beside the report
 // figures: built from the journal by the same replay and kept current by
-// every commit (ApplyEntry). About 50 bytes per exchange.
+// every commit (ApplyEntry). About 64 bytes per exchange (measured at
+// 1,000,000 exchanges among 10,000 accounts).
 //
 // Thread safety: none; the Ledger guards each instance.
 

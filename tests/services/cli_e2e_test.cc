@@ -538,6 +538,35 @@ TEST_F(CliE2eTest, MembersImportWithADryRunPerLineErrorsAndSafeReruns) {
   EXPECT_EQ(report["errors"][0]["line"], 3);
 }
 
+// The minimum of active members is set like a threshold, but has no stage.
+TEST_F(CliE2eTest, ThresholdsSetTheMinimumOfActiveMembersWithoutAStage) {
+  const std::string tb = NewTimebank();
+  ASSERT_FALSE(HasFailure());
+  const CliRun shown = Cli({"thresholds", "show", "-t", tb});
+  ASSERT_EQ(shown.exit_code, kExitOk) << shown;
+  EXPECT_NE(shown.out.find("With fewer than 10 active members in the range, "
+                           "no figure sets a stage"),
+            std::string::npos)
+      << shown;
+  const CliRun set = Cli(
+      {"thresholds", "set", "-t", tb, "min_active_members", "--value", "5"});
+  ASSERT_EQ(set.exit_code, kExitOk) << set;
+  EXPECT_NE(set.out.find("With fewer than 5 active members in the range "
+                         "(default 10), no figure sets a stage"),
+            std::string::npos)
+      << set;
+  const CliRun staged =
+      Cli({"thresholds", "set", "-t", tb, "min_active_members", "--stage", "2",
+           "--value", "5"});
+  EXPECT_EQ(staged.exit_code, kExitUsage) << staged;
+  EXPECT_NE(staged.err.find("leave --stage out"), std::string::npos) << staged;
+  const CliRun unstaged = Cli({"thresholds", "set", "-t", tb,
+                               "work.participation_share", "--value", "0.3"});
+  EXPECT_EQ(unstaged.exit_code, kExitUsage) << unstaged;
+  EXPECT_NE(unstaged.err.find("--stage: give 2, 3 or 4"), std::string::npos)
+      << unstaged;
+}
+
 // A statement to hand over: the member's name, the period, the opening
 // balance, each confirmed exchange by the date of the work (not the order it
 // was recorded in) with the other member's name and a running balance, and
